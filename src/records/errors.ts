@@ -31,7 +31,8 @@ export type ErrorCode =
   | 'INVALID_PRODUCER_ID_MAPPING'
   | 'TRANSACTION_COORDINATOR_FENCED'
   | 'UNKNOWN_PRODUCER_ID'
-  | 'CONCURRENT_TRANSACTIONS';
+  | 'CONCURRENT_TRANSACTIONS'
+  | 'UNSUPPORTED_VERSION';
 
 export class TributaryError extends Error {
   readonly code: ErrorCode;

@@ -1,0 +1,264 @@
+import { CorruptRecordError, TributaryError } from './errors.js';
+import {
+  readVarint,
+  readVarlong,
+  sizeOfVarint,
+  sizeOfVarlong,
+  writeVarint,
+  writeVarlong,
+  type Cursor,
+} from './varint.js';
+
+/**
+ * One record inside a RecordBatch v2:
+ *
+ *   length          varint   bytes after this field
+ *   attributes      int8     unused, 0
+ *   timestampDelta  varlong  from the batch's baseTimestamp
+ *   offsetDelta     varint   from the batch's baseOffset
+ *   keyLength       varint   -1 = null
+ *   key             bytes
+ *   valueLength     varint   -1 = null
+ *   value           bytes
+ *   headerCount     varint
+ *   headers         { keyLength varint, key utf8, valueLength varint (-1 = null), value bytes }*
+ */
+
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+/** A record to encode. Absent key/value/timestamp mean null / null / the batch's "now". */
+export interface RecordInput {
+  key?: Uint8Array | null;
+  value: Uint8Array | null;
+  timestamp?: number;
+  headers?: readonly RecordHeader[];
+  /** Defaults to the record's index; set it to keep the gaps of a compacted batch. */
+  offsetDelta?: number;
+}
+
+/** A decoded record; key, value and header values are views into the batch's bytes, not copies. */
+export interface DecodedRecord {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+/**
+ * Hot-path record callback. key/value are subarrays of the (decompressed) batch bytes: copy them if
+ * they must outlive the batch buffer. Return `false` to stop early (e.g. records below a fetch offset
+ * are skipped by returning nothing, records past a limit by returning false).
+ */
+export type RecordVisitor = (
+  offset: number,
+  timestamp: number,
+  key: Buffer | null,
+  value: Buffer | null,
+  headers: readonly RecordHeader[],
+) => boolean | void;
+
+/** Shared by every record without headers, so those records allocate no array. */
+export const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
+/** attributes + timestampDelta + offsetDelta + keyLength + valueLength + headerCount, each 1 byte. */
+export const MIN_RECORD_BODY_SIZE = 6;
+/** A whole record is at least its 1-byte length plus the smallest body. */
+export const MIN_RECORD_SIZE = 1 + MIN_RECORD_BODY_SIZE;
+
+// ---------------------------------------------------------------------------------------------
+// encoding
+
+function invalid(message: string): TributaryError {
+  return new TributaryError('INVALID_RECORD', message);
+}
+
+/** Size of the record's body (everything after its length varint). */
+export function sizeOfRecordBody(r: RecordInput, offsetDelta: number, timestampDelta: number): number {
+  const key = r.key;
+  const value = r.value;
+  let size = 1 + sizeOfVarlong(timestampDelta) + sizeOfVarint(offsetDelta);
+  size += key == null ? 1 : sizeOfVarint(key.length) + key.length;
+  size += value == null ? 1 : sizeOfVarint(value.length) + value.length;
+  const headers = r.headers;
+  if (headers === undefined || headers.length === 0) return size + 1;
+  size += sizeOfVarint(headers.length);
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    if (typeof h.key !== 'string') throw invalid('record header key must be a string');
+    const kl = Buffer.byteLength(h.key, 'utf8');
+    size += sizeOfVarint(kl) + kl;
+    size += h.value == null ? 1 : sizeOfVarint(h.value.length) + h.value.length;
+  }
+  return size;
+}
+
+/**
+ * Writes the record (length prefix included) at `at`; `bodySize` is what sizeOfRecordBody returned
+ * for the same arguments. Returns the position after the record.
+ */
+export function writeRecord(
+  buf: Buffer,
+  at: number,
+  r: RecordInput,
+  bodySize: number,
+  offsetDelta: number,
+  timestampDelta: number,
+): number {
+  let p = writeVarint(buf, at, bodySize);
+  buf[p++] = 0;
+  p = writeVarlong(buf, p, timestampDelta);
+  p = writeVarint(buf, p, offsetDelta);
+  const key = r.key;
+  if (key == null) {
+    buf[p++] = 1; // zigzag(-1)
+  } else {
+    p = writeVarint(buf, p, key.length);
+    p = copyBytes(buf, p, key);
+  }
+  const value = r.value;
+  if (value == null) {
+    buf[p++] = 1;
+  } else {
+    p = writeVarint(buf, p, value.length);
+    p = copyBytes(buf, p, value);
+  }
+  const headers = r.headers;
+  if (headers === undefined || headers.length === 0) {
+    buf[p++] = 0;
+    return p;
+  }
+  p = writeVarint(buf, p, headers.length);
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    const kl = Buffer.byteLength(h.key, 'utf8');
+    p = writeVarint(buf, p, kl);
+    p += buf.write(h.key, p, kl, 'utf8');
+    if (h.value == null) {
+      buf[p++] = 1;
+    } else {
+      p = writeVarint(buf, p, h.value.length);
+      p = copyBytes(buf, p, h.value);
+    }
+  }
+  return p;
+}
+
+// Called through Uint8Array.prototype directly: `buf.set` on a Buffer is measurably slower (the
+// lookup goes through Buffer.prototype), and copying is the largest cost of encoding.
+const u8set = Uint8Array.prototype.set;
+
+function copyBytes(buf: Buffer, at: number, src: Uint8Array): number {
+  u8set.call(buf, src, at);
+  return at + src.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// decoding
+
+/**
+ * Decodes `count` records from data[start, end) and hands each to `visit`. The region must hold
+ * exactly `count` records: a record that runs past its declared length or past the region, a length
+ * below the minimum, a negative size other than -1, a negative header count, too few records or bytes
+ * left over are all CorruptRecordError.
+ *
+ * With `logAppendTime` every record reports `maxTimestamp` (as Java's consumer does for
+ * LogAppendTime batches); otherwise baseTimestamp + delta. Returns how many records were visited.
+ */
+export function readRecords(
+  data: Buffer,
+  start: number,
+  end: number,
+  count: number,
+  baseOffset: number,
+  baseTimestamp: number,
+  logAppendTime: boolean,
+  maxTimestamp: number,
+  visit: RecordVisitor,
+): number {
+  if (count < 0) throw new CorruptRecordError(`record batch declares a negative record count ${count}`);
+  if (count > (end - start) / MIN_RECORD_SIZE) {
+    throw new CorruptRecordError(`record batch declares ${count} records but holds only ${end - start} bytes of records`);
+  }
+  const c: Cursor = { pos: start, end };
+  // Views are made with Buffer.from(arrayBuffer, offset, length): it shares memory like subarray
+  // but skips subarray's species lookup, about 25% cheaper, and two views per record add up.
+  const ab = data.buffer;
+  const base = data.byteOffset;
+  for (let i = 0; i < count; i++) {
+    if (c.pos >= end) {
+      throw new CorruptRecordError(`record batch declares ${count} records but its data ends after ${i}`);
+    }
+    c.end = end;
+    const len = readVarint(data, c);
+    const recEnd = c.pos + len;
+    if (len < MIN_RECORD_BODY_SIZE) throw new CorruptRecordError(`record ${i} has an invalid length ${len}`);
+    if (recEnd > end) {
+      throw new CorruptRecordError(`record ${i} of ${len} bytes runs ${recEnd - end} bytes past the end of its batch`);
+    }
+    c.end = recEnd;
+    c.pos++; // attributes: unused in v2
+    const timestampDelta = readVarlong(data, c);
+    const offsetDelta = readVarint(data, c);
+    const keyLen = readVarint(data, c);
+    let key: Buffer | null = null;
+    if (keyLen >= 0) {
+      if (keyLen > recEnd - c.pos) throw new CorruptRecordError(`record ${i} key of ${keyLen} bytes runs past the record`);
+      key = Buffer.from(ab, base + c.pos, keyLen);
+      c.pos += keyLen;
+    } else if (keyLen !== -1) {
+      throw new CorruptRecordError(`record ${i} has an invalid key length ${keyLen}`);
+    }
+    const valueLen = readVarint(data, c);
+    let value: Buffer | null = null;
+    if (valueLen >= 0) {
+      if (valueLen > recEnd - c.pos) throw new CorruptRecordError(`record ${i} value of ${valueLen} bytes runs past the record`);
+      value = Buffer.from(ab, base + c.pos, valueLen);
+      c.pos += valueLen;
+    } else if (valueLen !== -1) {
+      throw new CorruptRecordError(`record ${i} has an invalid value length ${valueLen}`);
+    }
+    const headerCount = readVarint(data, c);
+    let headers: readonly RecordHeader[] = NO_HEADERS;
+    if (headerCount !== 0) headers = readHeaders(data, c, headerCount, i);
+    if (c.pos !== recEnd) {
+      throw new CorruptRecordError(`record ${i} declares ${len} bytes but its fields take ${len - (recEnd - c.pos)}`);
+    }
+    const timestamp = logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta;
+    if (visit(baseOffset + offsetDelta, timestamp, key, value, headers) === false) return i + 1;
+  }
+  if (c.pos !== end) {
+    throw new CorruptRecordError(`record batch has ${end - c.pos} bytes left after its ${count} records`);
+  }
+  return count;
+}
+
+function readHeaders(data: Buffer, c: Cursor, count: number, record: number): RecordHeader[] {
+  // Each header takes at least 2 bytes, so a larger count cannot be honest; checking first keeps a
+  // hostile count from driving a long loop.
+  if (count < 0 || count > (c.end - c.pos) / 2) {
+    throw new CorruptRecordError(`record ${record} has an invalid header count ${count}`);
+  }
+  const headers: RecordHeader[] = new Array<RecordHeader>(count);
+  for (let j = 0; j < count; j++) {
+    const kl = readVarint(data, c);
+    if (kl < 0) throw new CorruptRecordError(`record ${record} header ${j} has an invalid key length ${kl}`);
+    if (kl > c.end - c.pos) throw new CorruptRecordError(`record ${record} header ${j} key runs past the record`);
+    const key = data.toString('utf8', c.pos, c.pos + kl);
+    c.pos += kl;
+    const vl = readVarint(data, c);
+    let value: Buffer | null = null;
+    if (vl >= 0) {
+      if (vl > c.end - c.pos) throw new CorruptRecordError(`record ${record} header ${j} value runs past the record`);
+      value = data.subarray(c.pos, c.pos + vl);
+      c.pos += vl;
+    } else if (vl !== -1) {
+      throw new CorruptRecordError(`record ${record} header ${j} has an invalid value length ${vl}`);
+    }
+    headers[j] = { key, value };
+  }
+  return headers;
+}
