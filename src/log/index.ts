@@ -1,0 +1,46 @@
+/**
+ * The storage engine: Kafka's log, embedded and in-process. Topics -> partitions -> segment files
+ * of RecordBatch v2 bytes with sparse offset and time indexes; fsync policy with group commit;
+ * recovery; retention; compaction. Imports only src/records.
+ */
+export { LogManager, type CreateTopicOptions, type LogManagerOptions, type TopicDescription } from './log-manager.js';
+export {
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  PartitionLog,
+  type AppendResult,
+  type FsyncPolicy,
+  type PartitionDescription,
+  type ReadOptions,
+  type ReadResult,
+} from './partition-log.js';
+export type { SegmentDescription, TimestampAndOffset } from './segment.js';
+export type { CleanStats } from './cleaner.js';
+export {
+  CONFIG_NAMES,
+  DEFAULT_TOPIC_CONFIG,
+  compacts,
+  deletes,
+  parseTopicConfig,
+  resolveTopicConfig,
+  type CleanupPolicy,
+  type ConfigName,
+  type MessageTimestampType,
+  type TopicConfig,
+  type TopicConfigInput,
+} from './topic-config.js';
+export { MAX_TOPIC_NAME_LENGTH, validateTopicName } from './topic-name.js';
+export { silentLogger, stderrLogger, type LogLogger } from './logger.js';
+export {
+  CorruptRecordError,
+  InvalidConfigError,
+  InvalidPartitionsError,
+  InvalidRecordError,
+  InvalidTopicError,
+  MessageTooLargeError,
+  OffsetOutOfRangeError,
+  RecordListTooLargeError,
+  StorageError,
+  TopicAlreadyExistsError,
+  UnknownTopicOrPartitionError,
+} from './errors.js';
