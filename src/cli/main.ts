@@ -3,6 +3,7 @@ import { reportError } from './errors.js';
 import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { DEFAULT_DATA_DIR } from './options.js';
 import { registerConsume } from './commands/consume.js';
+import { registerDemo } from './commands/demo.js';
 import { registerProduce } from './commands/produce.js';
 import { registerTopics } from './commands/topics.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerTopics(program, globals);
   registerProduce(program, globals);
   registerConsume(program, globals);
+  registerDemo(program, globals);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();
