@@ -22,7 +22,7 @@ import {
   type RecordInput,
 } from '../../src/records/index.js';
 import { ensureLibs, findJava } from '../../scripts/kafka/cluster.js';
-import { ensureKafka, kafkaAvailable } from '../support/kafka-cluster.js';
+import { kafkaAvailable, startTestKafka } from '../support/kafka-cluster.js';
 import { parseFetchResponse } from './helpers/frames.js';
 import { WireClient, fetchV11Body, parseProduceV7Response, produceV7Body } from './helpers/wire.js';
 
@@ -31,8 +31,7 @@ import { WireClient, fetchV11Body, parseProduceV7Response, produceV7Body } from 
  * Kafka's Utils.murmur2 as the partitioner oracle, and a real broker that validates our batches
  * (it decompresses and checks every record of a compressed batch), recompresses them with the Java
  * codecs, stamps LogAppendTime, and writes transaction markers. Skipped, with the reason, when Java
- * or the jars cannot be had. The broker is the shared test cluster (test/support/kafka-cluster.ts):
- * it is reused if up and left running, like every test that uses it.
+ * or the jars cannot be had. The broker is this file's own (free ports, its own run dir), stopped after.
  */
 const { Kafka, logLevel } = kafkajs;
 const avail = kafkaAvailable();
@@ -61,17 +60,20 @@ test("murmur2 and partitionForKey agree with Kafka's Utils.murmur2 from the kafk
 describe('a real Apache Kafka broker', { skip, timeout: 600_000 }, () => {
   let wire: WireClient;
   let kafka: InstanceType<typeof Kafka>;
+  let stopCluster: (() => Promise<void>) | undefined;
   const run = `${process.pid}-${Date.now()}`;
 
   before(async () => {
-    const cluster = await ensureKafka({ brokers: 1 });
+    const cluster = await startTestKafka({ brokers: 1 });
+    stopCluster = cluster.stop;
     const [host, port] = cluster.bootstrap.split(',')[0]!.split(':');
     wire = await WireClient.connect(host!, Number(port));
     kafka = new Kafka({ clientId: 'tributary-records-test', brokers: [cluster.bootstrap], logLevel: logLevel.NOTHING });
   });
 
-  after(() => {
+  after(async () => {
     wire?.close();
+    await stopCluster?.();
   });
 
   async function createTopic(topic: string, configEntries: { name: string; value: string }[] = []): Promise<void> {

@@ -52,7 +52,7 @@ function kjsHeaders(headers: RecordHeader[]): { [key: string]: Buffer } {
 
 /**
  * Headers as kafkajs can express them: unique keys, non-null values (its size computation reads the
- * value), and no key named __proto__ (kafkajs collects headers into a plain object).
+ * value), and no key that Object.prototype already has, such as __proto__ or toString (kafkajs collects headers into a plain object).
  */
 function kjsCompatible(input: GeneratedBatch): GeneratedBatch {
   return {
@@ -61,7 +61,7 @@ function kjsCompatible(input: GeneratedBatch): GeneratedBatch {
     timestampType: 'create', // nor a timestamp type
     records: input.records.map((r) => {
       const seen = new Set<string>();
-      const headers = r.headers.filter((h) => h.key !== '__proto__' && !seen.has(h.key) && (seen.add(h.key), true)).map((h) => ({ key: h.key, value: h.value ?? Buffer.alloc(0) }));
+      const headers = r.headers.filter((h) => !(h.key in Object.prototype) && !seen.has(h.key) && (seen.add(h.key), true)).map((h) => ({ key: h.key, value: h.value ?? Buffer.alloc(0) }));
       return { ...r, headers };
     }),
   };

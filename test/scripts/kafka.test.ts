@@ -14,7 +14,16 @@ import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
-import { ensureKafka, kafkaAvailable, killOnExit, killSync, stopKafka } from '../support/kafka-cluster.js';
+import {
+  TEST_RUN_DIR_PREFIX,
+  ensureKafka,
+  kafkaAvailable,
+  killOnExit,
+  killSync,
+  pickTestPorts,
+  reapStaleTestClusters,
+  stopKafka,
+} from '../support/kafka-cluster.js';
 
 // kafkajs is CommonJS: Node's ESM loader does not see all of its named exports.
 const { ConfigResourceTypes, Kafka, logLevel, Partitioners } = kafkajs;
@@ -22,7 +31,7 @@ type Kafka = InstanceType<typeof Kafka>;
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = join(REPO, 'scripts', 'kafka.ts');
-const RUN_DIR_PREFIX = 'tributary-kafka-test-';
+const RUN_DIR_PREFIX = TEST_RUN_DIR_PREFIX;
 // Broker ports BROKER_PORT..+2, controller ports CONTROLLER_PORT..+2: chosen in before().
 let BROKER_PORT = 39092;
 let CONTROLLER_PORT = 39102;
@@ -56,47 +65,12 @@ function gone(pid: number): boolean {
   }
 }
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const srv = createServer();
-    srv.once('error', () => res(false));
-    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => res(true)));
-  });
-}
-
-/** First block of 3 broker + 3 controller ports that is free, from 39092 up in steps of 20. */
+/** First block of 3 broker + 3 controller ports that is free. */
 async function pickPorts(): Promise<void> {
-  for (let base = 39092; base < 39092 + 20 * 40; base += 20) {
-    const ports = [0, 1, 2, 10, 11, 12].map((d) => base + d);
-    const free = await Promise.all(ports.map(portFree));
-    if (free.every(Boolean)) {
-      BROKER_PORT = base;
-      CONTROLLER_PORT = base + 10;
-      return;
-    }
-  }
-  throw new Error('no free block of ports from 39092 up');
+  ({ brokerPort: BROKER_PORT, controllerPort: CONTROLLER_PORT } = await pickTestPorts());
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Kill and remove the clusters of earlier runs of this test whose process is gone (SIGKILLed). */
-function reapStale(): void {
-  for (const name of readdirSync(tmpdir())) {
-    const m = new RegExp(`^${RUN_DIR_PREFIX}(\\d+)-`).exec(name);
-    if (!m || pidAlive(Number(m[1]))) continue;
-    const runDir = join(tmpdir(), name);
-    killSync({ runDir });
-    rmSync(runDir, { recursive: true, force: true });
-  }
-}
+const reapStale = reapStaleTestClusters;
 
 function client(bootstrap: string): Kafka {
   return new Kafka({

@@ -11,7 +11,10 @@
 // <repo>/.kafka, ports 19092/19192, or TRIBUTARY_KAFKA_* env), so test files can share one; it
 // leaves the cluster running (stop it with `npm run kafka -- down` or stopKafka()). A test that
 // wants its own cluster passes runDir and ports, and stops it with stopKafka() in an after() hook.
-import { rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   down,
   kafkaAvailable as toolsAvailable,
@@ -68,5 +71,73 @@ export function killOnExit(opts: KafkaClusterOptions & { runDir: string }, how: 
     process.removeListener('exit', onExit);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+  };
+}
+
+export const TEST_RUN_DIR_PREFIX = 'tributary-kafka-test-';
+
+export async function portFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.once('error', () => res(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => res(true)));
+  });
+}
+
+/**
+ * A free block of 3 broker + 3 controller ports among 40 blocks from 39092 up. Test files run in
+ * parallel processes, so each starts probing at a block chosen by its pid: two files that probe at
+ * the same moment would otherwise both find the first block free.
+ */
+export async function pickTestPorts(): Promise<{ brokerPort: number; controllerPort: number }> {
+  for (let i = 0; i < 40; i++) {
+    const base = 39092 + 20 * ((process.pid + i) % 40);
+    const ports = [0, 1, 2, 10, 11, 12].map((d) => base + d);
+    const free = await Promise.all(ports.map(portFree));
+    if (free.every(Boolean)) return { brokerPort: base, controllerPort: base + 10 };
+  }
+  throw new Error('no free block of ports in 39092-39892');
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Kill and remove the clusters of earlier test runs whose process is gone (SIGKILLed). */
+export function reapStaleTestClusters(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const m = new RegExp(`^${TEST_RUN_DIR_PREFIX}(\\d+)-`).exec(name);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    const runDir = join(tmpdir(), name);
+    killSync({ runDir });
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A cluster of this test file's own: free ports, a run dir under the OS temp dir, JVMs killed when the
+ * process exits whatever happens. Call `stop()` in an after() hook.
+ */
+export async function startTestKafka(opts: { brokers: number }): Promise<ClusterInfo & { stop: () => Promise<void> }> {
+  reapStaleTestClusters();
+  const ports = await pickTestPorts();
+  const runDir = mkdtempSync(join(tmpdir(), `${TEST_RUN_DIR_PREFIX}${process.pid}-`));
+  const unhook = killOnExit({ runDir }, { removeRunDir: true });
+  const info = await ensureKafka({ brokers: opts.brokers, runDir, ...ports });
+  return {
+    ...info,
+    stop: async () => {
+      try {
+        await stopKafka({ runDir });
+      } finally {
+        unhook();
+        rmSync(runDir, { recursive: true, force: true });
+      }
+    },
   };
 }
