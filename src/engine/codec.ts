@@ -1,0 +1,122 @@
+import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
+import type { RecordHeader } from '../records/record.js';
+import type { Serde } from './serdes.js';
+
+/**
+ * How the engine writes keys and values whose serde it does not know (a map() changed the type
+ * and the user gave no serde). Three cases:
+ *
+ * - topics (repartition topics, and sinks without a serde): strings as UTF-8 and Buffers as they
+ *   are — so string keys partition like Java's — anything else as JSON on external topics and as
+ *   V8's structured-clone format on internal ones (faithful for Dates, Maps, bigints). A header
+ *   names the format so the reading side decodes exactly what was written.
+ * - store keys: the same choice behind a one-byte tag, since a store has no headers.
+ * - store values: V8's structured-clone format.
+ */
+export const KEY_FORMAT_HEADER = 'tributary.key.format';
+export const VALUE_FORMAT_HEADER = 'tributary.value.format';
+
+type Format = 's' | 'b' | 'j' | 'v';
+
+export function encodeAuto(v: unknown, internal: boolean): { bytes: Buffer; format: Format } {
+  if (typeof v === 'string') return { bytes: Buffer.from(v, 'utf8'), format: 's' };
+  if (Buffer.isBuffer(v)) return { bytes: v, format: 'b' };
+  if (internal) return { bytes: v8Serialize(v), format: 'v' };
+  return { bytes: Buffer.from(JSON.stringify(v) ?? 'null', 'utf8'), format: 'j' };
+}
+
+export function decodeAuto(bytes: Buffer, format: string | undefined): unknown {
+  switch (format) {
+    case 's':
+      return bytes.toString('utf8');
+    case 'j':
+      return JSON.parse(bytes.toString('utf8'));
+    case 'v':
+      return v8Deserialize(bytes);
+    default:
+      return bytes;
+  }
+}
+
+export function headerValue(headers: readonly RecordHeader[], key: string): Buffer | null | undefined {
+  for (let i = headers.length - 1; i >= 0; i--) {
+    const h = headers[i]!;
+    if (h.key === key) return h.value;
+  }
+  return undefined;
+}
+
+/** Encodes/decodes one side (key or value) of records on a topic, with a serde or the auto format. */
+export class TopicCodec {
+  constructor(
+    private readonly serde: Serde<unknown> | undefined,
+    private readonly header: string,
+    private readonly internal: boolean,
+  ) {}
+
+  get serdeName(): string {
+    return this.serde ? (this.serde.name ?? 'custom') : 'auto';
+  }
+
+  /** Encodes v; when the auto format is used, pushes its header onto `headers`. */
+  encode(v: unknown, headers: RecordHeader[]): Buffer | null {
+    if (v === null || v === undefined) return null;
+    if (this.serde) return this.serde.serialize(v);
+    const { bytes, format } = encodeAuto(v, this.internal);
+    headers.push({ key: this.header, value: Buffer.from(format, 'latin1') });
+    return bytes;
+  }
+
+  decode(b: Buffer | null, headers: readonly RecordHeader[]): unknown {
+    if (b === null) return null;
+    if (this.serde) return this.serde.deserialize(b);
+    const f = headerValue(headers, this.header);
+    return decodeAuto(b, f ? f.toString('latin1') : undefined);
+  }
+}
+
+/** Store keys: the key's serde when known, else the auto format behind a one-byte tag. */
+export class StoreKeyCodec {
+  constructor(private readonly serde: Serde<unknown> | undefined) {}
+
+  encode(k: unknown): Buffer {
+    if (this.serde) return this.serde.serialize(k);
+    const { bytes, format } = encodeAuto(k, true);
+    const out = Buffer.allocUnsafe(bytes.length + 1);
+    out[0] = format.charCodeAt(0);
+    out.set(bytes, 1);
+    return out;
+  }
+
+  decode(b: Buffer): unknown {
+    if (this.serde) return this.serde.deserialize(b);
+    return decodeAuto(b.subarray(1), String.fromCharCode(b[0]!));
+  }
+}
+
+// V8's format always starts with its version tag 0xff, so 0x00 can mark a plain number: the
+// common accumulator (count, sum, min, max) then costs 9 bytes and no serializer object.
+const NUMBER_TAG = 0x00;
+
+/** Store values (aggregates, buffered join records, processor state). */
+export function encodeState(v: unknown): Buffer {
+  if (typeof v === 'number') {
+    const b = Buffer.allocUnsafe(9);
+    b[0] = NUMBER_TAG;
+    b.writeDoubleBE(v, 1);
+    return b;
+  }
+  return v8Serialize(v);
+}
+
+export function decodeState<T>(b: Buffer): T {
+  if (b.length === 9 && b[0] === NUMBER_TAG) return b.readDoubleBE(1) as T;
+  return v8Deserialize(b) as T;
+}
+
+/** A cheap identity for a key, for in-memory maps (per-key queues): primitives as themselves. */
+export function keyIdentity(k: unknown): unknown {
+  if (k === null || typeof k !== 'object') return k;
+  if (Buffer.isBuffer(k)) return 'b:' + k.toString('latin1');
+  return 'v:' + v8Serialize(k).toString('latin1');
+}

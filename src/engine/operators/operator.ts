@@ -1,0 +1,124 @@
+import type { KeyValueStore } from '../../state/kv-store.js';
+import type { RecordHeader } from '../../records/record.js';
+import type { Rec } from '../records.js';
+
+/**
+ * What a task offers its operators. One per task, shared by all of its operators.
+ */
+export interface OperatorContext {
+  readonly applicationId: string;
+  readonly taskId: string;
+  readonly partition: number;
+  /** Wall-clock time as last given to the task (the engine never reads the clock itself). */
+  readonly wallClock: number;
+  /** The event-time watermark as `op` has seen it (operators see a watermark advance in topological order). */
+  watermarkFor(op: Operator): number;
+  /** The stamp for records an operator creates on its own (timer output): the watermark before the current advance. */
+  generatedStamp(): number;
+  /** The task's store of that name (logged unless declared otherwise). */
+  store(name: string): KeyValueStore;
+  /** The operator has an event-time timer at t: the task calls onEventTime once the watermark reaches t. */
+  requestEventTime(t: number): void;
+  /** The operator has a processing-time timer at t: the task calls onProcessingTime once the wall clock reaches t. */
+  requestProcessingTime(t: number): void;
+  /** Sends rec to the dead-letter topic (or throws ProcessingError under the 'fail' policy). */
+  deadLetter(rec: Rec, error: unknown, operator: string): void;
+  /** Counts a late record; with no late side output it is dead-lettered, so nothing is dropped silently. */
+  late(rec: Rec, operator: string, hasSideOutput: boolean): void;
+  send(topic: string, partition: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[]): void;
+  partitionsFor(topic: string): number;
+  /** An operator started asynchronous work: the task holds back watermarks and commits until it ends. */
+  asyncStarted(): void;
+  asyncEnded(): void;
+  /** An error in asynchronous work that must fail the task (surfaces from settle()). */
+  asyncFailed(error: unknown): void;
+}
+
+/**
+ * The runtime form of one node of a sub-topology, inside one task. Every hook but `process` is
+ * a no-op by default, so an operator implements only what it needs:
+ *
+ * - `open(ctx)`: once, after the task's stores were restored from their changelogs and before
+ *   the first record; operators rebuild in-memory indexes and timers from their stores here.
+ * - `process(rec)`: one record, synchronously; results go downstream with `forward`, in the
+ *   same call stack (no queue, no promise).
+ * - `nextEventTime()` / `onEventTime(w)`: the earliest event-time timer, and the call the task
+ *   makes when the watermark reaches it, with the new watermark `w`; fire every timer <= w.
+ * - `nextProcessingTime()` / `onProcessingTime(now)`: the same against the wall clock.
+ * - `onBatchEnd()`: after each batch, before the task may commit.
+ * - `close()`: the task is shutting down (or migrating); release resources, do not emit.
+ */
+export abstract class Operator {
+  /** Position in the task's topological order; set by the task. */
+  index = 0;
+  /** Downstream operators by output port; 'main' unless the operator has several outputs. */
+  readonly outputs = new Map<string, Operator[]>();
+  protected main: Operator[] = [];
+  protected ctx!: OperatorContext;
+
+  constructor(readonly name: string) {
+    this.outputs.set('main', this.main);
+  }
+
+  connect(port: string, op: Operator): void {
+    let list = this.outputs.get(port);
+    if (!list) this.outputs.set(port, (list = []));
+    list.push(op);
+  }
+
+  /** Called by the task; subclasses override open() instead. */
+  attach(ctx: OperatorContext): void {
+    this.ctx = ctx;
+    this.main = this.outputs.get('main')!;
+  }
+
+  open(): void {}
+  abstract process(rec: Rec): void;
+  nextEventTime(): number {
+    return Infinity;
+  }
+  onEventTime(_watermark: number): void {}
+  nextProcessingTime(): number {
+    return Infinity;
+  }
+  onProcessingTime(_now: number): void {}
+  onBatchEnd(): void {}
+  close(): void {}
+
+  protected forward(rec: Rec): void {
+    const d = this.main;
+    for (let i = 0; i < d.length; i++) d[i]!.process(rec);
+  }
+
+  protected forwardTo(port: string, rec: Rec): void {
+    const d = this.outputs.get(port);
+    if (!d) return;
+    for (let i = 0; i < d.length; i++) d[i]!.process(rec);
+  }
+
+  protected hasOutput(port: string): boolean {
+    const d = this.outputs.get(port);
+    return d !== undefined && d.length > 0;
+  }
+
+  protected watermark(): number {
+    return this.ctx.watermarkFor(this);
+  }
+}
+
+/**
+ * Adapts a two-input operator (a join) to the one-input `process` of its parents: the parent
+ * on the left is connected to `left`, the one on the right to `right`.
+ */
+export class InputPort extends Operator {
+  constructor(
+    name: string,
+    private readonly target: { processSide(side: 0 | 1, rec: Rec): void },
+    private readonly side: 0 | 1,
+  ) {
+    super(name);
+  }
+  process(rec: Rec): void {
+    this.target.processSide(this.side, rec);
+  }
+}

@@ -1,0 +1,142 @@
+import { avgAgg, countAgg, minAgg, reduceAgg, sumAgg, userAgg, type Aggregation } from './aggregation.js';
+import type { Builder, StreamInfo } from './builder.js';
+import { decodeState } from './codec.js';
+import type { GraphNode } from './graph.js';
+import { SessionAggregateOperator } from './operators/session-aggregate.js';
+import { WindowAggregateOperator } from './operators/window-aggregate.js';
+import { windowed, type Serde, type Windowed } from './serdes.js';
+import { Stream, type Named } from './stream.js';
+import { Table } from './table.js';
+import type { SessionWindows, TimeWindows, Windows } from './windows.js';
+import { splitKeyWithTime } from '../state/bytes.js';
+
+interface WindowSpec {
+  readonly builder: Builder;
+  readonly node: GraphNode;
+  readonly info: StreamInfo;
+  readonly windows: Windows;
+  readonly grace: number;
+  readonly emit: 'final' | 'update';
+}
+
+/**
+ * A keyed stream cut into windows. Aggregations give a Table keyed by Windowed<K>, emitted
+ * according to the window's emit mode. Records that arrive after all their windows closed
+ * (end + grace <= watermark) are late: they are counted, and go to `late()` if it is used,
+ * else to the dead-letter topic — never dropped silently.
+ */
+abstract class WindowedBase<K, V> {
+  /** @internal */
+  constructor(/** @internal */ readonly spec: WindowSpec) {}
+
+  /** The late records, as they arrived (key, value, timestamp). */
+  late(): Stream<K, V> {
+    return new Stream<K, V>(this.spec.builder, { node: this.spec.node, port: 'late' }, this.spec.info);
+  }
+
+  count(options?: Named): Table<Windowed<K>, number> {
+    return this.agg(countAgg(), options);
+  }
+
+  sum(this: WindowedBase<K, number>, options?: Named): Table<Windowed<K>, number>;
+  sum(selector: (value: V) => number, options?: Named): Table<Windowed<K>, number>;
+  sum(a?: ((value: V) => number) | Named, b?: Named): Table<Windowed<K>, number> {
+    return typeof a === 'function' ? this.agg(sumAgg(erase1(a)), b) : this.agg(sumAgg(), a);
+  }
+
+  min(this: WindowedBase<K, number>, options?: Named): Table<Windowed<K>, number>;
+  min(selector: (value: V) => number, options?: Named): Table<Windowed<K>, number>;
+  min(a?: ((value: V) => number) | Named, b?: Named): Table<Windowed<K>, number> {
+    return typeof a === 'function' ? this.agg(minAgg(erase1(a)), b) : this.agg(minAgg(), a);
+  }
+
+  max(this: WindowedBase<K, number>, options?: Named): Table<Windowed<K>, number>;
+  max(selector: (value: V) => number, options?: Named): Table<Windowed<K>, number>;
+  max(a?: ((value: V) => number) | Named, b?: Named): Table<Windowed<K>, number> {
+    return typeof a === 'function' ? this.agg(minAgg(erase1(a), true), b) : this.agg(minAgg(undefined, true), a);
+  }
+
+  avg(this: WindowedBase<K, number>, options?: Named): Table<Windowed<K>, number>;
+  avg(selector: (value: V) => number, options?: Named): Table<Windowed<K>, number>;
+  avg(a?: ((value: V) => number) | Named, b?: Named): Table<Windowed<K>, number> {
+    return typeof a === 'function' ? this.agg(avgAgg(erase1(a)), b) : this.agg(avgAgg(), a);
+  }
+
+  reduce(fn: (acc: V, value: V, key: K) => V, options?: Named): Table<Windowed<K>, V> {
+    return this.agg(reduceAgg(erase3(fn)), options);
+  }
+
+  /** @internal */
+  agg<A>(agg: Aggregation, options: Named | undefined): Table<Windowed<K>, A> {
+    const { builder, node: input, info, windows, grace, emit } = this.spec;
+    const name = builder.name(options?.name, `${info.lineage}-${agg.kind}`);
+    const keyCodec = builder.storeKeyCodec(info);
+    const node = builder.add({
+      type: `window-${agg.kind}`,
+      name,
+      inputs: [{ node: input, port: 'main' }],
+      stores: [{ name, logged: true }],
+      make: () =>
+        windows.kind === 'session'
+          ? new SessionAggregateOperator(name, name, windows, grace, emit, agg, keyCodec)
+          : new WindowAggregateOperator(name, name, windows, grace, emit, agg, keyCodec),
+      read: (store) => readWindows(store(name), keyCodec, agg, windows),
+    });
+    const keySerde = info.keySerde ? (windowed(info.keySerde) as Serde<unknown>) : undefined;
+    return new Table<Windowed<K>, A>(builder, { node, port: 'main' }, {
+      keySerde,
+      valueSerde: undefined,
+      keyChanged: false,
+      lineage: name,
+      windowed: true,
+    });
+  }
+}
+
+function* readWindows(
+  store: import('../state/kv-store.js').KeyValueStore,
+  keyCodec: import('./codec.js').StoreKeyCodec,
+  agg: Aggregation,
+  windows: Windows,
+): Iterable<readonly [unknown, unknown]> {
+  for (const e of store.all()) {
+    const { key, time: start } = splitKeyWithTime(e.key);
+    if (windows.kind === 'session') {
+      const [end, acc] = decodeState<[number, unknown]>(e.value);
+      yield [{ key: keyCodec.decode(key), start, end }, agg.result(acc)] as const;
+    } else {
+      yield [{ key: keyCodec.decode(key), start, end: start + windows.size }, agg.result(decodeState(e.value))] as const;
+    }
+  }
+}
+
+/** A keyed stream in tumbling or hopping windows. */
+export class WindowedStream<K, V> extends WindowedBase<K, V> {
+  declare private readonly variance: { key: (k: K) => K; value: () => V; windows: TimeWindows };
+
+  aggregate<A>(init: () => A, add: (acc: A, value: V, key: K) => A, options?: Named): Table<Windowed<K>, A> {
+    return this.agg(userAgg('aggregate', init, erase3(add)), options);
+  }
+}
+
+/** A keyed stream in session windows: aggregate() needs a `merge` for when sessions join up. */
+export class SessionWindowedStream<K, V> extends WindowedBase<K, V> {
+  declare private readonly variance: { key: (k: K) => K; value: () => V; windows: SessionWindows };
+
+  aggregate<A>(
+    init: () => A,
+    add: (acc: A, value: V, key: K) => A,
+    merge: (a: A, b: A, key: K) => A,
+    options?: Named,
+  ): Table<Windowed<K>, A> {
+    return this.agg(userAgg('aggregate', init, erase3(add), erase3(merge)), options);
+  }
+}
+
+function erase1(f: unknown): (v: unknown) => number {
+  return f as (v: unknown) => number;
+}
+
+function erase3(f: unknown): (a: unknown, b: unknown, c: unknown) => unknown {
+  return f as (a: unknown, b: unknown, c: unknown) => unknown;
+}

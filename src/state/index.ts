@@ -1,0 +1,18 @@
+/**
+ * Keyed state stores. Imports nothing of the engine: the engine builds typed state on top.
+ */
+export type { ChangelogCollector, ChangelogEntry, ChangelogRecord } from './changelog.js';
+export type { KeyValueEntry, KeyValueStore, KeyValueStoreFactory } from './kv-store.js';
+export { InMemoryKeyValueStore } from './memory-store.js';
+export { LoggedKeyValueStore } from './logged-store.js';
+export { SessionStore, WindowStore } from './window-store.js';
+export {
+  compareBytes,
+  keyPrefix,
+  keyWithTime,
+  prefixEnd,
+  readTimestamp,
+  splitKeyWithTime,
+  writeTimestamp,
+  TIMESTAMP_BYTES,
+} from './bytes.js';

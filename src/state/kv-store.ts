@@ -1,0 +1,37 @@
+import type { ChangelogRecord } from './changelog.js';
+
+/** One entry read from a store. Key and value must not be mutated by the reader. */
+export interface KeyValueEntry {
+  readonly key: Buffer;
+  readonly value: Buffer;
+}
+
+/**
+ * A byte-oriented, ordered key/value store owned by one task. Keys sort by their bytes (unsigned,
+ * lexicographic); range scans return keys in that order.
+ *
+ * The interface is synchronous on purpose: operators call it on the hot path, once per record,
+ * and a promise per record is what the engine avoids. Embedded stores (this in-memory one, LMDB)
+ * read synchronously; an LMDB store buffers its writes and makes them durable in `flush()`,
+ * which the runtime calls (and awaits) before it commits the task.
+ *
+ * Stores know nothing of changelogs: `LoggedKeyValueStore` wraps any store and records writes.
+ */
+export interface KeyValueStore {
+  readonly name: string;
+  get(key: Buffer): Buffer | undefined;
+  put(key: Buffer, value: Buffer): void;
+  delete(key: Buffer): void;
+  /** Entries with from <= key < to, in key order; an absent bound is open. */
+  range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry>;
+  all(): IterableIterator<KeyValueEntry>;
+  readonly size: number;
+  /** Applies changelog records in order (null value = delete), without logging them again. */
+  restore(records: Iterable<ChangelogRecord>): void;
+  /** Makes writes durable (no-op in memory). Called before the task commits. */
+  flush(): void | Promise<void>;
+  close(): void;
+}
+
+/** Creates the store of a given name for a task; the runtime picks in-memory or on-disk. */
+export type KeyValueStoreFactory = (name: string) => KeyValueStore;
