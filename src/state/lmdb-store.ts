@@ -1,0 +1,349 @@
+import { ABORT, open, type Database, type RootDatabase } from 'lmdb';
+import type { ChangelogRecord } from './changelog.js';
+import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
+
+/**
+ * The on-disk KeyValueStore, on LMDB (lmdb-js): one LMDB environment per task state directory,
+ * one named database per store.
+ *
+ * Writes and read-your-writes. The environment keeps one LMDB write transaction open from the
+ * first write after a flush until the next `flush()` (lmdb-js keeps a `transactionSync` open while
+ * its callback's promise is pending). Every put and delete goes into that transaction
+ * synchronously, and every get and range of every store of the task reads through it, so a task
+ * sees its own uncommitted writes, and range scans see them in key order. `flush()` commits the
+ * transaction — one LMDB commit per task commit, the batching — and, unless `sync: false`, waits
+ * until it is on disk. Nothing reaches the committed on-disk state between flushes: LMDB is
+ * copy-on-write, so a crash in the middle of an interval leaves exactly the state of the last
+ * flush. Each flush commit also stores a flush sequence number (in the same LMDB transaction),
+ * which the local checkpoint (local-checkpoint.ts) compares with its own to know whether the disk
+ * holds writes the checkpoint does not describe.
+ *
+ * Key order. LMDB compares keys with memcmp (shorter first on a common prefix): unsigned
+ * lexicographic byte order, the order of `Buffer.compare` and of the in-memory store. LMDB has
+ * no empty key, and the engine uses one (the task watermark), so every key is stored behind one
+ * 0x00 byte — which keeps the order — and keys may be up to MAX_KEY_BYTES long.
+ *
+ * Iterating while writing. A range iterator continues after the key it returned last, wherever
+ * that is now, as the in-memory store does: when any write (or a flush) happened since the last
+ * step, it re-seeks to the first key after the last one returned, instead of trusting a cursor
+ * that LMDB may have moved.
+ *
+ * Entries returned by get and range are fresh copies; the caller may keep them.
+ */
+
+/** LMDB's key limit in lmdb-js (1978 bytes) less the prefix byte. */
+export const MAX_KEY_BYTES = 1977;
+
+/** lmdb-js transaction flags: abortable | synchronous commit | no fsync in the commit (we sync separately). */
+const TXN_FLAGS = 0x1 | 0x2 | 0x10000;
+/** Restore writes this many records per LMDB transaction. */
+const RESTORE_CHUNK = 50_000;
+
+const META_DB = 'm:meta';
+const FLUSH_SEQ_KEY = Buffer.from('flushSeq');
+const storeDbName = (store: string) => `s:${store}`;
+
+export class StateKeyTooLargeError extends Error {
+  constructor(
+    readonly store: string,
+    readonly bytes: number,
+  ) {
+    super(`state store '${store}': a key of ${bytes} bytes exceeds the on-disk store's limit of ${MAX_KEY_BYTES}`);
+    this.name = 'StateKeyTooLargeError';
+  }
+}
+
+export interface LmdbEnvironmentOptions {
+  /**
+   * true (default): flush() returns once the commit is on disk (fsync), so a machine crash cannot
+   * leave the state behind a checkpoint. false: the commit is in the OS page cache only — safe
+   * against a process crash (kill -9), not a machine crash; for tests and benchmarks.
+   */
+  readonly sync?: boolean;
+  /** Initial LMDB map size in bytes (lmdb-js grows it as needed). */
+  readonly mapSize?: number;
+}
+
+/**
+ * One task's LMDB environment: the open write transaction shared by its stores, the flush
+ * sequence, and the stores. Made by openTaskState (local-checkpoint.ts); use that.
+ */
+export class LmdbStateEnvironment {
+  readonly path: string;
+  private readonly root: RootDatabase<Buffer, Buffer>;
+  private readonly meta: Database<Buffer, Buffer>;
+  private readonly sync: boolean;
+  private readonly stores = new Map<string, LmdbKeyValueStore>();
+  /**
+   * Ends the open write transaction: lmdb-js's transactionSync keeps a transaction open while its
+   * callback's result is a pending thenable, and finishes it (commit, or abort for ABORT) when the
+   * thenable resolves. Ours resolves synchronously when called, so commit and abort are synchronous.
+   */
+  private finish: ((result: unknown) => unknown) | undefined;
+  private closed = false;
+  /** @internal Bumped by every write, commit and abort: tells iterators to re-seek. */
+  mods = 0;
+  /** The flush sequence of the last committed flush (0 for a new environment). */
+  flushSeq: number;
+
+  constructor(path: string, options: LmdbEnvironmentOptions = {}) {
+    this.path = path;
+    this.sync = options.sync ?? true;
+    this.root = open<Buffer, Buffer>({
+      path,
+      maxDbs: 1000,
+      keyEncoding: 'binary',
+      encoding: 'binary',
+      noSync: !this.sync,
+      ...(options.mapSize ? { mapSize: options.mapSize } : {}),
+    });
+    this.meta = this.root.openDB<Buffer, Buffer>(META_DB, { keyEncoding: 'binary', encoding: 'binary' });
+    const seq = this.meta.get(FLUSH_SEQ_KEY);
+    this.flushSeq = seq ? Number(seq.readBigUInt64BE(0)) : 0;
+  }
+
+  /** The named stores that exist on disk (from earlier runs), by store name. */
+  storeNames(): string[] {
+    const names: string[] = [];
+    for (const k of this.root.getKeys({})) {
+      // lmdb-js stores database names NUL-terminated.
+      const name = Buffer.from(k as Uint8Array).toString('utf8').replace(/\0$/, '');
+      if (name.startsWith('s:')) names.push(name.slice(2));
+    }
+    return names;
+  }
+
+  /** Opens (or creates) the store `name`; one instance per name. */
+  store(name: string): LmdbKeyValueStore {
+    this.checkOpen();
+    let s = this.stores.get(name);
+    if (!s || s.isClosed) {
+      const db = this.root.openDB<Buffer, Buffer>(storeDbName(name), { keyEncoding: 'binary', encoding: 'binary' });
+      s = new LmdbKeyValueStore(name, db, this);
+      this.stores.set(name, s);
+    }
+    return s;
+  }
+
+  /** Deletes every entry of store `name` (committed at once). */
+  clearStore(name: string): void {
+    this.checkOpen();
+    const db = this.root.openDB<Buffer, Buffer>(storeDbName(name), { keyEncoding: 'binary', encoding: 'binary' });
+    this.inTxn(() => db.clearSync());
+  }
+
+  /** True when a write transaction holds writes not yet flushed. */
+  get hasUnflushedWrites(): boolean {
+    return this.finish !== undefined;
+  }
+
+  /** @internal Called by the stores before each write. */
+  beginWrite(): void {
+    this.checkOpen();
+    this.mods++;
+    if (this.finish) return;
+    const pending = {
+      then: (onResult: (r: unknown) => unknown) => {
+        this.finish = onResult;
+      },
+    };
+    this.root.transactionSync(() => pending as unknown as Promise<void>, TXN_FLAGS);
+    if (!this.finish) throw new Error('lmdb-js did not keep the write transaction open');
+  }
+
+  /**
+   * Commits the open write transaction (with the next flush sequence number) and, when syncing,
+   * waits until it is on disk. The commit itself is synchronous: writes made while the fsync is
+   * under way go to a new transaction. Afterwards `flushSeq` names the state on disk.
+   */
+  async flush(): Promise<void> {
+    if (this.closed || !this.finish) return;
+    const next = this.flushSeq + 1;
+    const seq = Buffer.alloc(8);
+    seq.writeBigUInt64BE(BigInt(next), 0);
+    this.meta.putSync(FLUSH_SEQ_KEY, seq);
+    const finish = this.finish;
+    this.finish = undefined;
+    this.mods++;
+    finish(true); // commits (throws if the commit fails; the transaction is then gone)
+    this.flushSeq = next;
+    if (this.sync) await this.fsync();
+  }
+
+  /** Drops the writes since the last flush (they never reach the disk). */
+  abort(): void {
+    if (!this.finish) return;
+    const finish = this.finish;
+    this.finish = undefined;
+    this.mods++;
+    finish(ABORT);
+  }
+
+  /** Aborts unflushed writes and closes the environment. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.abort();
+    this.closed = true;
+    for (const s of this.stores.values()) s.markClosed();
+    await this.root.close();
+  }
+
+  /** @internal Runs fn in the open write transaction, or in its own committed one. */
+  inTxn(fn: () => void): void {
+    this.mods++;
+    if (this.finish) fn();
+    else this.root.transactionSync(fn, TXN_FLAGS);
+  }
+
+  private fsync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      (this.root as unknown as { sync(cb: (e?: unknown) => void): void }).sync((e) => (e ? reject(e) : resolve()));
+    });
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`state environment ${this.path} is closed`);
+  }
+}
+
+export class LmdbKeyValueStore implements KeyValueStore {
+  readonly name: string;
+  private readonly db: Database<Buffer, Buffer>;
+  private readonly env: LmdbStateEnvironment;
+  private readonly scratch = Buffer.alloc(MAX_KEY_BYTES + 1);
+  private closed = false;
+
+  /** @internal Use LmdbStateEnvironment.store (via openTaskState). */
+  constructor(name: string, db: Database<Buffer, Buffer>, env: LmdbStateEnvironment) {
+    this.name = name;
+    this.db = db;
+    this.env = env;
+  }
+
+  /** Number of entries, including unflushed writes (an LMDB stat: cheap, not free). */
+  get size(): number {
+    this.checkOpen();
+    return (this.db.getStats() as { entryCount: number }).entryCount;
+  }
+
+  get(key: Buffer): Buffer | undefined {
+    this.checkOpen();
+    const v = this.db.getBinary(this.encScratch(key));
+    return v === undefined ? undefined : (v as Buffer);
+  }
+
+  put(key: Buffer, value: Buffer): void {
+    this.checkOpen();
+    const k = this.encScratch(key);
+    this.env.beginWrite();
+    this.db.putSync(k, value);
+  }
+
+  delete(key: Buffer): void {
+    this.checkOpen();
+    const k = this.encScratch(key);
+    this.env.beginWrite();
+    this.db.removeSync(k);
+  }
+
+  *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
+    this.checkOpen();
+    const end = to === undefined ? END : this.enc(to);
+    let start = from === undefined ? START : this.enc(from);
+    let exclusiveStart = false;
+    for (;;) {
+      if (Buffer.compare(start, end) >= 0) return;
+      const mods = this.env.mods;
+      const it = this.db.getRange({ start, end, exclusiveStart })[Symbol.iterator]();
+      try {
+        for (;;) {
+          const r = it.next();
+          if (r.done) return;
+          const k = r.value.key as Buffer;
+          yield { key: k.subarray(1), value: r.value.value as Buffer };
+          if (this.closed) return;
+          if (this.env.mods !== mods) {
+            // Something was written, or the transaction changed: continue after k from a new cursor.
+            start = k;
+            exclusiveStart = true;
+            break;
+          }
+        }
+      } finally {
+        it.return?.();
+      }
+    }
+  }
+
+  all(): IterableIterator<KeyValueEntry> {
+    return this.range(undefined, undefined);
+  }
+
+  /**
+   * Applies changelog records in order. Outside a write transaction (the usual case: restore runs
+   * before processing) they are committed in chunks, so restoring a large changelog holds no large
+   * transaction; the runtime writes the checkpoint after the restore (or the next commit does).
+   */
+  restore(records: Iterable<ChangelogRecord>): void {
+    this.checkOpen();
+    let chunk: ChangelogRecord[] = [];
+    const apply = () => {
+      const batch = chunk;
+      chunk = [];
+      this.env.inTxn(() => {
+        for (const r of batch) {
+          const k = this.encScratch(r.key);
+          if (r.value === null) this.db.removeSync(k);
+          else this.db.putSync(k, r.value);
+        }
+      });
+    };
+    for (const r of records) {
+      chunk.push(r);
+      if (chunk.length >= RESTORE_CHUNK) apply();
+    }
+    if (chunk.length > 0) apply();
+  }
+
+  /** Commits the task's open LMDB transaction (shared by its stores) and syncs it; see the class doc. */
+  flush(): Promise<void> {
+    return this.env.flush();
+  }
+
+  /** Closes this store handle; the environment (and its open transaction) is closed by the task state. */
+  close(): void {
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** @internal */
+  markClosed(): void {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`state store '${this.name}' is closed`);
+  }
+
+  /** The stored key (0x00 + key) in a fresh buffer: for range bounds lmdb-js may read later. */
+  private enc(key: Buffer): Buffer {
+    if (key.length > MAX_KEY_BYTES) throw new StateKeyTooLargeError(this.name, key.length);
+    const out = Buffer.allocUnsafe(key.length + 1);
+    out[0] = 0;
+    out.set(key, 1);
+    return out;
+  }
+
+  /** The stored key in a reused buffer: lmdb-js copies keys of get/put/remove at the call. */
+  private encScratch(key: Buffer): Buffer {
+    if (key.length > MAX_KEY_BYTES) throw new StateKeyTooLargeError(this.name, key.length);
+    this.scratch.set(key, 1);
+    return this.scratch.subarray(0, key.length + 1);
+  }
+}
+
+const START = Buffer.from([0x00]);
+const END = Buffer.from([0x01]);
