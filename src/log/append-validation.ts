@@ -6,8 +6,10 @@ import {
   LAST_OFFSET_DELTA,
   MAX_TIMESTAMP,
   PARTITION_LEADER_EPOCH,
+  PRODUCER_ID,
   RECORD_COUNT,
   TIMESTAMP_TYPE_BIT,
+  TRANSACTIONAL_BIT,
   batchSizeAt,
   setBaseOffset,
   verifyBatch,
@@ -32,6 +34,11 @@ export interface AppendShape {
   records: number;
   /** Offsets the append takes: sum of (lastOffsetDelta + 1). */
   offsets: number;
+  /**
+   * Batches that need the producer-state checks: a producer id (idempotent or transactional), the
+   * transactional bit, or the control bit. 0 for plain appends, which skip those checks entirely.
+   */
+  special: number;
 }
 
 /**
@@ -51,6 +58,7 @@ export function validateAppend(buf: Buffer, limits: AppendLimits): AppendShape {
   let batches = 0;
   let records = 0;
   let offsets = 0;
+  let special = 0;
   for (let at = 0; at < buf.length; ) {
     const size = batchSizeAt(buf, at);
     if (size < 0 || buf.length - at < BATCH_HEADER_SIZE) {
@@ -68,7 +76,10 @@ export function validateAppend(buf: Buffer, limits: AppendLimits): AppendShape {
     if (lastDelta !== count - 1) {
       throw new InvalidRecordError(`batch at byte ${at} has lastOffsetDelta ${lastDelta} for ${count} records; offsets must be contiguous`);
     }
-    if (limits.requireKeys && (buf.readInt16BE(at + ATTRIBUTES) & CONTROL_BIT) === 0) {
+    const attributes = buf.readInt16BE(at + ATTRIBUTES);
+    // producerId >= 0 exactly when the high half of the int64 is non-negative.
+    if (buf.readInt32BE(at + PRODUCER_ID) >= 0 || (attributes & (CONTROL_BIT | TRANSACTIONAL_BIT)) !== 0) special++;
+    if (limits.requireKeys && (attributes & CONTROL_BIT) === 0) {
       let index = 0;
       new RecordBatch(buf.subarray(at, at + size)).forEachRecord((_offset, _ts, key) => {
         if (key === null) throw new InvalidRecordError(`record ${index} of batch ${batches} has a null key; a compacted topic needs a key on every record`);
@@ -80,7 +91,7 @@ export function validateAppend(buf: Buffer, limits: AppendLimits): AppendShape {
     offsets += lastDelta + 1;
     at += size;
   }
-  return { batches, records, offsets };
+  return { batches, records, offsets, special };
 }
 
 /**

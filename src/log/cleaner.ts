@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { isTransactionMarker, readControlRecord } from '../records/control.js';
 import { RecordBatch, encodeRecordBatch } from '../records/record-batch.js';
 import { CLEANED_SUFFIX, SWAP_SUFFIX } from './file-names.js';
 import { fsyncDirSync } from './io.js';
 import type { LogLogger } from './logger.js';
 import { Segment } from './segment.js';
 import type { TopicConfig } from './topic-config.js';
+import type { AbortedTxn } from './txn-index.js';
 
 const INT32_MAX = 0x7fffffff;
 /** Yield to the event loop after this many bytes, so cleaning a big log never stalls appends and reads. */
@@ -17,6 +19,8 @@ export interface CleanStats {
   bytesAfter: number;
   recordsRemoved: number;
   tombstonesRemoved: number;
+  /** Transaction markers removed (their transaction has no data left and their delete horizon passed). */
+  markersRemoved: number;
   /** Earliest delete horizon of a tombstone still kept; Infinity when none is. */
   nextTombstoneExpiry: number;
 }
@@ -27,6 +31,12 @@ export interface CleanJob {
   segments: readonly Segment[];
   /** For each segment, the offset where the next segment starts (its range's end). */
   ends: readonly number[];
+  /**
+   * The aborted transactions overlapping the cleaned range, by first offset (from the txn indexes of
+   * the cleaned segments and every segment after them). The range ends at or below the last stable
+   * offset, so every transaction with data in it has an outcome.
+   */
+  abortedTxns: readonly AbortedTxn[];
   config: TopicConfig;
   now: number;
   logger: LogLogger;
@@ -61,8 +71,17 @@ export class CleanerAbortedError extends Error {
  *    open); after it, recovery completes the swap.
  *
  * Records without a key (written before the topic became compacted) are removed, as Kafka does.
- * Control batches are kept as they are; the transactions work will drop markers of removed
- * transactions and aborted data.
+ *
+ * Transactions, by Kafka's cleaner rules:
+ * - batches of aborted transactions (known from the txn indexes) are removed whole, and never enter
+ *   the key map, so an aborted write cannot make the cleaner drop the committed value it shadowed;
+ * - an abort marker is kept while any batch of its transaction was still seen in this pass (its
+ *   txn-index entry moves into the cleaned segment with it); a commit marker is kept while any batch
+ *   of its transaction remains; a marker that may go is stamped with a delete horizon first, like a
+ *   tombstone, and removed by a pass after delete.retention.ms - so a read_committed consumer in the
+ *   middle of a transaction's range still finds the marker;
+ * - the range never reaches the last stable offset (the caller stops there), so no open transaction
+ *   is cleaned.
  */
 export async function cleanSegments(job: CleanJob): Promise<CleanStats> {
   const stats: CleanStats = {
@@ -72,6 +91,7 @@ export async function cleanSegments(job: CleanJob): Promise<CleanStats> {
     bytesAfter: 0,
     recordsRemoved: 0,
     tombstonesRemoved: 0,
+    markersRemoved: 0,
     nextTombstoneExpiry: Infinity,
   };
   const latest = new Map<string, number>();
@@ -86,20 +106,26 @@ export async function cleanSegments(job: CleanJob): Promise<CleanStats> {
     if (job.shouldStop()) throw new CleanerAbortedError();
   };
 
+  const mapTxns = new TxnTracker(job.abortedTxns);
   for (const segment of job.segments) {
     stats.bytesBefore += segment.size;
     for (const { bytes } of segment.batches()) {
       const batch = new RecordBatch(bytes);
       const producerId = batch.producerId;
-      if (producerId >= 0) lastBatchOfProducer.set(producerId, batch.baseOffset);
-      if (!batch.isControl) {
+      if (batch.isControl) {
+        mapTxns.onControl(batch);
+      } else if (!mapTxns.onData(batch)) {
+        if (producerId >= 0) lastBatchOfProducer.set(producerId, batch.baseOffset);
         batch.forEachRecord((offset, _timestamp, key) => {
           if (key !== null) latest.set(keyId(key), offset);
         });
+      } else if (producerId >= 0) {
+        lastBatchOfProducer.set(producerId, batch.baseOffset);
       }
       await pause(bytes.length);
     }
   }
+  const txns = new TxnTracker(job.abortedTxns);
 
   for (const group of groupSegments(job)) {
     const first = group[0]!;
@@ -108,9 +134,13 @@ export async function cleanSegments(job: CleanJob): Promise<CleanStats> {
     try {
       for (const segment of group) {
         for (const { bytes } of segment.batches()) {
-          const out = filterBatch(bytes, latest, lastBatchOfProducer, job, stats);
+          const out = filterBatch(bytes, latest, lastBatchOfProducer, txns, job, stats);
           if (out !== bytes) changed = true;
-          if (out !== null) cleaned.append(out, job.now);
+          if (out !== null) {
+            cleaned.append(out, job.now);
+            const carried = txns.takeCarried();
+            if (carried !== null) cleaned.txnIndex.append(carried);
+          }
           await pause(bytes.length);
         }
       }
@@ -171,17 +201,32 @@ function filterBatch(
   bytes: Buffer,
   latest: Map<string, number>,
   lastBatchOfProducer: Map<number, number>,
+  txns: TxnTracker,
   job: CleanJob,
   stats: CleanStats,
 ): Buffer | null {
   const batch = new RecordBatch(bytes);
-  if (batch.isControl) return bytes;
   const horizon = batch.hasDeleteHorizon ? batch.baseTimestamp : -1;
+  if (batch.isControl) {
+    if (!txns.onControl(batch)) return bytes;
+    if (horizon >= 0) {
+      if (job.now >= horizon) {
+        stats.markersRemoved++;
+        return null;
+      }
+      stats.nextTombstoneExpiry = Math.min(stats.nextTombstoneExpiry, horizon);
+      return bytes;
+    }
+    const stamped = job.now + job.config['delete.retention.ms'];
+    stats.nextTombstoneExpiry = Math.min(stats.nextTombstoneExpiry, stamped);
+    return encodeRecordBatch({ ...batch.toInput(), deleteHorizon: true, baseTimestamp: stamped });
+  }
+  const aborted = txns.onData(batch);
   const keep: boolean[] = [];
   let kept = 0;
   let keptTombstones = 0;
   batch.forEachRecord((offset, _timestamp, key, value) => {
-    let k = key !== null && latest.get(keyId(key)) === offset;
+    let k = !aborted && key !== null && latest.get(keyId(key)) === offset;
     if (k && value === null && horizon >= 0 && job.now >= horizon) {
       k = false;
       stats.tombstonesRemoved++;
@@ -209,4 +254,78 @@ function filterBatch(
   const records = input.records.filter((_r, i) => keep[i] === true);
   if (newHorizon >= 0) return encodeRecordBatch({ ...input, records, deleteHorizon: true, baseTimestamp: newHorizon });
   return encodeRecordBatch({ ...input, records });
+}
+
+/**
+ * Kafka's CleanedTransactionMetadata: walks batches in offset order and tells which belong to
+ * aborted transactions and which markers may go.
+ */
+class TxnTracker {
+  private next = 0;
+  /** Producers inside an aborted transaction: its entry, and whether any of its batches was seen. */
+  private readonly aborted = new Map<number, { entry: AbortedTxn; seen: boolean }>();
+  /** Producers inside a committed (or non-aborted) transaction of which a batch was seen. */
+  private readonly committed = new Set<number>();
+  private carried: AbortedTxn | null = null;
+
+  constructor(private readonly list: readonly AbortedTxn[]) {}
+
+  private upTo(offset: number): void {
+    const list = this.list;
+    while (this.next < list.length && list[this.next]!.firstOffset <= offset) {
+      const entry = list[this.next++]!;
+      this.aborted.set(entry.producerId, { entry, seen: false });
+    }
+  }
+
+  /** True when the data batch belongs to an aborted transaction. */
+  onData(batch: RecordBatch): boolean {
+    if (!batch.isTransactional) return false;
+    const producerId = batch.producerId;
+    this.upTo(batch.lastOffset);
+    const a = this.aborted.get(producerId);
+    if (a !== undefined) {
+      // Even an emptied batch (kept for its producer's sequence) holds the marker back, as in Kafka:
+      // replaying a transactional batch without its marker would leave the transaction open.
+      a.seen = true;
+      return true;
+    }
+    this.committed.add(producerId);
+    return false;
+  }
+
+  /**
+   * True when the control batch may be removed: an abort marker none of whose transaction's batches
+   * were seen, a commit marker likewise, an emptied control batch. A kept abort marker's txn-index
+   * entry is handed out by takeCarried().
+   */
+  onControl(batch: RecordBatch): boolean {
+    const producerId = batch.producerId;
+    this.upTo(batch.lastOffset);
+    if (batch.recordCount === 0) return true;
+    let type: 'commit' | 'abort' | 'other';
+    try {
+      const record = readControlRecord(batch);
+      type = isTransactionMarker(record) ? record.type : 'other';
+    } catch {
+      return false;
+    }
+    if (type === 'abort') {
+      const a = this.aborted.get(producerId);
+      this.aborted.delete(producerId);
+      if (a !== undefined && a.seen) {
+        this.carried = a.entry;
+        return false;
+      }
+      return true;
+    }
+    if (type === 'commit') return !this.committed.delete(producerId);
+    return false;
+  }
+
+  takeCarried(): AbortedTxn | null {
+    const c = this.carried;
+    this.carried = null;
+    return c;
+  }
 }

@@ -76,3 +76,29 @@ export class InvalidRecordError extends TributaryError {
 }
 
 export { CorruptRecordError } from '../records/errors.js';
+
+/**
+ * Producer-state and transaction errors, with Kafka's names: raised by a partition's append (epoch,
+ * sequence and transaction checks) and by the transaction coordinator. The broker answers with the
+ * matching Kafka code; in-process callers match on `code`.
+ */
+export type TransactionErrorCode =
+  | 'INVALID_PRODUCER_EPOCH'
+  | 'PRODUCER_FENCED'
+  | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+  | 'DUPLICATE_SEQUENCE_NUMBER'
+  | 'INVALID_TXN_STATE'
+  | 'INVALID_PRODUCER_ID_MAPPING'
+  | 'TRANSACTION_COORDINATOR_FENCED'
+  | 'CONCURRENT_TRANSACTIONS'
+  | 'INVALID_TRANSACTION_TIMEOUT'
+  | 'TRANSACTIONAL_ID_NOT_FOUND'
+  | 'COORDINATOR_NOT_AVAILABLE'
+  | 'INVALID_REQUEST';
+
+export class TransactionError extends TributaryError {
+  declare readonly code: TransactionErrorCode;
+  constructor(code: TransactionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

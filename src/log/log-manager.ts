@@ -11,6 +11,7 @@ import { errnoOf, fsyncDir, fsyncDirSync, toStorageError } from './io.js';
 import { stderrLogger, type LogLogger } from './logger.js';
 import { PartitionLog, type FsyncPolicy, type PartitionDescription } from './partition-log.js';
 import { validateTopicName } from './topic-name.js';
+import { TransactionCoordinator, type TransactionCoordinatorOptions } from './transactions/coordinator.js';
 import {
   DEFAULT_TOPIC_CONFIG,
   compacts,
@@ -47,6 +48,10 @@ export interface LogManagerOptions {
   logger?: LogLogger;
   /** Wall clock, replaceable so tests can age segments. */
   clock?: () => number;
+  /** Kafka's producer.id.expiration.ms: a producer idle this long (no open transaction) is forgotten by a partition. Default 1 day. */
+  producerIdExpirationMs?: number;
+  /** Kafka's producer.id.expiration.check.interval.ms; 0 disables. Default 10 min. */
+  producerIdExpirationCheckIntervalMs?: number;
 }
 
 export interface CreateTopicOptions {
@@ -98,7 +103,9 @@ export class LogManager {
   private checkpointChain: Promise<unknown> = Promise.resolve();
   private releaseLock: (() => void) | null;
   private closed = false;
-  private readonly busy = { flush: false, retention: false, cleaner: false, checkpoint: false };
+  private readonly busy = { flush: false, retention: false, cleaner: false, checkpoint: false, producers: false };
+  private readonly producerIdExpirationMs: number | undefined;
+  private coordinator: Promise<TransactionCoordinator> | null = null;
 
   private constructor(options: LogManagerOptions, defaults: TopicConfig, releaseLock: () => void) {
     this.dataDir = options.dataDir;
@@ -107,6 +114,7 @@ export class LogManager {
     this.clock = options.clock ?? Date.now;
     this.defaults = defaults;
     this.releaseLock = releaseLock;
+    this.producerIdExpirationMs = options.producerIdExpirationMs;
   }
 
   static async open(options: LogManagerOptions): Promise<LogManager> {
@@ -184,7 +192,16 @@ export class LogManager {
       this.topics.set(meta.name, topic);
       for (let p = 0; p < meta.partitions; p++) {
         const dir = join(this.dataDir, partitionDirName(meta.name, p));
-        const common = { topic: meta.name, partition: p, dir, config, fsync: this.fsync, logger: this.logger, clock: this.clock };
+        const common = {
+          topic: meta.name,
+          partition: p,
+          dir,
+          config,
+          fsync: this.fsync,
+          logger: this.logger,
+          clock: this.clock,
+          ...(this.producerIdExpirationMs !== undefined ? { producerIdExpirationMs: this.producerIdExpirationMs } : {}),
+        };
         if (!existsSync(dir)) {
           this.logger.warn(`${meta.name}-${p}: partition directory is missing; starting it empty`);
           topic.partitions.push(PartitionLog.create(common));
@@ -216,6 +233,9 @@ export class LogManager {
     every(options.checkpointIntervalMs ?? 60_000, 'checkpoint', () => this.checkpoint());
     every(options.retentionCheckIntervalMs ?? 300_000, 'retention', () => this.runRetention());
     every(options.cleanerIntervalMs ?? 15_000, 'cleaner', () => this.runCleaner());
+    every(options.producerIdExpirationCheckIntervalMs ?? 600_000, 'producers', async () => {
+      for (const p of this.allPartitions()) p.removeExpiredProducers();
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -244,6 +264,7 @@ export class LogManager {
       fsync: this.fsync,
       logger: this.logger,
       clock: this.clock,
+      ...(this.producerIdExpirationMs !== undefined ? { producerIdExpirationMs: this.producerIdExpirationMs } : {}),
     };
   }
 
@@ -367,6 +388,28 @@ export class LogManager {
     return log;
   }
 
+  /** Partitions of a topic; 0 when there is no such topic. */
+  partitionCount(topic: string): number {
+    return this.topics.get(topic)?.partitions.length ?? 0;
+  }
+
+  /**
+   * The transaction coordinator of this log (one per LogManager, opened on first call: creates and
+   * replays `__transaction_state`, completes interrupted commits). `options` apply to the first
+   * call only. Closed with the log.
+   */
+  transactionCoordinator(options: TransactionCoordinatorOptions = {}): Promise<TransactionCoordinator> {
+    this.checkOpen();
+    if (this.coordinator === null) {
+      const opening = TransactionCoordinator.open(this, { logger: this.logger, clock: this.clock, ...options });
+      this.coordinator = opening;
+      opening.catch(() => {
+        if (this.coordinator === opening) this.coordinator = null;
+      });
+    }
+    return this.coordinator;
+  }
+
   private topicOrThrow(name: string): Topic {
     const topic = this.topics.get(name);
     if (topic === undefined) throw new UnknownTopicOrPartitionError(`unknown topic ${String(name)}`);
@@ -446,6 +489,10 @@ export class LogManager {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.coordinator !== null) {
+      const c = await this.coordinator.catch(() => null);
+      c?.close();
+    }
     await this.adminChain;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);

@@ -1,17 +1,33 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { assignOffsets, validateAppend } from './append-validation.js';
 import { CleanerAbortedError, cleanSegments, type CleanStats } from './cleaner.js';
+import { ATTRIBUTES, BATCH_LENGTH, CONTROL_BIT, LAST_OFFSET_DELTA, LOG_OVERHEAD, PRODUCER_ID } from '../records/batch-header.js';
+import { encodeControlBatch, isTransactionMarker, readControlRecord, type ControlType } from '../records/control.js';
 import { TributaryError } from '../records/errors.js';
+import { readInt64 } from '../records/int64.js';
+import { RecordBatch } from '../records/record-batch.js';
 import { InvalidRecordError, OffsetOutOfRangeError, StorageError } from './errors.js';
 import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
   SWAP_SUFFIX,
   parseSegmentFileName,
+  parseSnapshotFileName,
   segmentFilePath,
+  snapshotFileName,
 } from './file-names.js';
 import { GroupCommit } from './group-commit.js';
-import { fsyncDir, fsyncDirSync, toStorageError } from './io.js';
+import { errnoOf, fsyncDir, fsyncDirSync, syncFile, toStorageError } from './io.js';
+import {
+  DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  ProducerStateManager,
+  readSnapshot,
+  type AppendCheck,
+  type AppendOrigin,
+  type ProducerEntry,
+} from './producer-state.js';
+import { overlappingEntries, type AbortedTransaction, type AbortedTxn } from './txn-index.js';
 import type { LogLogger } from './logger.js';
 import { segmentsToDelete } from './retention.js';
 import { Segment, type SegmentDescription, type TimestampAndOffset } from './segment.js';
@@ -37,10 +53,27 @@ export interface AppendResult {
   baseOffset: number;
   /** Offset of the last record of the last batch. */
   lastOffset: number;
+  /**
+   * True when every batch was a producer's retry of a batch already in the log (Kafka's duplicate
+   * handling): nothing was written and the offsets are the original ones.
+   */
+  duplicate?: boolean;
   /** The time stamped on the batches under LogAppendTime, else -1 (as Kafka's produce response). */
   logAppendTime: number;
   logStartOffset: number;
   recordCount: number;
+}
+
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+
+export interface AppendOptions {
+  /**
+   * 'client' (default): a producer's batches, with every Kafka check (epochs, sequences,
+   * duplicates). 'coordinator': written by a coordinator for a producer - e.g. TxnOffsetCommit's
+   * offset records in `__consumer_offsets`, transactional with the producer's id and epoch and
+   * sequence -1 - epochs and transactions are tracked, sequences are not (Kafka's AppendOrigin).
+   */
+  origin?: AppendOrigin;
 }
 
 export interface ReadOptions {
@@ -48,6 +81,12 @@ export interface ReadOptions {
   maxBytes?: number;
   /** Exclusive upper bound on offsets returned; defaults to (and is capped at) the high watermark. */
   maxOffset?: number;
+  /**
+   * 'read_committed' returns only batches below the last stable offset, plus the aborted
+   * transactions overlapping them (a Kafka FetchResponse's abortedTransactions). Default
+   * 'read_uncommitted'.
+   */
+  isolation?: IsolationLevel;
 }
 
 export interface ReadResult {
@@ -56,6 +95,30 @@ export interface ReadResult {
   logStartOffset: number;
   highWatermark: number;
   lastStableOffset: number;
+  /**
+   * read_committed: the aborted transactions whose data overlaps `records`, by first offset (see
+   * forEachCommittedRecord for how a consumer uses them); null for read_uncommitted.
+   */
+  abortedTransactions: AbortedTransaction[] | null;
+}
+
+/** A transaction marker, as the transaction coordinator writes it (Kafka's WriteTxnMarkers). */
+export interface TxnMarker {
+  producerId: number;
+  producerEpoch: number;
+  type: ControlType;
+  coordinatorEpoch: number;
+}
+
+/** One producer's state in a partition (Kafka's DescribeProducers). */
+export interface ProducerStateDescription {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+  lastTimestamp: number;
+  coordinatorEpoch: number;
+  /** -1 when no transaction is open. */
+  currentTransactionStartOffset: number;
 }
 
 export interface PartitionDescription {
@@ -80,6 +143,8 @@ export interface PartitionLogOptions {
   fsync: FsyncPolicy;
   logger: LogLogger;
   clock: () => number;
+  /** Kafka's producer.id.expiration.ms: producers idle this long (no open transaction) are forgotten. Default 1 day. */
+  producerIdExpirationMs?: number;
 }
 
 export interface OpenPartitionOptions extends PartitionLogOptions {
@@ -121,6 +186,10 @@ export class PartitionLog {
   private dirDirty = false;
   private firstDirtyOffset = 0;
   private nextTombstoneExpiry = Infinity;
+  private readonly producerState: ProducerStateManager;
+  private readonly producerIdExpirationMs: number;
+  /** Snapshot files written since the last flush (not yet fsynced). */
+  private unsyncedSnapshots: string[] = [];
   private readonly rebuildIndexes = (segment: Segment, reason: string): void => {
     this.logger.warn(`${this.name}: ${reason}; rebuilding the indexes of ${segment.logPath}`);
     const result = recoverSegment(segment, { truncate: false });
@@ -131,7 +200,13 @@ export class PartitionLog {
     }
   };
 
-  private constructor(options: PartitionLogOptions, segments: Segment[], logEndOffset: number, recoveryPoint: number) {
+  private constructor(
+    options: PartitionLogOptions,
+    segments: Segment[],
+    logEndOffset: number,
+    recoveryPoint: number,
+    producerState: ProducerStateManager,
+  ) {
     this.topic = options.topic;
     this.partition = options.partition;
     this.dir = options.dir;
@@ -143,6 +218,8 @@ export class PartitionLog {
     this._logEndOffset = logEndOffset;
     this._recoveryPoint = recoveryPoint;
     this.groupCommit = options.fsync === 'always' ? new GroupCommit<AppendResult>(() => this.flush()) : null;
+    this.producerState = producerState;
+    this.producerIdExpirationMs = options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS;
   }
 
   private get name(): string {
@@ -158,7 +235,7 @@ export class PartitionLog {
     }
     const segment = Segment.create(options.dir, 0, options.config['index.interval.bytes'], options.logger);
     fsyncDirSync(options.dir);
-    return new PartitionLog(options, [segment], 0, 0);
+    return new PartitionLog(options, [segment], 0, 0, new ProducerStateManager(`${options.topic}-${options.partition}`));
   }
 
   /**
@@ -266,7 +343,16 @@ export class PartitionLog {
       // LogManager runs right after open; until then the recovery point stays below all of them.
       let recoveryPoint = rp ?? 0;
       for (const s of recovered) recoveryPoint = Math.min(recoveryPoint, s.baseOffset);
-      const log = new PartitionLog(options, segments, logEndOffset, Math.min(recoveryPoint, logEndOffset));
+      // The transaction indexes of segments a crash may have left behind are rebuilt from the log
+      // (after a clean shutdown they were fsynced at close; swapped-in segments lost theirs).
+      let rebuildFrom = logEndOffset;
+      for (const s of segments) {
+        if ((options.cleanShutdown ? mustRecover.has(s.baseOffset) : recovered.has(s)) && s.baseOffset < rebuildFrom) rebuildFrom = s.baseOffset;
+      }
+      const producerState = new ProducerStateManager(name);
+      loadProducerState({ dir, name, segments, logEndOffset, rebuildFrom, state: producerState, logger, now: options.clock() });
+      producerState.removeExpired(options.clock(), options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+      const log = new PartitionLog(options, segments, logEndOffset, Math.min(recoveryPoint, logEndOffset), producerState);
       for (const s of recovered) log.dirty.add(s);
       return log;
     } catch (e) {
@@ -301,11 +387,20 @@ export class PartitionLog {
   }
 
   /**
-   * Where read_committed consumers stop. Without transactions it is the high watermark; the
-   * transactions work replaces this with the first offset of the earliest open transaction.
+   * Where read_committed consumers stop: the first offset of the earliest open transaction, or the
+   * high watermark when none is open (never below the log start offset: retention may have deleted
+   * the start of a transaction, as in Kafka - though ours holds segments of open transactions back).
    */
   get lastStableOffset(): number {
-    return this.highWatermark;
+    const hw = this.highWatermark;
+    const unstable = this.producerState.firstUnstableOffset();
+    if (unstable < 0) return hw;
+    return Math.min(hw, Math.max(unstable, this.logStartOffset));
+  }
+
+  /** Number of transactions open in this partition. */
+  get openTransactions(): number {
+    return this.producerState.openTransactions;
   }
 
   /** Every offset below this is fdatasynced (with its indexes when its segment is sealed). */
@@ -355,17 +450,17 @@ export class PartitionLog {
    * InvalidRecordError for bad input; StorageError when the disk fails (nothing of the append is
    * then left in the file, and earlier records stay readable).
    */
-  append(batches: Buffer): Promise<AppendResult> {
+  append(batches: Buffer, options?: AppendOptions): Promise<AppendResult> {
     let result: AppendResult;
     try {
-      result = this.appendNow(batches);
+      result = this.appendNow(batches, options);
     } catch (e) {
       return Promise.reject(e);
     }
     return this.groupCommit === null ? Promise.resolve(result) : this.groupCommit.enqueue(result);
   }
 
-  private appendNow(batches: Buffer): AppendResult {
+  private appendNow(batches: Buffer, options: AppendOptions | undefined): AppendResult {
     this.checkWritable();
     if (!Buffer.isBuffer(batches)) throw new InvalidRecordError('append takes a Buffer of record batches');
     const config = this._config;
@@ -374,7 +469,22 @@ export class PartitionLog {
       maxAppendBytes: config['segment.bytes'],
       requireKeys: compacts(config),
     });
-    // The transactions work checks producer epochs and sequences here, before offsets are taken.
+    // Producer epochs, sequences and transaction state are checked before offsets are taken. Plain
+    // appends (no producer id, no transactional or control bit) skip this entirely.
+    let check: AppendCheck | null = null;
+    if (shape.special > 0) {
+      check = this.producerState.checkAppend(batches, options?.origin ?? 'client');
+      if (check.kind === 'duplicate') {
+        return {
+          baseOffset: check.firstOffset,
+          lastOffset: check.lastOffset,
+          logAppendTime: -1,
+          logStartOffset: this.logStartOffset,
+          recordCount: check.records,
+          duplicate: true,
+        };
+      }
+    }
     const now = this.clock();
     let segment = this.active;
     if (this.shouldRoll(segment, batches.length, shape.offsets, now)) segment = this.roll();
@@ -389,9 +499,130 @@ export class PartitionLog {
       throw error;
     }
     this._logEndOffset = lastOffset + 1;
+    if (check !== null) this.producerState.applyAppend(check.staged, baseOffset, now);
     this.dirty.add(segment);
     this.waiters.notify(this.highWatermark);
     return { baseOffset, lastOffset, logAppendTime, logStartOffset: this.logStartOffset, recordCount: shape.records };
+  }
+
+  /**
+   * Writes a transaction marker (a control batch, as a coordinator's WriteTxnMarkers does) and closes
+   * the producer's open transaction here; an abort adds the transaction to the segment's `.txnindex`.
+   * A marker for a producer with no open transaction is written all the same and changes nothing but
+   * the producer's epoch. An epoch older than the producer's is INVALID_PRODUCER_EPOCH, an older
+   * coordinator epoch TRANSACTION_COORDINATOR_FENCED. Durable by the fsync policy, as append().
+   */
+  appendTxnMarker(marker: TxnMarker): Promise<AppendResult> {
+    let result: AppendResult;
+    try {
+      result = this.appendMarkerNow(marker);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.groupCommit === null ? Promise.resolve(result) : this.groupCommit.enqueue(result);
+  }
+
+  private appendMarkerNow(marker: TxnMarker): AppendResult {
+    this.checkWritable();
+    const { producerId, producerEpoch, type, coordinatorEpoch } = marker;
+    if (!Number.isSafeInteger(producerId) || producerId < 0) throw new InvalidRecordError(`marker producer id ${producerId} is invalid`);
+    if (!Number.isInteger(producerEpoch) || producerEpoch < 0 || producerEpoch > 0x7fff) {
+      throw new InvalidRecordError(`marker producer epoch ${producerEpoch} is invalid`);
+    }
+    if (type !== 'commit' && type !== 'abort') throw new InvalidRecordError(`marker type ${String(type)} is neither commit nor abort`);
+    if (!Number.isInteger(coordinatorEpoch) || coordinatorEpoch < 0 || coordinatorEpoch > 0x7fffffff) {
+      throw new InvalidRecordError(`coordinator epoch ${coordinatorEpoch} is invalid`);
+    }
+    this.producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+    const now = this.clock();
+    const bytes = encodeControlBatch({ type, producerId, producerEpoch, coordinatorEpoch, timestamp: now });
+    let segment = this.active;
+    if (this.shouldRoll(segment, bytes.length, 1, now)) segment = this.roll();
+    const offset = this._logEndOffset;
+    const logAppendTime = this._config['message.timestamp.type'] === 'LogAppendTime' ? now : -1;
+    assignOffsets(bytes, offset, LEADER_EPOCH, logAppendTime);
+    try {
+      segment.append(bytes, now);
+    } catch (e) {
+      const error = toStorageError(`append to ${this.name} failed`, e);
+      if (segment.broken) this.goOffline(error);
+      throw error;
+    }
+    this._logEndOffset = offset + 1;
+    const completed = this.producerState.applyMarker(producerId, producerEpoch, coordinatorEpoch, offset, type === 'abort', now);
+    if (completed !== null && completed.aborted) {
+      try {
+        segment.txnIndex.append({
+          producerId,
+          firstOffset: completed.firstOffset,
+          lastOffset: offset,
+          lastStableOffset: this.producerState.lastStableOffsetAfter(completed),
+        });
+      } catch (e) {
+        // The marker is in the log but read_committed readers would not know what it aborted:
+        // stop here; the next open rebuilds the index from the log.
+        this.goOffline(toStorageError(`cannot index the aborted transaction of producer ${producerId} in ${this.name}`, e));
+      }
+    }
+    this.dirty.add(segment);
+    this.waiters.notify(this.highWatermark);
+    return { baseOffset: offset, lastOffset: offset, logAppendTime, logStartOffset: this.logStartOffset, recordCount: 1 };
+  }
+
+  /** Every producer this partition knows (Kafka's DescribeProducers). */
+  producerStates(): ProducerStateDescription[] {
+    const out: ProducerStateDescription[] = [];
+    for (const e of this.producerState.producers.values()) {
+      out.push({
+        producerId: e.producerId,
+        producerEpoch: e.producerEpoch,
+        lastSequence: e.batches.length > 0 ? e.batches[e.batches.length - 1]!.lastSeq : -1,
+        lastTimestamp: e.lastTimestamp,
+        coordinatorEpoch: e.coordinatorEpoch,
+        currentTransactionStartOffset: e.currentTxnFirstOffset,
+      });
+    }
+    return out;
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms with no open transaction; returns how many. */
+  removeExpiredProducers(now = this.clock()): number {
+    return this.producerState.removeExpired(now, this.producerIdExpirationMs);
+  }
+
+  /**
+   * Writes `<logEndOffset>.snapshot` with the producer state now. Runs at every roll and at close;
+   * exposed for tests and tools.
+   */
+  takeProducerSnapshot(durable = false): void {
+    const path = join(this.dir, snapshotFileName(this._logEndOffset));
+    try {
+      this.producerState.writeSnapshot(path, durable);
+      if (!durable) this.unsyncedSnapshots.push(path);
+    } catch (e) {
+      // Not fatal: recovery falls back to an older snapshot and replays more of the log.
+      this.logger.warn(`${this.name}: cannot write producer snapshot ${path}: ${errnoOf(e) ?? String(e)}`);
+    }
+  }
+
+  /**
+   * Removes snapshot files nobody needs: those below the log start offset and those not at a
+   * segment's base offset, always keeping the newest.
+   */
+  private pruneSnapshots(): void {
+    let files: number[];
+    try {
+      files = listSnapshots(this.dir);
+    } catch {
+      return;
+    }
+    const newest = files[files.length - 1];
+    const bases = new Set(this.segments.map((s) => s.baseOffset));
+    const start = this.logStartOffset;
+    for (const offset of files) {
+      if (offset === newest) continue;
+      if (offset < start || !bases.has(offset)) rmSync(join(this.dir, snapshotFileName(offset)), { force: true });
+    }
   }
 
   private checkWritable(): void {
@@ -424,6 +655,9 @@ export class PartitionLog {
     const segment = Segment.create(this.dir, this._logEndOffset, this._config['index.interval.bytes'], this.logger);
     old.seal();
     this.segments.push(segment);
+    // Kafka's snapshot at every roll: recovery after a crash starts from the snapshot at the base of
+    // the segment holding the recovery point and replays only from there.
+    this.takeProducerSnapshot(false);
     this.dirty.add(old);
     this.dirDirty = true;
     this.flush().catch((e: unknown) => this.logger.warn(`${this.name}: flush after roll failed: ${String(e)}`));
@@ -446,8 +680,14 @@ export class PartitionLog {
       const syncDir = this.dirDirty;
       this.dirDirty = false;
       if (segments.length > 0) this.syncRounds++;
+      const snapshots = this.unsyncedSnapshots;
+      this.unsyncedSnapshots = [];
       try {
-        await Promise.all([...segments.map((s) => s.sync()), ...(syncDir ? [fsyncDir(this.dir)] : [])]);
+        await Promise.all([
+          ...segments.map((s) => s.sync()),
+          ...(syncDir ? [fsyncDir(this.dir)] : []),
+          ...snapshots.map((path) => syncFile(path).catch(() => {})),
+        ]);
       } catch (e) {
         const error = toStorageError(`fdatasync of ${this.name} failed`, e);
         this.goOffline(error);
@@ -488,7 +728,9 @@ export class PartitionLog {
         `offset ${fromOffset} is out of range for ${this.name}: the log holds [${logStartOffset}, ${this._logEndOffset})`,
       );
     }
-    const maxOffset = Math.min(options.maxOffset ?? highWatermark, highWatermark);
+    const readCommitted = options.isolation === 'read_committed';
+    let maxOffset = Math.min(options.maxOffset ?? highWatermark, highWatermark);
+    if (readCommitted && lastStableOffset < maxOffset) maxOffset = lastStableOffset;
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new TributaryError('INVALID_REQUEST', `maxBytes ${maxBytes} is not a byte count`);
     let records: Buffer = EMPTY;
@@ -502,7 +744,24 @@ export class PartitionLog {
         break;
       }
     }
-    return { records, logStartOffset, highWatermark, lastStableOffset };
+    let abortedTransactions: AbortedTransaction[] | null = null;
+    if (readCommitted) {
+      abortedTransactions = [];
+      if (records.length > 0) this.collectAbortedTransactions(fromOffset, lastOffsetIn(records) + 1, abortedTransactions);
+    }
+    return { records, logStartOffset, highWatermark, lastStableOffset, abortedTransactions };
+  }
+
+  /**
+   * Kafka's collectAbortedTransactions: the aborted transactions overlapping [fromOffset,
+   * upperBoundOffset), from the txn indexes of the segment holding fromOffset and the ones after it
+   * (a transaction's abort marker, and so its entry, can be in a later segment than its data).
+   */
+  private collectAbortedTransactions(fromOffset: number, upperBoundOffset: number, out: AbortedTransaction[]): void {
+    for (let i = this.segmentIndexFor(fromOffset); i < this.segments.length; i++) {
+      if (this.segments[i]!.txnIndex.collect(fromOffset, upperBoundOffset, out)) break;
+    }
+    out.sort((a, b) => a.firstOffset - b.firstOffset);
   }
 
   /** Index of the segment whose range holds `offset`: the last one with baseOffset <= offset. */
@@ -571,6 +830,16 @@ export class PartitionLog {
         this._config,
         now,
       );
+      // Never delete the start of an open transaction: recovery replays the log from a snapshot or
+      // from the log start, and must find every open transaction's first batch there.
+      const unstable = this.producerState.firstUnstableOffset();
+      if (unstable >= 0) {
+        while (decision.count > 0) {
+          const end = decision.count < this.segments.length ? this.segments[decision.count]!.baseOffset : this._logEndOffset;
+          if (end <= unstable) break;
+          decision.count--;
+        }
+      }
       if (decision.count === 0) return 0;
       if (decision.count === this.segments.length) {
         // The partition must keep an active segment: roll so the expired one can go.
@@ -586,6 +855,7 @@ export class PartitionLog {
         this.dirty.delete(s);
         await s.delete();
       }
+      this.pruneSnapshots();
       return doomed.length;
     });
   }
@@ -602,8 +872,12 @@ export class PartitionLog {
       const lag = this._config['min.compaction.lag.ms'];
       const cleanable: Segment[] = [];
       const ends: number[] = [];
+      // Kafka's first uncleanable offset: nothing at or after the last stable offset is cleaned, so
+      // the cleaner knows the outcome of every transaction whose data it sees.
+      const stable = this.lastStableOffset;
       for (let i = 0; i < this.segments.length - 1; i++) {
         const s = this.segments[i]!;
+        if (this.segments[i + 1]!.baseOffset > stable) break;
         if (lag > 0 && s.maxTimestamp > now - lag) break;
         cleanable.push(s);
         ends.push(this.segments[i + 1]!.baseOffset);
@@ -619,12 +893,19 @@ export class PartitionLog {
         const due = total > 0 && dirty / total >= this._config['min.cleanable.dirty.ratio'] && dirty > 0;
         if (!due && now < this.nextTombstoneExpiry) return null;
       }
+      const abortedTxns: AbortedTxn[] = [];
+      const rangeEnd = ends[ends.length - 1]!;
+      for (let i = this.segments.indexOf(cleanable[0]!); i < this.segments.length; i++) {
+        overlappingEntries(this.segments[i]!.txnIndex, cleanable[0]!.baseOffset, rangeEnd, abortedTxns);
+      }
+      abortedTxns.sort((a, b) => a.firstOffset - b.firstOffset);
       let stats: CleanStats;
       try {
         stats = await cleanSegments({
           dir: this.dir,
           segments: cleanable,
           ends,
+          abortedTxns,
           config: this._config,
           now,
           logger: this.logger,
@@ -684,6 +965,9 @@ export class PartitionLog {
     if (this.offline === null) {
       try {
         await this.flush();
+        // The clean-shutdown snapshot: the next open loads it and replays nothing.
+        this.takeProducerSnapshot(true);
+        this.pruneSnapshots();
       } catch (e) {
         this.logger.warn(`${this.name}: final flush failed: ${String(e)}`);
       }
@@ -717,7 +1001,8 @@ function completeSwaps(dir: string, interval: number, logger: LogLogger, name: s
       if (p === null || p.state === SWAP_SUFFIX) continue;
       if (p.baseOffset >= base && p.baseOffset < end) rmSync(`${dir}/${other}`, { force: true });
     }
-    for (const kind of ['index', 'timeindex'] as const) rmSync(segmentFilePath(dir, base, kind, SWAP_SUFFIX), { force: true });
+    // Its indexes are rebuilt: offset and time index by recovery, the txn index by the producer-state replay.
+    for (const kind of ['index', 'timeindex', 'txnindex'] as const) rmSync(segmentFilePath(dir, base, kind, SWAP_SUFFIX), { force: true });
     const reopened = Segment.open(dir, base, interval, logger, SWAP_SUFFIX);
     reopened.renameTo('', true);
     reopened.closeNow();
@@ -729,4 +1014,110 @@ function completeSwaps(dir: string, interval: number, logger: LogLogger, name: s
     );
   }
   return rebuilt;
+}
+
+/** Offset of the last record of the last batch in a run of whole batches. */
+function lastOffsetIn(records: Buffer): number {
+  let at = 0;
+  let last = -1;
+  while (at < records.length) {
+    last = readInt64(records, at) + records.readInt32BE(at + LAST_OFFSET_DELTA);
+    at += records.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
+  }
+  return last;
+}
+
+/** Offsets of the `<offset>.snapshot` files in `dir`, ascending. */
+function listSnapshots(dir: string): number[] {
+  const out: number[] = [];
+  for (const file of readdirSync(dir)) {
+    const offset = parseSnapshotFileName(file);
+    if (offset !== null) out.push(offset);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+interface LoadProducerState {
+  dir: string;
+  name: string;
+  segments: readonly Segment[];
+  logEndOffset: number;
+  /** Segments from this base offset on get their txn index rebuilt by the replay. */
+  rebuildFrom: number;
+  state: ProducerStateManager;
+  logger: LogLogger;
+  now: number;
+}
+
+/**
+ * Kafka's loadProducerState: snapshots past the log end (left by a truncation) are deleted; the
+ * newest readable snapshot at or below `rebuildFrom` is loaded (a torn one - snapshots are written
+ * without waiting for fsync - is deleted and the next older tried); then the log is replayed from
+ * there (or from the log start without a snapshot), reading batch headers and markers, which also
+ * rebuilds the txn indexes of the segments from `rebuildFrom` on.
+ */
+function loadProducerState(args: LoadProducerState): void {
+  const { dir, name, segments, logEndOffset, rebuildFrom, state, logger, now } = args;
+  const logStart = segments[0]!.baseOffset;
+  const snapshots = listSnapshots(dir);
+  for (const offset of snapshots) {
+    if (offset > logEndOffset) rmSync(join(dir, snapshotFileName(offset)), { force: true });
+  }
+  let from = -1;
+  for (let i = snapshots.length - 1; i >= 0 && from < 0; i--) {
+    const offset = snapshots[i]!;
+    if (offset > logEndOffset || offset > rebuildFrom) continue;
+    const path = join(dir, snapshotFileName(offset));
+    let entries: ProducerEntry[];
+    try {
+      entries = readSnapshot(path);
+    } catch (e) {
+      logger.warn(`${name}: ignoring producer snapshot ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      rmSync(path, { force: true });
+      continue;
+    }
+    state.load(entries);
+    from = offset;
+  }
+  if (from < 0) state.clear();
+  const start = Math.max(from, logStart);
+  if (start >= logEndOffset) return;
+  let replayed = 0;
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const end = i + 1 < segments.length ? segments[i + 1]!.baseOffset : logEndOffset;
+    if (end <= start || segment.size === 0) continue;
+    const rebuild = segment.baseOffset >= rebuildFrom;
+    if (rebuild) segment.txnIndex.reset();
+    for (const { bytes } of segment.batches()) {
+      const attributes = bytes.readInt16BE(ATTRIBUTES);
+      if (bytes.readInt32BE(PRODUCER_ID) < 0) continue;
+      if (readInt64(bytes, 0) + bytes.readInt32BE(LAST_OFFSET_DELTA) < start) continue;
+      let marker: 'commit' | 'abort' | null = null;
+      let coordinatorEpoch = -1;
+      if ((attributes & CONTROL_BIT) !== 0) {
+        try {
+          const control = readControlRecord(new RecordBatch(bytes));
+          if (isTransactionMarker(control)) {
+            marker = control.type;
+            coordinatorEpoch = control.coordinatorEpoch;
+          }
+        } catch (e) {
+          logger.warn(`${name}: unreadable control batch at offset ${readInt64(bytes, 0)}: ${String(e)}`);
+          continue;
+        }
+      }
+      replayed++;
+      const completed = state.replayBatch(bytes, marker, coordinatorEpoch, now);
+      if (completed !== null && completed.aborted && rebuild) {
+        segment.txnIndex.append({
+          producerId: completed.producerId,
+          firstOffset: completed.firstOffset,
+          lastOffset: completed.lastOffset,
+          lastStableOffset: state.lastStableOffsetAfter(completed),
+        });
+      }
+    }
+  }
+  if (replayed > 0) logger.info(`${name}: rebuilt producer state from ${from < 0 ? 'the log start' : `the snapshot at ${from}`} (${replayed} producer batch(es) replayed)`);
 }

@@ -14,6 +14,7 @@ import { errnoOf, fdatasyncAsync, readFully, toStorageError, writeFully } from '
 import type { LogLogger } from './logger.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import { TxnIndex } from './txn-index.js';
 
 const INT32_MAX = 0x7fffffff;
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -54,6 +55,8 @@ export class Segment {
   readonly indexIntervalBytes: number;
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
+  /** Aborted transactions whose abort marker is in this segment. */
+  readonly txnIndex: TxnIndex;
   private readonly logger: LogLogger;
   private fd: number;
   private state: SegmentFileState;
@@ -98,6 +101,7 @@ export class Segment {
     this.logger = logger;
     this.offsetIndex = new OffsetIndex(segmentFilePath(dir, baseOffset, 'index', state), baseOffset);
     this.timeIndex = new TimeIndex(segmentFilePath(dir, baseOffset, 'timeindex', state), baseOffset);
+    this.txnIndex = new TxnIndex(segmentFilePath(dir, baseOffset, 'txnindex', state), size === 0 && indexesLoaded);
   }
 
   /** A new, empty segment. Fails if the file exists: two segments must never share a base offset. */
@@ -110,6 +114,7 @@ export class Segment {
       throw toStorageError(`cannot create segment ${path}`, e);
     }
     const seg = new Segment(dir, baseOffset, indexIntervalBytes, state, fd, 0, true, logger);
+    rmSync(seg.txnIndex.path, { force: true });
     // Index files exist from the start, so "missing index" at open always means damage.
     try {
       seg.offsetIndex.persist();
@@ -309,6 +314,7 @@ export class Segment {
     this.pendingOps++;
     try {
       await fdatasyncAsync(this.fd);
+      await this.txnIndex.sync();
       if (this._sealed && !this.indexesSynced && this.indexesLoaded) {
         await this.offsetIndex.sync();
         await this.timeIndex.sync();
@@ -498,7 +504,7 @@ export class Segment {
    * otherwise the log moves first, so the segment leaves the live set before its indexes do.
    */
   renameTo(state: SegmentFileState, logLast: boolean): void {
-    const kinds: SegmentFileKind[] = logLast ? ['index', 'timeindex', 'log'] : ['log', 'index', 'timeindex'];
+    const kinds: SegmentFileKind[] = logLast ? ['index', 'timeindex', 'txnindex', 'log'] : ['log', 'index', 'timeindex', 'txnindex'];
     for (const kind of kinds) {
       const from = segmentFilePath(this.dir, this.baseOffset, kind, this.state);
       const to = segmentFilePath(this.dir, this.baseOffset, kind, state);
@@ -506,16 +512,21 @@ export class Segment {
         renameSync(from, to);
       } catch (e) {
         if (kind === 'log' || errnoOf(e) !== 'ENOENT') throw toStorageError(`cannot rename ${from} to ${to}`, e);
+        // No such file here (a segment without aborted transactions has no .txnindex): nor may there
+        // be one under the new name, left by the segment this one replaces.
+        rmSync(to, { force: true });
       }
     }
     this.state = state;
     this.offsetIndex.path = segmentFilePath(this.dir, this.baseOffset, 'index', state);
     this.timeIndex.path = segmentFilePath(this.dir, this.baseOffset, 'timeindex', state);
+    this.txnIndex.path = segmentFilePath(this.dir, this.baseOffset, 'txnindex', state);
   }
 
   removeIndexFiles(): void {
     rmSync(this.offsetIndex.path, { force: true });
     rmSync(this.timeIndex.path, { force: true });
+    rmSync(this.txnIndex.path, { force: true });
   }
 
   private wakeIdle(): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { iterateBatches } from '../../records/batch-scan.js';
+import { forEachCommittedRecord } from '../../log/committed-records.js';
 import type { RecordHeader } from '../../records/record.js';
 import { OffsetOutOfRangeError } from '../../log/errors.js';
 import { UsageError } from '../errors.js';
@@ -63,27 +63,21 @@ export function registerConsume(program: Command, globals: () => GlobalOptions):
           }
           const end = part.lastStableOffset;
           while (offset < end && printed < limit) {
-            const { records } = part.read(offset, { maxBytes: FETCH_BYTES, maxOffset: end });
-            if (records.length === 0) break;
-            let next = offset;
-            for (const batch of iterateBatches(records)) {
-              next = batch.nextOffset;
-              if (batch.isControl) continue;
-              batch.forEachRecord((o: number, ts: number, key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[]) => {
-                if (o < offset) return;
-                if (printed >= limit) return false;
-                printed++;
-                if (json) {
-                  out.push(JSON.stringify(recordToJson(topic, p, o, ts, key, value, headers)));
-                } else {
-                  const prefix = opts.printOffset ? `${p}:${o}\t` : '';
-                  const k = opts.printKey ? `${key === null ? 'null' : key.toString()}\t` : '';
-                  out.push(`${prefix}${k}${value === null ? 'null' : value.toString()}`);
-                }
-              });
+            const read = part.read(offset, { maxBytes: FETCH_BYTES, maxOffset: end, isolation: 'read_committed' });
+            if (read.records.length === 0) break;
+            const visit = (o: number, ts: number, key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[]) => {
+              if (printed >= limit) return false;
+              printed++;
+              if (json) {
+                out.push(JSON.stringify(recordToJson(topic, p, o, ts, key, value, headers)));
+              } else {
+                const prefix = opts.printOffset ? `${p}:${o}\t` : '';
+                const k = opts.printKey ? `${key === null ? 'null' : key.toString()}\t` : '';
+                out.push(`${prefix}${k}${value === null ? 'null' : value.toString()}`);
+              }
               if (out.length >= 1000) flush();
-            }
-            offset = next;
+            };
+            offset = forEachCommittedRecord(read, visit, { fromOffset: offset });
           }
         }
         flush();
