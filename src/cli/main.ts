@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { reportError } from './errors.js';
 import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { DEFAULT_DATA_DIR } from './options.js';
+import { registerBroker } from './commands/broker.js';
 import { registerConsume } from './commands/consume.js';
 import { registerDemo } from './commands/demo.js';
 import { registerProduce } from './commands/produce.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerTopics(program, globals);
   registerProduce(program, globals);
   registerConsume(program, globals);
+  registerBroker(program, globals);
   registerDemo(program, globals);
   for (const c of program.commands) {
     c.exitOverride();

@@ -1,0 +1,144 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { LogManager, type TopicConfigInput } from '../log/index.js';
+import { Connection } from './connection.js';
+import type { ApiVersionRange, BrokerServices, NodeEndpoint } from './context.js';
+import { Dispatcher } from './dispatcher.js';
+import { GroupCoordinator } from './group/coordinator.js';
+import { HANDLERS } from './handlers/index.js';
+import { readOrCreateClusterId } from './meta.js';
+import { resolveBrokerConfig, stderrBrokerLogger, type BrokerConfig, type BrokerLogger, type BrokerOptions } from './options.js';
+import { TopicService } from './topics.js';
+
+export interface Broker {
+  /** Interface and port actually bound (the port is the real one when 0 was asked for). */
+  readonly host: string;
+  readonly port: number;
+  /** host:port as clients are told to reach it. */
+  readonly advertisedAddress: string;
+  readonly clusterId: string;
+  readonly log: LogManager;
+  readonly groups: GroupCoordinator;
+  /** Open client connections. */
+  readonly connectionCount: number;
+  /**
+   * Stops accepting, drops every connection (long polls end), stops the group coordinator, waits for
+   * requests in flight to settle, and closes the log when the broker opened it. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+class RunningBroker implements Broker, BrokerServices {
+  readonly topics: TopicService;
+  readonly groups: GroupCoordinator;
+  private readonly dispatcher: Dispatcher;
+  private readonly connections = new Set<Connection>();
+  private nextConnectionId = 1;
+  private closing: Promise<void> | null = null;
+  private boundPort = 0;
+
+  constructor(
+    readonly log: LogManager,
+    private readonly ownsLog: boolean,
+    readonly config: BrokerConfig,
+    readonly clusterId: string,
+    readonly logger: BrokerLogger,
+    private readonly server: Server,
+    defaultTopicConfig: TopicConfigInput | undefined,
+  ) {
+    this.topics = new TopicService(log, config, logger, defaultTopicConfig);
+    this.groups = new GroupCoordinator(this.topics, config, logger);
+    this.dispatcher = new Dispatcher(HANDLERS);
+  }
+
+  get host(): string {
+    return this.config.host;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get advertisedAddress(): string {
+    const e = this.endpoint();
+    return `${e.host}:${e.port}`;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  endpoint(): NodeEndpoint {
+    return { nodeId: this.config.nodeId, host: this.config.advertisedHost, port: this.config.advertisedPort ?? this.boundPort };
+  }
+
+  apiVersions(): readonly ApiVersionRange[] {
+    return this.dispatcher.apiVersions();
+  }
+
+  async listen(): Promise<void> {
+    this.groups.start();
+    this.server.on('connection', (socket: Socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      this.server.once('error', onError);
+      this.server.listen(this.config.port, this.config.host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    this.server.on('error', (e) => this.logger.warn(`server error: ${e.message}`));
+    const address = this.server.address();
+    this.boundPort = typeof address === 'object' && address !== null ? address.port : this.config.port;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, this, this.dispatcher, this.nextConnectionId++, (c) => this.connections.delete(c));
+    this.connections.add(connection);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      const connections = [...this.connections];
+      for (const c of connections) c.destroy();
+      this.groups.close();
+      await Promise.all(connections.map((c) => c.idle()));
+      await serverClosed;
+      if (this.ownsLog) await this.log.close();
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * Starts a broker on the embedded log: opens the log in `dataDir` (or uses `log`), replays the
+ * group coordinator's state from `__consumer_offsets`, and listens. `port: 0` binds a free port
+ * (see `broker.port`).
+ */
+export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+  const config = resolveBrokerConfig(options);
+  const logger = options.logger ?? stderrBrokerLogger;
+  let log: LogManager;
+  const ownsLog = options.log === undefined;
+  if (options.log !== undefined) {
+    log = options.log;
+  } else {
+    if (options.dataDir === undefined) throw new TypeError('startBroker needs a dataDir or an open log');
+    log = await LogManager.open({ ...options.logOptions, dataDir: options.dataDir });
+  }
+  const server = createServer({ noDelay: true });
+  try {
+    const clusterId = readOrCreateClusterId(log.dataDir, config.nodeId);
+    const broker = new RunningBroker(log, ownsLog, config, clusterId, logger, server, options.logOptions?.defaultTopicConfig);
+    await broker.listen();
+    return broker;
+  } catch (e) {
+    server.close();
+    if (ownsLog) await log.close();
+    throw e;
+  }
+}
