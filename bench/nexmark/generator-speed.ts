@@ -1,0 +1,97 @@
+/**
+ * How fast the Nexmark generator runs alone, on one core:
+ *   node --import tsx bench/nexmark/generator-speed.ts [--events N] [--repeat R] [--json]
+ * Cases: `json` (the fast path: JSON bytes into a reused JsonEventBatch, what the log producer
+ * uses), `objects` (plain typed objects, what an in-process source uses), `objects-no-strings`
+ * is not offered: every field is always materialized. Prints the median of R runs; with --json one
+ * object in the format of DESIGN.md ("Machine-readable output").
+ */
+import { cpus } from 'node:os';
+import { NexmarkGenerator, JsonEventBatch } from './generator.js';
+import type { NexmarkEvent } from './model.js';
+
+interface Result {
+  case: string;
+  records_per_sec: number;
+  mb_per_sec?: number;
+  events_per_core_sec: number;
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+function measure(name: string, events: number, body: (g: NexmarkGenerator) => number): Result {
+  const g = new NexmarkGenerator({ numEvents: events });
+  const t0 = process.hrtime.bigint();
+  const c0 = cpuSeconds();
+  const bytes = body(g);
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuSeconds() - c0;
+  const r: Result = { case: name, records_per_sec: Math.round(events / secs), events_per_core_sec: Math.round(events / cpu) };
+  if (bytes > 0) r.mb_per_sec = Math.round((bytes / secs / 1e6) * 10) / 10;
+  return r;
+}
+
+function jsonCase(g: NexmarkGenerator): number {
+  const batch = new JsonEventBatch(4096);
+  let bytes = 0;
+  while (g.fillJson(batch) > 0) bytes += batch.length;
+  return bytes;
+}
+
+let sink = 0;
+function objectCase(g: NexmarkGenerator): number {
+  const out: NexmarkEvent[] = [];
+  while (g.nextBatch(out, 1024) > 0) sink += out.length + out[out.length - 1]!.dateTime;
+  return 0;
+}
+
+function median(rs: Result[]): Result {
+  const sorted = [...rs].sort((a, b) => a.records_per_sec - b.records_per_sec);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
+  let events = 5_000_000;
+  let repeat = 5;
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--json') json = true;
+    else if (a === '--events') events = Number(args[++i]);
+    else if (a === '--repeat') repeat = Number(args[++i]);
+    else throw new Error(`unknown argument ${a}`);
+  }
+  // Warm up both paths so that the measured runs are optimized code.
+  measure('warm', 300_000, jsonCase);
+  measure('warm', 300_000, objectCase);
+  const results: Result[] = [];
+  for (const [name, body] of [
+    ['json', jsonCase],
+    ['objects', objectCase],
+  ] as const) {
+    const runs: Result[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const r = measure(name, events, body);
+      runs.push(r);
+      process.stderr.write(`${name} run ${i + 1}: ${(r.records_per_sec / 1e6).toFixed(2)}M events/s\n`);
+    }
+    results.push(median(runs));
+  }
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'nexmark-generator', machine: { cpus: cpus().length, node: process.version }, results })}\n`,
+    );
+  } else {
+    for (const r of results) {
+      process.stdout.write(
+        `${r.case.padEnd(8)} ${(r.records_per_sec / 1e6).toFixed(2)}M events/s${r.mb_per_sec ? `  ${r.mb_per_sec} MB/s` : ''}  (median of ${repeat} x ${events} events)\n`,
+      );
+    }
+  }
+  if (sink === 42) process.stderr.write('');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
