@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { LogManager, type TopicConfigInput } from '../log/index.js';
+import { LogManager, type TopicConfigInput, type TransactionCompletion, type TransactionCoordinator } from '../log/index.js';
 import { Connection } from './connection.js';
 import type { ApiVersionRange, BrokerServices, NodeEndpoint } from './context.js';
 import { Dispatcher } from './dispatcher.js';
@@ -7,7 +7,7 @@ import { GroupCoordinator } from './group/coordinator.js';
 import { HANDLERS } from './handlers/index.js';
 import { readOrCreateClusterId } from './meta.js';
 import { resolveBrokerConfig, stderrBrokerLogger, type BrokerConfig, type BrokerLogger, type BrokerOptions } from './options.js';
-import { TopicService } from './topics.js';
+import { CONSUMER_OFFSETS_TOPIC, TopicService } from './topics.js';
 
 export interface Broker {
   /** Interface and port actually bound (the port is the real one when 0 was asked for). */
@@ -18,6 +18,8 @@ export interface Broker {
   readonly clusterId: string;
   readonly log: LogManager;
   readonly groups: GroupCoordinator;
+  /** The log's transaction coordinator (InitProducerId, AddPartitionsToTxn, EndTxn, ...). */
+  readonly transactions: TransactionCoordinator;
   /** Open client connections. */
   readonly connectionCount: number;
   /**
@@ -35,6 +37,8 @@ class RunningBroker implements Broker, BrokerServices {
   private nextConnectionId = 1;
   private closing: Promise<void> | null = null;
   private boundPort = 0;
+  private coordinator: TransactionCoordinator | null = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     readonly log: LogManager,
@@ -63,6 +67,11 @@ class RunningBroker implements Broker, BrokerServices {
     return `${e.host}:${e.port}`;
   }
 
+  get transactions(): TransactionCoordinator {
+    if (this.coordinator === null) throw new Error('the broker has not started its transaction coordinator');
+    return this.coordinator;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -76,7 +85,20 @@ class RunningBroker implements Broker, BrokerServices {
   }
 
   async listen(): Promise<void> {
+    // Group state first: the transaction coordinator's open completes interrupted commits and tells
+    // the group coordinator, which must then know the pending transactional offsets.
     this.groups.start();
+    const onComplete = (c: TransactionCompletion) => this.groups.completeTransaction(c);
+    this.coordinator = await this.log.transactionCoordinator({
+      maxTransactionTimeoutMs: this.config.transactionMaxTimeoutMs,
+      abortTimedOutTransactionsIntervalMs: this.config.transactionAbortTimedOutIntervalMs,
+      offsetsPartitionFor: (groupId) => ({ topic: CONSUMER_OFFSETS_TOPIC, partition: this.groups.store.partitionFor(groupId) }),
+      onTransactionComplete: onComplete,
+      logger: this.logger,
+    });
+    // A coordinator opened earlier by someone else (an in-process engine) did not get the options:
+    // subscribe now (the listener set ignores a second registration of the same function).
+    this.unsubscribe = this.coordinator.onTransactionComplete(onComplete);
     this.server.on('connection', (socket: Socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error) => reject(e);
@@ -106,6 +128,7 @@ class RunningBroker implements Broker, BrokerServices {
       const connections = [...this.connections];
       for (const c of connections) c.destroy();
       this.groups.close();
+      this.unsubscribe?.();
       await Promise.all(connections.map((c) => c.idle()));
       await serverClosed;
       if (this.ownsLog) await this.log.close();

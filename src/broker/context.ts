@@ -1,4 +1,4 @@
-import type { LogManager } from '../log/index.js';
+import type { LogManager, TransactionCoordinator } from '../log/index.js';
 import type { RequestHeader } from '../protocol/index.js';
 import type { GroupCoordinator } from './group/coordinator.js';
 import type { BrokerConfig, BrokerLogger } from './options.js';
@@ -26,6 +26,8 @@ export interface BrokerServices {
   readonly logger: BrokerLogger;
   readonly topics: TopicService;
   readonly groups: GroupCoordinator;
+  /** The log's transaction coordinator (open for the broker's whole life). */
+  readonly transactions: TransactionCoordinator;
   /** This node as clients must reach it (advertised host and port). */
   endpoint(): NodeEndpoint;
   /** The APIs and versions this broker serves. */

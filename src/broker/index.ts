@@ -1,7 +1,9 @@
 /**
  * The broker: the embedded log over the Kafka wire protocol, so any Kafka client can produce to and
- * consume from it. One node acts as broker, controller and group coordinator (the transaction
- * coordinator comes with the log's producer state). Imports log/, records/ and protocol/.
+ * consume from it. One node acts as broker, controller, group coordinator and transaction
+ * coordinator (the log's: idempotent and transactional producers, TxnOffsetCommit offsets pending
+ * in `__consumer_offsets` until their transaction ends, timed-out transactions aborted). Imports
+ * log/, records/ and protocol/.
  */
 export { startBroker, type Broker } from './broker.js';
 export {

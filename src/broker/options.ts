@@ -54,6 +54,14 @@ export interface BrokerOptions {
   groupMaxSessionTimeoutMs?: number;
   /** SASL/PLAIN users; when absent, no authentication (the default). */
   saslPlain?: PlainCredentials;
+  /** transaction.max.timeout.ms: the largest transaction timeout a producer may ask for. Default 900000 (15 min). */
+  transactionMaxTimeoutMs?: number;
+  /**
+   * transaction.abort.timed.out.transaction.cleanup.interval.ms: how often transactions past their
+   * timeout are aborted (and their producers fenced). Default 10000. Applies when the broker opens
+   * the log's transaction coordinator (not when an open `log` already has one).
+   */
+  transactionAbortTimedOutIntervalMs?: number;
   logger?: BrokerLogger;
 }
 
@@ -71,6 +79,8 @@ export interface BrokerConfig {
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
   saslPlain: PlainCredentials | null;
+  transactionMaxTimeoutMs: number;
+  transactionAbortTimedOutIntervalMs: number;
 }
 
 function nonNegativeInt(name: string, v: unknown, fallback: number, min = 0): number {
@@ -100,5 +110,7 @@ export function resolveBrokerConfig(o: BrokerOptions): BrokerConfig {
     groupMinSessionTimeoutMs: nonNegativeInt('groupMinSessionTimeoutMs', o.groupMinSessionTimeoutMs, 6000),
     groupMaxSessionTimeoutMs: nonNegativeInt('groupMaxSessionTimeoutMs', o.groupMaxSessionTimeoutMs, 1_800_000),
     saslPlain: o.saslPlain ?? null,
+    transactionMaxTimeoutMs: nonNegativeInt('transactionMaxTimeoutMs', o.transactionMaxTimeoutMs, 900_000, 1),
+    transactionAbortTimedOutIntervalMs: nonNegativeInt('transactionAbortTimedOutIntervalMs', o.transactionAbortTimedOutIntervalMs, 10_000, 1),
   };
 }

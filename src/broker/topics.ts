@@ -4,7 +4,6 @@ import {
   resolveTopicConfig,
   type TopicConfig,
   TopicAlreadyExistsError,
-  UnknownTopicOrPartitionError,
   type LogManager,
   type PartitionLog,
   type TopicConfigInput,
@@ -66,18 +65,9 @@ export class TopicService {
     return this.log.partition(topic, partition);
   }
 
+  /** Partitions of a topic; 0 when there is no such topic. */
   partitionCount(name: string): number {
-    // describeTopic would describe every segment: count by probing the (cheap) partition lookup.
-    let n = 0;
-    try {
-      for (;;) {
-        this.log.partition(name, n);
-        n++;
-      }
-    } catch (e) {
-      if (e instanceof UnknownTopicOrPartitionError) return n;
-      throw e;
-    }
+    return this.log.partitionCount(name);
   }
 
   /**

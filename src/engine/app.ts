@@ -9,7 +9,10 @@ import type { RecordContext } from './records.js';
 import { bytes, type Serde } from './serdes.js';
 import { Stream, type Named } from './stream.js';
 import { Table } from './table.js';
+import { TopologyError } from './errors.js';
 import { Topology } from './topology.js';
+import { resolveRuntimeOptions, type RuntimeOptions } from './runtime/options.js';
+import { StreamsRuntime, type RunSummary } from './runtime/runtime.js';
 
 export interface StreamOptions<K, V> extends Named {
   /** Default bytes(): keys as Buffers. */
@@ -44,9 +47,12 @@ export interface TableOptions<K, V> extends Named {
  */
 export class StreamsApp {
   private readonly builder: Builder;
+  private readonly runtimeOptions: RuntimeOptions;
+  private runtime: StreamsRuntime | undefined;
 
   constructor(options: StreamsAppOptions) {
     this.builder = new Builder(resolveOptions(options));
+    this.runtimeOptions = options;
   }
 
   get applicationId(): string {
@@ -119,5 +125,47 @@ export class StreamsApp {
   /** The topology as text (like Kafka Streams' Topology#describe()). */
   describe(): string {
     return this.topology().describe();
+  }
+
+  /**
+   * Starts processing on the log (the app's `log` option or `options.log`) and resolves once the
+   * application runs: internal topics created, zombies fenced, stores restored, inputs assigned
+   * at the committed offsets. It then runs until close(). A fatal error (a fenced producer, a
+   * ProcessingError under deadLetter: 'fail') stops it; close() then rejects with that error, and
+   * `onError` is called.
+   */
+  async start(options?: RuntimeOptions): Promise<void> {
+    await this.launch(options, 'closed');
+  }
+
+  /**
+   * Runs the application and resolves with a summary when it is done. `until: 'end'` (a bounded
+   * run, for backfills, reprocessing and tests): reads every input topic up to its end as of the
+   * start, then ends the input (every window is emitted, every join buffer expires), commits and
+   * stops. `until: 'closed'`: runs until close() is called. Stream and batch, one API.
+   */
+  async run(options: RuntimeOptions & { readonly until: 'end' | 'closed' }): Promise<RunSummary> {
+    const rt = await this.launch(options, options.until);
+    return rt.finishedPromise;
+  }
+
+  /** Commits what was processed and stops; resolves with the run's summary (rejects with the error that stopped it, if any). */
+  async close(): Promise<RunSummary | undefined> {
+    const rt = this.runtime;
+    if (!rt) return undefined;
+    return rt.close();
+  }
+
+  /** The running tasks (empty before start). */
+  get tasks(): readonly import('./task.js').Task[] {
+    return this.runtime?.tasks ?? [];
+  }
+
+  private async launch(options: RuntimeOptions | undefined, until: 'end' | 'closed'): Promise<StreamsRuntime> {
+    if (this.runtime && !this.runtime.isFinished) throw new TopologyError(`application '${this.applicationId}' is already running`);
+    const rt = new StreamsRuntime(this.topology(), resolveRuntimeOptions(this.runtimeOptions, options), until);
+    this.runtime = rt;
+    await rt.start();
+    return rt;
   }
 }

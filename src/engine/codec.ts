@@ -97,6 +97,8 @@ export class StoreKeyCodec {
 // V8's format always starts with its version tag 0xff, so 0x00 can mark a plain number: the
 // common accumulator (count, sum, min, max) then costs 9 bytes and no serializer object.
 const NUMBER_TAG = 0x00;
+/** Never a first byte of v8.serialize output, which starts with its version tag 0xff. */
+const BUFFER_TAG = 0x01;
 
 /** Store values (aggregates, buffered join records, processor state). */
 export function encodeState(v: unknown): Buffer {
@@ -106,11 +108,20 @@ export function encodeState(v: unknown): Buffer {
     b.writeDoubleBE(v, 1);
     return b;
   }
+  if (Buffer.isBuffer(v)) {
+    // Sketch states (HLL, t-digest, ...) are already their own compact bytes: v8.serialize would cost µs per update.
+    const b = Buffer.allocUnsafe(v.length + 1);
+    b[0] = BUFFER_TAG;
+    v.copy(b, 1);
+    return b;
+  }
   return v8Serialize(v);
 }
 
 export function decodeState<T>(b: Buffer): T {
   if (b.length === 9 && b[0] === NUMBER_TAG) return b.readDoubleBE(1) as T;
+  // A copy: aggregators update Buffer states in place, and `b` may be a view of a store's bytes.
+  if (b[0] === BUFFER_TAG) return Buffer.from(b.subarray(1)) as T;
   return v8Deserialize(b) as T;
 }
 

@@ -5,6 +5,9 @@
  */
 export { StreamsApp, type StreamOptions, type TableOptions } from './app.js';
 export type { StreamsAppOptions } from './options.js';
+export type { RuntimeOptions, ProcessingGuarantee } from './runtime/options.js';
+export type { RunSummary } from './runtime/runtime.js';
+export { embedded, type EmbeddedOptions, type LogConnector, type Log, ProducerFencedError } from '../connectors/index.js';
 export {
   Stream,
   type Branches,
@@ -50,3 +53,4 @@ export {
   type TestRecord,
   type DriverSnapshot,
 } from './test-driver.js';
+export { approxDistinct, countMin, CountMinSketch, topK, topKSummary, quantiles, TDigest, decayedAverage, SketchStateError, type Aggregator, type SketchItem, type ApproxDistinctOptions, type CountMinOptions, type TopKOptions, type TopKEntry, type TopKSummary, type QuantilesOptions, type DecayedAverageOptions } from './algorithms/index.js';

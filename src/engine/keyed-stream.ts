@@ -1,3 +1,4 @@
+import type { Aggregator } from './algorithms/aggregator.js';
 import { avgAgg, countAgg, minAgg, reduceAgg, sumAgg, userAgg, type Aggregation } from './aggregation.js';
 import { decodeState } from './codec.js';
 import { formatMillis, toMillis, type Duration } from './duration.js';
@@ -54,8 +55,11 @@ export class KeyedStream<K, V> {
   }
 
   /** Folds each key's records into an accumulator: a table of the latest accumulator per key. */
-  aggregate<A>(init: () => A, add: (acc: A, value: V, key: K) => A, options?: Named): Table<K, A> {
-    return this.agg(userAgg('aggregate', init, erase3(add)), options);
+  aggregate<R>(aggregator: Aggregator<V, any, R>, options?: Named): Table<K, R>;
+  aggregate<A>(init: () => A, add: (acc: A, value: V, key: K) => A, options?: Named): Table<K, A>;
+  aggregate<A>(a: (() => A) | Aggregator<V, unknown, A>, b?: ((acc: A, value: V, key: K) => A) | Named, c?: Named): Table<K, A> {
+    if (typeof a === 'object') return this.agg(a as unknown as Aggregation, b as Named | undefined);
+    return this.agg(userAgg('aggregate', a, erase3(b as (acc: A, value: V, key: K) => A)), c);
   }
 
   /** Combines each key's values pairwise: a table of the latest combination per key. */

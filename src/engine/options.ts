@@ -1,7 +1,9 @@
 import { toMillis, type Duration } from './duration.js';
 import { TopologyError } from './errors.js';
+import type { RuntimeOptions } from './runtime/options.js';
 
-export interface StreamsAppOptions {
+/** The application's identity and semantics, plus how it runs (RuntimeOptions: the log, the guarantee, ...). */
+export interface StreamsAppOptions extends RuntimeOptions {
   /** Names the application's internal topics (`<applicationId>-...`), consumer group and transactional ids. */
   readonly applicationId: string;
   /**

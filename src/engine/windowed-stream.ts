@@ -2,6 +2,7 @@ import { avgAgg, countAgg, minAgg, reduceAgg, sumAgg, userAgg, type Aggregation 
 import type { Builder, StreamInfo } from './builder.js';
 import { decodeState } from './codec.js';
 import type { GraphNode } from './graph.js';
+import type { Aggregator } from './algorithms/aggregator.js';
 import { SessionAggregateOperator } from './operators/session-aggregate.js';
 import { WindowAggregateOperator } from './operators/window-aggregate.js';
 import { windowed, type Serde, type Windowed } from './serdes.js';
@@ -114,8 +115,12 @@ function* readWindows(
 export class WindowedStream<K, V> extends WindowedBase<K, V> {
   declare private readonly variance: { key: (k: K) => K; value: () => V; windows: TimeWindows };
 
-  aggregate<A>(init: () => A, add: (acc: A, value: V, key: K) => A, options?: Named): Table<Windowed<K>, A> {
-    return this.agg(userAgg('aggregate', init, erase3(add)), options);
+  /** With an aggregator from the stream algorithms (`approxDistinct`, `topK`, `quantiles`, ...), or with init/add. */
+  aggregate<R>(aggregator: Aggregator<V, any, R>, options?: Named): Table<Windowed<K>, R>;
+  aggregate<A>(init: () => A, add: (acc: A, value: V, key: K) => A, options?: Named): Table<Windowed<K>, A>;
+  aggregate<A>(a: (() => A) | Aggregator<V, unknown, A>, b?: ((acc: A, value: V, key: K) => A) | Named, c?: Named): Table<Windowed<K>, A> {
+    if (typeof a === 'object') return this.agg(a as unknown as Aggregation, b as Named | undefined);
+    return this.agg(userAgg('aggregate', a, erase3(b as (acc: A, value: V, key: K) => A)), c);
   }
 }
 
@@ -123,13 +128,17 @@ export class WindowedStream<K, V> extends WindowedBase<K, V> {
 export class SessionWindowedStream<K, V> extends WindowedBase<K, V> {
   declare private readonly variance: { key: (k: K) => K; value: () => V; windows: SessionWindows };
 
+  /** With a mergeable aggregator from the stream algorithms, or with init/add/merge. */
+  aggregate<R>(aggregator: Aggregator<V, any, R>, options?: Named): Table<Windowed<K>, R>;
+  aggregate<A>(init: () => A, add: (acc: A, value: V, key: K) => A, merge: (a: A, b: A, key: K) => A, options?: Named): Table<Windowed<K>, A>;
   aggregate<A>(
-    init: () => A,
-    add: (acc: A, value: V, key: K) => A,
-    merge: (a: A, b: A, key: K) => A,
+    a: (() => A) | Aggregator<V, unknown, A>,
+    b?: ((acc: A, value: V, key: K) => A) | Named,
+    merge?: (a: A, b: A, key: K) => A,
     options?: Named,
   ): Table<Windowed<K>, A> {
-    return this.agg(userAgg('aggregate', init, erase3(add), erase3(merge)), options);
+    if (typeof a === 'object') return this.agg(a as unknown as Aggregation, b as Named | undefined);
+    return this.agg(userAgg('aggregate', a, erase3(b as (acc: A, value: V, key: K) => A), erase3(merge!)), options);
   }
 }
 

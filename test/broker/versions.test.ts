@@ -26,7 +26,7 @@ test('every advertised API answers at every advertised version', async (t) => {
 
   const advertised = (await c.request(ApiKeys.ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' })).apiKeys;
   const served = new Map(advertised.map((a) => [a.apiKey, a]));
-  for (const key of [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 23, 32, 36, 37, 42, 60]) {
+  for (const key of [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 22, 23, 24, 25, 26, 28, 32, 36, 37, 42, 60, 61, 65, 66]) {
     assert.ok(served.has(key), `api key ${key} advertised`);
     assert.equal(served.get(key)!.maxVersion, apiSpec(key)!.maxStableVersion);
   }
@@ -159,6 +159,63 @@ test('every advertised API answers at every advertised version', async (t) => {
       },
     },
     [ApiKeys.DescribeCluster]: { body: () => ({ includeClusterAuthorizedOperations: false }), check: (r) => assert.equal(r.brokers[0].port, broker.port) },
+    [ApiKeys.InitProducerId]: {
+      body: () => ({ transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }),
+      check: (r) => {
+        assert.equal(r.errorCode, 0);
+        assert.ok(r.producerId >= 0n);
+        assert.equal(r.producerEpoch, 0);
+      },
+    },
+    [ApiKeys.AddPartitionsToTxn]: {
+      body: (v) =>
+        v >= 4
+          ? { transactions: [{ transactionalId: 'nope', producerId: 5n, producerEpoch: 0, verifyOnly: true, topics: [{ name: 'v', partitions: [0] }] }] }
+          : { v3AndBelowTransactionalId: 'nope', v3AndBelowProducerId: 5n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: 'v', partitions: [0] }] },
+      check: (r, v) => {
+        const topics = v >= 4 ? r.resultsByTransaction[0].topicResults : r.resultsByTopicV3AndBelow;
+        assert.equal(topics[0].resultsByPartition[0].partitionErrorCode, ErrorCodes.INVALID_PRODUCER_ID_MAPPING);
+      },
+    },
+    [ApiKeys.AddOffsetsToTxn]: {
+      body: () => ({ transactionalId: 'nope', producerId: 5n, producerEpoch: 0, groupId: 'g' }),
+      check: (r) => assert.equal(r.errorCode, ErrorCodes.INVALID_PRODUCER_ID_MAPPING),
+    },
+    [ApiKeys.EndTxn]: {
+      body: () => ({ transactionalId: 'nope', producerId: 5n, producerEpoch: 0, committed: true }),
+      check: (r) => assert.equal(r.errorCode, ErrorCodes.INVALID_PRODUCER_ID_MAPPING),
+    },
+    [ApiKeys.TxnOffsetCommit]: {
+      body: () => ({
+        transactionalId: 'nope',
+        groupId: 'txn-g',
+        producerId: 5n,
+        producerEpoch: 0,
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [{ name: 'v', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+      }),
+      check: (r) => assert.equal(r.topics[0].partitions[0].errorCode, ErrorCodes.INVALID_PRODUCER_ID_MAPPING),
+    },
+    [ApiKeys.DescribeProducers]: {
+      body: () => ({ topics: [{ name: 'v', partitionIndexes: [0, 9] }] }),
+      check: (r) => {
+        assert.deepEqual(r.topics[0].partitions.map((p: any) => p.errorCode), [0, ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION]);
+        assert.deepEqual(r.topics[0].partitions[0].activeProducers, []);
+      },
+    },
+    [ApiKeys.DescribeTransactions]: {
+      body: () => ({ transactionalIds: ['nope'] }),
+      check: (r) => assert.equal(r.transactionStates[0].errorCode, ErrorCodes.TRANSACTIONAL_ID_NOT_FOUND),
+    },
+    [ApiKeys.ListTransactions]: {
+      body: () => ({ stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [], durationFilter: -1n }),
+      check: (r) => {
+        assert.equal(r.errorCode, 0);
+        assert.deepEqual(r.unknownStateFilters, ['Bogus']);
+      },
+    },
     [ApiKeys.DeleteGroups]: { body: () => ({ groupsNames: ['nope'] }), check: (r) => assert.equal(r.results[0].errorCode, ErrorCodes.GROUP_ID_NOT_FOUND) },
     [ApiKeys.DeleteTopics]: {
       body: (v) => (v >= 6 ? { topics: [{ name: `created-v${Math.min(v, 7)}`, topicId: ZERO }], timeoutMs: 1000 } : { topicNames: [`created-v${v}`], timeoutMs: 1000 }),

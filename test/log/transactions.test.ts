@@ -193,12 +193,23 @@ test('fencing: a new initProducerId bumps the epoch, aborts the old transaction 
   assert.equal(retried.producerEpoch, bumped.producerEpoch);
   await expectCode(coord.initProducerId('app-0', 60_000, old), 'PRODUCER_FENCED', 'KIP-360 stale epoch');
   await expectCode(coord.initProducerId('app-0', 60_000, { producerId: 12345, producerEpoch: 0 }), 'PRODUCER_FENCED', 'KIP-360 wrong id');
+  // A fresh instance's bump forgets the previous epoch: the instance it replaced cannot take over
+  // by claiming a KIP-360 retry, with or without a transaction open.
+  const fresh = await coord.initProducerId('app-0', 60_000);
+  assert.equal(fresh.producerEpoch, bumped.producerEpoch + 1);
+  await expectCode(coord.initProducerId('app-0', 60_000, bumped), 'PRODUCER_FENCED', 'KIP-360 retry by the replaced instance');
+  await coord.addPartitions('app-0', fresh.producerId, fresh.producerEpoch, PARTS.slice(0, 1));
+  await expectCode(coord.initProducerId('app-0', 60_000, bumped), 'PRODUCER_FENCED', 'KIP-360 stale epoch with a transaction open');
+  assert.equal(coord.describe('app-0')!.state, 'Ongoing');
+  await coord.endTxn('app-0', fresh.producerId, fresh.producerEpoch, false);
+  const bumpedAgain = await coord.initProducerId('app-0', 60_000, fresh);
+  assert.equal(bumpedAgain.producerEpoch, fresh.producerEpoch + 1);
 
   // Concurrent operations on one transactional id: the second is CONCURRENT_TRANSACTIONS.
-  await coord.addPartitions('app-0', bumped.producerId, bumped.producerEpoch, PARTS.slice(0, 1));
-  await parts[0]!.append(producerBatch(['c'], { producerId: bumped.producerId, epoch: bumped.producerEpoch, seq: 0, transactional: true }));
-  const ending = coord.endTxn('app-0', bumped.producerId, bumped.producerEpoch, true);
-  await expectCode(coord.addPartitions('app-0', bumped.producerId, bumped.producerEpoch, PARTS), 'CONCURRENT_TRANSACTIONS', 'during commit');
+  await coord.addPartitions('app-0', bumpedAgain.producerId, bumpedAgain.producerEpoch, PARTS.slice(0, 1));
+  await parts[0]!.append(producerBatch(['c'], { producerId: bumpedAgain.producerId, epoch: bumpedAgain.producerEpoch, seq: 0, transactional: true }));
+  const ending = coord.endTxn('app-0', bumpedAgain.producerId, bumpedAgain.producerEpoch, true);
+  await expectCode(coord.addPartitions('app-0', bumpedAgain.producerId, bumpedAgain.producerEpoch, PARTS), 'CONCURRENT_TRANSACTIONS', 'during commit');
   await ending;
 
   // Producer ids are never handed out twice, across restarts too.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCodes } from '../../protocol/index.js';
+import type { TransactionCompletion } from '../../log/index.js';
+import { ErrorCodes, errorCodeOf } from '../../protocol/index.js';
 import type { BrokerConfig, BrokerLogger } from '../options.js';
 import type { TopicService } from '../topics.js';
 import { EMPTY_BUFFER, Group, Member, type GroupState, type JoinResult, type Protocol, type SyncResult } from './group.js';
@@ -53,6 +54,34 @@ export interface CommitParams {
   offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
 }
 
+export interface TxnCommitParams {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** -1 (and memberId '') when the client does not say (TxnOffsetCommit v0-v2). */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
+  /**
+   * Checks the producer against the transaction coordinator (its transaction is ongoing and holds
+   * the group's offsets partition); throws a TransactionError. Runs synchronously right before the
+   * append, so no marker can come between the check and the write.
+   */
+  verify: (offsetsPartition: number) => void;
+}
+
+interface PendingTxnOffset {
+  topic: string;
+  partition: number;
+  value: CommittedOffset;
+}
+
+function tpKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
 export interface FetchedOffset {
   partition: number;
   offset: number;
@@ -92,12 +121,21 @@ function syncError(errorCode: number): SyncResult {
  * SyncGroup, and committed offsets. Groups and offsets are written to `__consumer_offsets` through
  * the log and replayed by start(), so they survive a restart.
  *
- * Offsets committed inside a transaction (TxnOffsetCommit) are the transaction coordinator's
- * business: they will reach here as pending offsets made visible by the commit marker.
+ * Offsets committed inside a transaction (TxnOffsetCommit) are written as the producer's
+ * transactional records and stay pending until the transaction coordinator reports the end of the
+ * transaction (completeTransaction): a commit makes them visible, an abort drops them. Replay at
+ * start applies them at their commit marker, drops them at an abort marker, and keeps those of
+ * transactions still open pending.
  */
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   readonly store: OffsetsTopic;
+  /**
+   * Offsets committed inside transactions that have not ended: group -> producer id -> partition.
+   * Made visible by the commit marker (completeTransaction), dropped by the abort marker; until
+   * then OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT for them.
+   */
+  private readonly pendingTxn = new Map<string, Map<number, Map<string, PendingTxnOffset>>>();
   private closed = false;
 
   constructor(
@@ -116,22 +154,49 @@ export class GroupCoordinator {
   start(): void {
     const stored = new Map<string, StoredGroup>();
     const offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
-    const records = this.store.replay((key, value) => {
-      if (key.kind === 'group') {
-        if (value === null) stored.delete(key.groupId);
-        else stored.set(key.groupId, decodeGroupValue(value));
-        return;
-      }
-      let byTopic = offsets.get(key.groupId);
+    const apply = (groupId: string, topic: string, partition: number, value: Buffer | null) => {
+      let byTopic = offsets.get(groupId);
       if (value === null) {
-        byTopic?.get(key.topic)?.delete(key.partition);
+        byTopic?.get(topic)?.delete(partition);
         return;
       }
-      if (byTopic === undefined) offsets.set(key.groupId, (byTopic = new Map()));
-      let byPartition = byTopic.get(key.topic);
-      if (byPartition === undefined) byTopic.set(key.topic, (byPartition = new Map()));
-      byPartition.set(key.partition, decodeOffsetValue(value));
-    });
+      if (byTopic === undefined) offsets.set(groupId, (byTopic = new Map()));
+      let byPartition = byTopic.get(topic);
+      if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
+      byPartition.set(partition, decodeOffsetValue(value));
+    };
+    // Transactional offset records wait for their producer's marker in the same partition.
+    const waiting = new Map<string, { groupId: string; topic: string; partition: number; value: Buffer | null }[]>();
+    const records = this.store.replay(
+      (key, value, p, producerId) => {
+        if (key.kind === 'group') {
+          if (value === null) stored.delete(key.groupId);
+          else stored.set(key.groupId, decodeGroupValue(value));
+          return;
+        }
+        if (producerId >= 0) {
+          const k = `${p}:${producerId}`;
+          let list = waiting.get(k);
+          if (list === undefined) waiting.set(k, (list = []));
+          list.push({ groupId: key.groupId, topic: key.topic, partition: key.partition, value });
+          return;
+        }
+        apply(key.groupId, key.topic, key.partition, value);
+      },
+      (p, producerId, commit) => {
+        const k = `${p}:${producerId}`;
+        const list = waiting.get(k);
+        waiting.delete(k);
+        if (commit && list !== undefined) for (const e of list) apply(e.groupId, e.topic, e.partition, e.value);
+      },
+    );
+    // What is left belongs to transactions still open: pending until they end.
+    for (const [k, list] of waiting) {
+      const producerId = Number(k.slice(k.indexOf(':') + 1));
+      for (const e of list) {
+        if (e.value !== null) this.addPendingTxnOffset(e.groupId, producerId, e.topic, e.partition, decodeOffsetValue(e.value));
+      }
+    }
     const now = this.clock();
     for (const [groupId, byTopic] of offsets) {
       for (const [topic, parts] of byTopic) {
@@ -746,6 +811,137 @@ export class GroupCoordinator {
     return ErrorCodes.NONE;
   }
 
+  private addPendingTxnOffset(groupId: string, producerId: number, topic: string, partition: number, value: CommittedOffset): void {
+    let byProducer = this.pendingTxn.get(groupId);
+    if (byProducer === undefined) this.pendingTxn.set(groupId, (byProducer = new Map()));
+    let byPartition = byProducer.get(producerId);
+    if (byPartition === undefined) byProducer.set(producerId, (byPartition = new Map()));
+    byPartition.set(tpKey(topic, partition), { topic, partition, value });
+  }
+
+  /** Whether a transaction that has not ended committed an offset for this partition of the group. */
+  private hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    const byProducer = this.pendingTxn.get(groupId);
+    if (byProducer === undefined) return false;
+    const k = tpKey(topic, partition);
+    for (const byPartition of byProducer.values()) if (byPartition.has(k)) return true;
+    return false;
+  }
+
+  /**
+   * TxnOffsetCommit: the offsets are written to the group's `__consumer_offsets` partition as a
+   * transactional batch of the producer and stay pending until its transaction ends (see
+   * completeTransaction). Returns one error code per entry of `p.offsets`, in order.
+   */
+  async commitTxnOffsets(p: TxnCommitParams): Promise<number[]> {
+    const all = (code: number) => p.offsets.map(() => code);
+    if (this.closed) return all(ErrorCodes.COORDINATOR_NOT_AVAILABLE);
+    if (p.groupId === '') return all(ErrorCodes.INVALID_GROUP_ID);
+    try {
+      await this.store.ensure();
+    } catch (e) {
+      this.logger.warn(`group ${p.groupId}: cannot create ${'__consumer_offsets'}: ${String(e)}`);
+      return all(ErrorCodes.COORDINATOR_NOT_AVAILABLE);
+    }
+    if (this.closed) return all(ErrorCodes.COORDINATOR_NOT_AVAILABLE);
+    // Kafka's doTxnCommitOffsets: the member and generation are checked only when the client sent them.
+    const group = this.groups.get(p.groupId);
+    if (group !== undefined) {
+      if (group.state === 'Dead') return all(ErrorCodes.COORDINATOR_NOT_AVAILABLE);
+      if (this.isFenced(group, p.memberId, p.groupInstanceId)) return all(ErrorCodes.FENCED_INSTANCE_ID);
+      if (p.memberId !== '' && !group.members.has(p.memberId)) return all(ErrorCodes.UNKNOWN_MEMBER_ID);
+      if (p.generationId >= 0 && p.generationId !== group.generationId) return all(ErrorCodes.ILLEGAL_GENERATION);
+    } else if (p.memberId !== '' || p.generationId >= 0) {
+      return all(p.memberId !== '' ? ErrorCodes.UNKNOWN_MEMBER_ID : ErrorCodes.ILLEGAL_GENERATION);
+    }
+    const codes = p.offsets.map(() => ErrorCodes.NONE as number);
+    const records: OffsetsTopicRecord[] = [];
+    const accepted: PendingTxnOffset[] = [];
+    const now = this.clock();
+    p.offsets.forEach((o, index) => {
+      const count = this.topics.exists(o.topic) ? this.topics.partitionCount(o.topic) : 0;
+      if (o.partition < 0 || o.partition >= count) {
+        codes[index] = ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION;
+        return;
+      }
+      const metadata = o.metadata ?? '';
+      if (Buffer.byteLength(metadata) > MAX_OFFSET_METADATA_BYTES) {
+        codes[index] = ErrorCodes.OFFSET_METADATA_TOO_LARGE;
+        return;
+      }
+      const value: CommittedOffset = { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestamp: now };
+      records.push({ key: offsetKey(p.groupId, o.topic, o.partition), value: offsetValue(value) });
+      accepted.push({ topic: o.topic, partition: o.partition, value });
+    });
+    if (records.length === 0) return codes;
+    const setAccepted = (code: number) => {
+      p.offsets.forEach((_o, i) => {
+        if (codes[i] === ErrorCodes.NONE) codes[i] = code;
+      });
+    };
+    let durable: Promise<unknown>;
+    try {
+      const r = this.store.appendTransactional(p.groupId, records, p.producerId, p.producerEpoch, () => p.verify(this.store.partitionFor(p.groupId)));
+      if (r.written) {
+        // Pending at once: the commit marker may be written before the durability wait ends.
+        for (const a of accepted) this.addPendingTxnOffset(p.groupId, p.producerId, a.topic, a.partition, a.value);
+      }
+      durable = r.durable;
+    } catch (e) {
+      setAccepted(this.txnCommitErrorCode(p.groupId, e));
+      return codes;
+    }
+    try {
+      await durable;
+    } catch (e) {
+      setAccepted(this.txnCommitErrorCode(p.groupId, e));
+    }
+    return codes;
+  }
+
+  private txnCommitErrorCode(groupId: string, e: unknown): number {
+    const code = (e as { code?: string }).code;
+    switch (code) {
+      case 'PRODUCER_FENCED':
+      case 'INVALID_PRODUCER_EPOCH':
+        // TxnOffsetCommit has no PRODUCER_FENCED: Kafka answers a stale epoch this way.
+        return ErrorCodes.INVALID_PRODUCER_EPOCH;
+      case 'INVALID_PRODUCER_ID_MAPPING':
+      case 'INVALID_TXN_STATE':
+      case 'CONCURRENT_TRANSACTIONS':
+      case 'COORDINATOR_NOT_AVAILABLE':
+      case 'UNKNOWN_TOPIC_OR_PARTITION':
+        return errorCodeOf(e);
+      case 'MESSAGE_TOO_LARGE':
+      case 'RECORD_LIST_TOO_LARGE':
+        return ErrorCodes.INVALID_COMMIT_OFFSET_SIZE;
+      default:
+        this.logger.warn(`group ${groupId}: cannot store transactional offsets: ${String(e)}`);
+        return ErrorCodes.COORDINATOR_NOT_AVAILABLE;
+    }
+  }
+
+  /**
+   * A transaction ended (the transaction coordinator's listener): a commit makes the producer's
+   * pending offsets the group's committed offsets, an abort drops them.
+   */
+  completeTransaction(c: TransactionCompletion): void {
+    const now = this.clock();
+    for (const [groupId, byProducer] of this.pendingTxn) {
+      const pending = byProducer.get(c.producerId);
+      if (pending === undefined) continue;
+      byProducer.delete(c.producerId);
+      if (byProducer.size === 0) this.pendingTxn.delete(groupId);
+      if (!c.committed) continue;
+      const group = this.getOrCreate(groupId, now);
+      for (const o of pending.values()) {
+        let byPartition = group.offsets.get(o.topic);
+        if (byPartition === undefined) group.offsets.set(o.topic, (byPartition = new Map()));
+        byPartition.set(o.partition, o.value);
+      }
+    }
+  }
+
   /**
    * Committed offsets of a group: of the partitions asked for (-1 where none is committed), or of
    * every partition it has committed when `topics` is null.
@@ -753,10 +949,15 @@ export class GroupCoordinator {
   fetchOffsets(
     groupId: string,
     topics: readonly { name: string; partitions: readonly number[] }[] | null,
+    requireStable = false,
   ): { errorCode: number; topics: { name: string; partitions: FetchedOffset[] }[] } {
     if (this.closed) return { errorCode: ErrorCodes.COORDINATOR_NOT_AVAILABLE, topics: [] };
     const group = this.groups.get(groupId);
     const none = (partition: number): FetchedOffset => ({ partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCodes.NONE });
+    const unstable = (topic: string, partition: number): FetchedOffset | null =>
+      requireStable && this.hasPendingTxnOffset(groupId, topic, partition)
+        ? { partition, offset: -1, leaderEpoch: -1, metadata: '', errorCode: ErrorCodes.UNSTABLE_OFFSET_COMMIT }
+        : null;
     const found = (partition: number, o: CommittedOffset): FetchedOffset => ({
       partition,
       offset: o.offset,
@@ -770,7 +971,7 @@ export class GroupCoordinator {
         errorCode: ErrorCodes.NONE,
         topics: [...group.offsets].map(([name, parts]) => ({
           name,
-          partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([partition, o]) => found(partition, o)),
+          partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([partition, o]) => unstable(name, partition) ?? found(partition, o)),
         })),
       };
     }
@@ -782,7 +983,7 @@ export class GroupCoordinator {
           name: t.name,
           partitions: t.partitions.map((partition) => {
             const o = parts?.get(partition);
-            return o === undefined ? none(partition) : found(partition, o);
+            return unstable(t.name, partition) ?? (o === undefined ? none(partition) : found(partition, o));
           }),
         };
       }),
@@ -791,6 +992,9 @@ export class GroupCoordinator {
 
   /** Drops the committed offsets of deleted topics (with tombstones, as Kafka does). */
   onTopicDeleted(topic: string): void {
+    for (const byProducer of this.pendingTxn.values()) {
+      for (const byPartition of byProducer.values()) for (const [k, o] of byPartition) if (o.topic === topic) byPartition.delete(k);
+    }
     for (const group of this.groups.values()) {
       const parts = group.offsets.get(topic);
       if (parts === undefined) continue;

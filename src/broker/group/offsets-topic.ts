@@ -1,6 +1,6 @@
-import type { TopicConfigInput } from '../../log/index.js';
+import type { PartitionLog, TopicConfigInput } from '../../log/index.js';
 import { Reader, Writer } from '../../protocol/index.js';
-import { encodeRecordBatch, iterateBatches } from '../../records/index.js';
+import { encodeRecordBatch, isTransactionMarker, iterateBatches, readControlRecord } from '../../records/index.js';
 import type { BrokerLogger } from '../options.js';
 import { CONSUMER_OFFSETS_TOPIC, type TopicService } from '../topics.js';
 
@@ -216,8 +216,46 @@ export class OffsetsTopic {
     await this.topics.partition(CONSUMER_OFFSETS_TOPIC, this.partitionFor(groupId)).append(batch);
   }
 
-  /** Replays every record of the topic, oldest first, partition by partition (none when it does not exist). */
-  replay(visit: (key: OffsetsTopicKey, value: Buffer | null) => void): number {
+  /**
+   * Appends one transactional batch of offset records for a group on behalf of a producer (Kafka's
+   * TxnOffsetCommit: producer id and epoch, no sequence, the transactional bit, written with the
+   * coordinator origin so the partition tracks the transaction without sequence checks). Only
+   * call after ensure(). `beforeAppend` runs synchronously right before the append (the caller's
+   * check against the transaction coordinator: nothing can end the transaction in between).
+   * Returns whether the records were written (synchronously) and the durability wait.
+   */
+  appendTransactional(
+    groupId: string,
+    records: readonly OffsetsTopicRecord[],
+    producerId: number,
+    producerEpoch: number,
+    beforeAppend: () => void,
+  ): { written: boolean; durable: Promise<unknown> } {
+    const now = this.clock();
+    const batch = encodeRecordBatch({
+      producerId,
+      producerEpoch,
+      baseSequence: -1,
+      transactional: true,
+      records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })),
+    });
+    const log: PartitionLog = this.topics.partition(CONSUMER_OFFSETS_TOPIC, this.partitionFor(groupId));
+    beforeAppend();
+    const before = log.logEndOffset;
+    const durable = log.append(batch, { origin: 'coordinator' });
+    return { written: log.logEndOffset > before, durable };
+  }
+
+  /**
+   * Replays every record of the topic, oldest first, partition by partition (none when it does not
+   * exist). Records of transactional batches come with their producer id (else -1); `marker` is
+   * called for every transaction marker, so the caller can apply (commit) or drop (abort) what the
+   * producer wrote in that partition before it - Kafka's loading of pending transactional offsets.
+   */
+  replay(
+    visit: (key: OffsetsTopicKey, value: Buffer | null, partition: number, producerId: number) => void,
+    marker: (partition: number, producerId: number, commit: boolean) => void = () => {},
+  ): number {
     if (!this.topics.exists(CONSUMER_OFFSETS_TOPIC)) return 0;
     this.partitions = this.topics.partitionCount(CONSUMER_OFFSETS_TOPIC);
     let count = 0;
@@ -230,7 +268,16 @@ export class OffsetsTopic {
         if (records.length === 0) break;
         for (const batch of iterateBatches(records)) {
           offset = batch.lastOffset + 1;
-          if (batch.isControl) continue;
+          if (batch.isControl) {
+            try {
+              const control = readControlRecord(batch);
+              if (isTransactionMarker(control)) marker(p, batch.producerId, control.type === 'commit');
+            } catch (e) {
+              this.logger.warn(`${CONSUMER_OFFSETS_TOPIC}-${p}: skipping an unreadable control batch at ${batch.baseOffset}: ${String(e)}`);
+            }
+            continue;
+          }
+          const producerId = batch.isTransactional ? batch.producerId : -1;
           batch.forEachRecord((_o, _ts, key, value) => {
             if (key === null) return;
             let k: OffsetsTopicKey | null;
@@ -243,7 +290,7 @@ export class OffsetsTopic {
               this.logger.warn(`${CONSUMER_OFFSETS_TOPIC}-${p}: skipping a record with an unknown key`);
               return;
             }
-            visit(k, value === null ? null : Buffer.from(value));
+            visit(k, value === null ? null : Buffer.from(value), p, producerId);
             count++;
           });
         }

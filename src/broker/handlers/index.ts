@@ -1,4 +1,6 @@
 import type { AnyHandler } from '../handler.js';
+import { addOffsetsToTxn } from './add-offsets-to-txn.js';
+import { addPartitionsToTxn } from './add-partitions-to-txn.js';
 import { apiVersions } from './api-versions.js';
 import { createPartitions } from './create-partitions.js';
 import { createTopics } from './create-topics.js';
@@ -7,9 +9,12 @@ import { deleteTopics } from './delete-topics.js';
 import { describeCluster } from './describe-cluster.js';
 import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
+import { describeProducers } from './describe-producers.js';
+import { endTxn } from './end-txn.js';
 import { fetch } from './fetch.js';
 import { findCoordinator } from './find-coordinator.js';
 import { heartbeat } from './heartbeat.js';
+import { initProducerId } from './init-producer-id.js';
 import { joinGroup } from './join-group.js';
 import { leaveGroup } from './leave-group.js';
 import { listGroups } from './list-groups.js';
@@ -21,6 +26,8 @@ import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { produce } from './produce.js';
 import { saslAuthenticate, saslHandshake } from './sasl.js';
 import { syncGroup } from './sync-group.js';
+import { describeTransactions, listTransactions } from './transactions-admin.js';
+import { txnOffsetCommit } from './txn-offset-commit.js';
 
 /** Every API the broker serves. SASL handlers are left out of ApiVersions unless SASL is configured. */
 export const HANDLERS: readonly AnyHandler[] = [
@@ -42,9 +49,17 @@ export const HANDLERS: readonly AnyHandler[] = [
   createTopics,
   deleteTopics,
   offsetForLeaderEpoch,
+  initProducerId,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  txnOffsetCommit,
   describeConfigs,
   saslAuthenticate,
   createPartitions,
   deleteGroups,
   describeCluster,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
 ] as AnyHandler[];

@@ -1,18 +1,25 @@
 import { ApiKeys } from '../../protocol/index.js';
 import { defineHandler } from '../handler.js';
 
-/** OffsetFetch: one group (v0-v7) or several (v8+); null topics means every committed partition. */
+/**
+ * OffsetFetch: one group (v0-v7) or several (v8+); null topics means every committed partition.
+ * Offsets committed by a transaction count once it commits; with requireStable a partition with such
+ * an offset pending answers UNSTABLE_OFFSET_COMMIT (the client retries).
+ */
 export const offsetFetch = defineHandler({
   apiKey: ApiKeys.OffsetFetch,
   handle(ctx, req) {
     const { groups } = ctx.broker;
+    // v7+: a read_committed consumer asks to hear UNSTABLE_OFFSET_COMMIT while a transaction that
+    // committed offsets for the partition is open, rather than the offset from before it.
+    const requireStable = ctx.apiVersion >= 7 && req.requireStable;
     const asked = (topics: { name: string; partitionIndexes: number[] }[] | null) =>
       topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
     if (ctx.apiVersion >= 8) {
       return {
         throttleTimeMs: 0,
         groups: req.groups.map((g) => {
-          const r = groups.fetchOffsets(g.groupId, asked(g.topics));
+          const r = groups.fetchOffsets(g.groupId, asked(g.topics), requireStable);
           return {
             groupId: g.groupId,
             errorCode: r.errorCode,
@@ -30,7 +37,7 @@ export const offsetFetch = defineHandler({
         }),
       };
     }
-    const r = groups.fetchOffsets(req.groupId, asked(req.topics));
+    const r = groups.fetchOffsets(req.groupId, asked(req.topics), requireStable);
     return {
       throttleTimeMs: 0,
       errorCode: r.errorCode,

@@ -1,4 +1,4 @@
-import type { PartitionLog } from '../../log/index.js';
+import { ATTRIBUTES, BATCH_LENGTH, LOG_OVERHEAD, MAGIC, PRODUCER_EPOCH, PRODUCER_ID, RECORDS, TRANSACTIONAL_BIT, readInt64 } from '../../records/index.js';
 import {
   ApiKeys,
   ErrorCodes,
@@ -13,17 +13,44 @@ import { isInternalTopic } from '../topics.js';
 const EMPTY = Buffer.alloc(0);
 
 /**
- * SEAM(transactions): the broker-side check of a transactional produce, before the append. The
- * log's append() already does the producer-state checks (epoch fencing, per-producer sequences,
- * de-duplication of the last 5 batches answered with the original offsets, INVALID_TXN_STATE for a
- * plain batch inside an open transaction; docs/log-transactions.md), mapped to Kafka codes by
- * errorCodeOf. What stays here for the transaction-coordinator stage: a batch with the
- * transactional bit must belong to a partition the producer added to its ongoing transaction
- * (AddPartitionsToTxn), and `transactionalId` must match the producer id's mapping - else
- * INVALID_TXN_STATE / INVALID_PRODUCER_ID_MAPPING, as Kafka's broker verifies with its coordinator.
+ * The broker-side check of a transactional produce, before the append (Kafka's KIP-890 part 1
+ * verification). The log's append() does the producer-state checks (epoch fencing, per-producer
+ * sequences, de-duplication of the last 5 batches answered with the original offsets,
+ * INVALID_TXN_STATE for a plain batch inside an open transaction; docs/log-transactions.md). Here: a
+ * batch with the transactional bit needs the request's transactional id, whose current producer id
+ * and epoch it must carry, with the partition added to its ongoing transaction (AddPartitionsToTxn)
+ * - else INVALID_PRODUCER_ID_MAPPING, INVALID_PRODUCER_EPOCH (a fenced producer: Kafka answers
+ * produce this way rather than PRODUCER_FENCED) or INVALID_TXN_STATE. Synchronous, and the append
+ * follows in the same tick, so no marker can come between the check and the write. Batches too
+ * short to read are left to the append's validation.
  */
-function checkProducerState(_ctx: RequestContext, _transactionalId: string | null, _log: PartitionLog, _records: Buffer): number {
-  return ErrorCodes.NONE;
+function checkProducerState(
+  ctx: RequestContext,
+  transactionalId: string | null,
+  topic: string,
+  partition: number,
+  records: Buffer,
+): { code: number; message: string } | null {
+  for (let at = 0; at + RECORDS <= records.length; ) {
+    const size = records.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
+    if (records[at + MAGIC] === 2 && (records.readInt16BE(at + ATTRIBUTES) & TRANSACTIONAL_BIT) !== 0) {
+      if (transactionalId === null) {
+        return { code: ErrorCodes.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: 'a transactional batch needs the transactional id in the request' };
+      }
+      const producerId = Number(readInt64(records, at + PRODUCER_ID));
+      const producerEpoch = records.readInt16BE(at + PRODUCER_EPOCH);
+      try {
+        ctx.broker.transactions.verifyPartition(transactionalId, producerId, producerEpoch, { topic, partition });
+      } catch (e) {
+        const code = codeOf(ctx, e, `produce to ${topic}-${partition}`);
+        return { code: code === ErrorCodes.PRODUCER_FENCED ? ErrorCodes.INVALID_PRODUCER_EPOCH : code, message: messageOf(e) };
+      }
+      // One producer per request in practice; a later batch of another producer is checked too.
+    }
+    if (size <= LOG_OVERHEAD) break;
+    at += size;
+  }
+  return null;
 }
 
 /**
@@ -83,9 +110,10 @@ export const produce = defineHandler({
         try {
           const log = topics.partition(topic.name, p.index);
           const records = p.records ?? EMPTY;
-          const producerError = checkProducerState(ctx, req.transactionalId, log, records);
-          if (producerError !== ErrorCodes.NONE) {
-            r.errorCode = producerError;
+          const producerError = checkProducerState(ctx, req.transactionalId, topic.name, p.index, records);
+          if (producerError !== null) {
+            r.errorCode = producerError.code;
+            r.errorMessage = producerError.message;
             failed = true;
             continue;
           }

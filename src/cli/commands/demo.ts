@@ -2,88 +2,130 @@ import type { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { iterateBatches } from '../../records/batch-scan.js';
-import { encodeRecordBatch } from '../../records/record-batch.js';
-import type { RecordInput } from '../../records/record.js';
-import { partitionForKey } from '../../records/partitioner.js';
-import { withLog } from '../log-session.js';
+import { embedded } from '../../connectors/embedded/index.js';
+import { toMillis } from '../../engine/duration.js';
+import { LogManager } from '../../log/log-manager.js';
+import { stderrLogger } from '../../log/logger.js';
+import { ClickstreamGenerator, DEFAULT_CLICKSTREAM } from '../demo/clickstream.js';
+import { LiveView, type DemoSummary } from '../demo/live-view.js';
+import { OutputReader } from '../demo/output-reader.js';
+import { DEMO_TOPICS, clickstreamApp } from '../demo/pipelines.js';
+import { UsageError } from '../errors.js';
+import { EXIT_INTERRUPTED } from '../exit-codes.js';
 import { positiveInt } from '../options.js';
 import type { GlobalOptions } from '../main.js';
 
-const PAGES = ['/', '/search', '/item/1', '/item/2', '/item/3', '/cart', '/checkout'];
 const PARTITIONS = 4;
-const BATCH = 1000;
+const TICK_MS = 50;
+
+interface DemoCommandOptions {
+  rate: number;
+  duration?: string;
+  keep?: boolean;
+  alertThreshold: string;
+  atLeastOnce?: boolean;
+}
+
+function parseDuration(s: string | undefined): number {
+  if (s === undefined) return Infinity;
+  try {
+    return toMillis(s as `${number}s`, '--duration');
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
 
 /**
- * Until the engine's streaming demo lands, `tributary demo` (and `npm start`) proves the embedded log end to end:
- * a clickstream is appended to a fresh `clicks` topic, read back, and checked record by record.
+ * `tributary demo` (`npm start`): a live clickstream through the engine on the embedded log. A generator writes
+ * clicks at --rate; one application computes page views per 10 s window, the top 5 pages over a sliding minute,
+ * user sessions and error-rate alerts, exactly-once; a read_committed reader follows the results, a terminal view
+ * refreshes every second, and the run ends (after --duration, or Ctrl-C) with a summary.
  */
 export function registerDemo(program: Command, globals: () => GlobalOptions): void {
   program
     .command('demo')
-    .description('write a synthetic clickstream to the embedded log, read it back and verify it')
-    .option('--events <n>', 'number of click events', positiveInt('--events'), 200_000)
-    .option('--keep', 'keep the data directory (default: a temporary one, removed afterwards)')
-    .addHelpText('after', '\nExamples:\n  tributary demo\n  tributary demo --events 1000000 --json')
-    .action(async (opts: { events: number; keep?: boolean }) => {
+    .description('run a live clickstream analytics demo on the embedded log (page views, trending pages, sessions, alerts)')
+    .option('-r, --rate <events/s>', 'click events generated per second', positiveInt('--rate'), 2000)
+    .option('--duration <d>', 'stop after this long, e.g. 30s or 2m (default: until Ctrl-C)')
+    .option('--alert-threshold <fraction>', 'alert when more than this fraction of a 10 s window\'s requests fail', '0.1')
+    .option('--at-least-once', 'at-least-once processing (lower latency) instead of exactly-once')
+    .option('--keep', 'use --data-dir and keep it (default: a temporary data directory, removed afterwards)')
+    .addHelpText(
+      'after',
+      '\nWith --json, prints one summary object when done:\n  {"events_in","results_out","events_per_sec","p50_ms","p99_ms","late_records","alerts"}' +
+        '\n(p50/p99: end-to-end latency from an event\'s creation to its committed result, measured on the error-events path)' +
+        '\n\nExamples:\n  tributary demo\n  tributary demo --duration 30s --rate 5000\n  tributary demo --duration 20s --json',
+    )
+    .action(async (opts: DemoCommandOptions) => {
       const { json, dataDir: given } = globals();
+      const durationMs = parseDuration(opts.duration);
+      const threshold = Number(opts.alertThreshold);
+      if (!(threshold > 0 && threshold < 1)) throw new UsageError('--alert-threshold must be a fraction between 0 and 1');
       const dataDir = opts.keep ? given : mkdtempSync(join(tmpdir(), 'tributary-demo-'));
+      let interrupted = false;
       try {
-        const summary = await withLog(dataDir, async (log) => {
-          if (log.hasTopic('clicks')) await log.deleteTopic('clicks');
-          await log.createTopic('clicks', { partitions: PARTITIONS });
-          const start = performance.now();
-          const pending: RecordInput[][] = Array.from({ length: PARTITIONS }, () => []);
-          const now = Date.now();
-          for (let i = 0; i < opts.events; i++) {
-            const user = Buffer.from(`user-${i % 5000}`);
-            const value = Buffer.from(JSON.stringify({ user: `user-${i % 5000}`, page: PAGES[i % PAGES.length], ts: now + i }));
-            const p = partitionForKey(user, PARTITIONS);
-            pending[p]!.push({ key: user, value, timestamp: now + i });
-            if (pending[p]!.length === BATCH) {
-              await log.partition('clicks', p).append(encodeRecordBatch({ records: pending[p]! }));
-              pending[p] = [];
-            }
-          }
-          for (let p = 0; p < PARTITIONS; p++) {
-            if (pending[p]!.length) await log.partition('clicks', p).append(encodeRecordBatch({ records: pending[p]! }));
-          }
-          const written = performance.now();
-          let read = 0;
-          let bad = 0;
-          for (let p = 0; p < PARTITIONS; p++) {
-            const part = log.partition('clicks', p);
-            let offset = 0;
-            while (offset < part.highWatermark) {
-              for (const batch of iterateBatches(part.read(offset).records)) {
-                batch.verify();
-                batch.forEachRecord((_o, _ts, key, value) => {
-                  read++;
-                  if (key === null || value === null || partitionForKey(key, PARTITIONS) !== p) bad++;
+        const log = await LogManager.open({ dataDir, logger: stderrLogger });
+        try {
+          for (const t of Object.values(DEMO_TOPICS)) if (!log.hasTopic(t)) await log.createTopic(t, { partitions: PARTITIONS });
+          const app = clickstreamApp({
+            log: embedded({ manager: log }),
+            alertThreshold: threshold,
+            processingGuarantee: opts.atLeastOnce ? 'at-least-once' : 'exactly-once',
+          });
+          const reader = new OutputReader(log, Object.values(DEMO_TOPICS).filter((t) => t !== DEMO_TOPICS.clicks));
+          const view = new LiveView({ rate: opts.rate, live: !json && process.stderr.isTTY === true });
+          const generator = new ClickstreamGenerator(DEFAULT_CLICKSTREAM);
+          await app.start();
+
+          const started = Date.now();
+          let owed = 0;
+          let lastTick = started;
+          let appending = Promise.resolve();
+          let failure: unknown;
+          const tick = setInterval(() => {
+            const now = Date.now();
+            // By elapsed time, not by tick count: a tick that comes late (a busy event loop) still catches up.
+            owed += (opts.rate * (now - lastTick)) / 1000;
+            lastTick = now;
+            const n = Math.floor(owed);
+            owed -= n;
+            if (n > 0) {
+              const batches = generator.batches(n, PARTITIONS, now);
+              appending = appending
+                .then(async () => {
+                  for (let p = 0; p < PARTITIONS; p++) if (batches[p]!.length) await log.partition(DEMO_TOPICS.clicks, p).append(batches[p]!);
+                })
+                .catch((e: unknown) => {
+                  failure ??= e;
                 });
-                offset = batch.nextOffset;
-              }
             }
-          }
-          const done = performance.now();
-          return {
-            events_written: opts.events,
-            events_read: read,
-            mismatches: bad,
-            write_events_per_sec: Math.round(opts.events / ((written - start) / 1000)),
-            read_events_per_sec: Math.round(read / ((done - written) / 1000)),
-          };
-        });
-        if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-        else {
-          process.stdout.write(
-            `Wrote ${summary.events_written} click events to 4 partitions (${summary.write_events_per_sec.toLocaleString()} events/s), ` +
-              `read back ${summary.events_read} (${summary.read_events_per_sec.toLocaleString()} events/s), ${summary.mismatches} mismatches.\n`,
-          );
+            reader.poll((topic, value) => view.onResult(topic, value, Date.now()));
+          }, TICK_MS);
+          const redraw = setInterval(() => view.render(generator.generated, app.tasks, Date.now()), 1000);
+
+          await new Promise<void>((resolve) => {
+            const stop = (): void => {
+              interrupted = true;
+              resolve();
+            };
+            process.once('SIGINT', stop);
+            if (Number.isFinite(durationMs)) setTimeout(resolve, durationMs).unref();
+          });
+          clearInterval(tick);
+          clearInterval(redraw);
+          await appending;
+          const summaryRun = await app.close();
+          reader.poll((topic, value) => view.onResult(topic, value, Date.now()));
+          if (failure) throw failure;
+          const summary: DemoSummary = view.summary(generator.generated, Date.now() - started, summaryRun?.lateRecords ?? 0);
+          if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+          else process.stdout.write(view.summaryText(summary));
+        } finally {
+          await log.close();
         }
-        if (summary.events_read !== summary.events_written || summary.mismatches) process.exitCode = 1;
       } finally {
         if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
       }
+      if (interrupted) process.exitCode = EXIT_INTERRUPTED;
     });
 }

@@ -319,6 +319,11 @@ export class TransactionCoordinator {
         expected.producerId === meta.producerId ||
         (expected.producerId === meta.lastProducerId && isEpochExhausted(expected.producerEpoch));
       if (!valid) fail('PRODUCER_FENCED', `producer ${expected.producerId} epoch ${expected.producerEpoch} is not the current producer of ${transactionalId}`);
+      // An open transaction belongs to the current epoch: a bump that was already answered would
+      // have left none, so an older epoch is a zombie, not a retry.
+      if (meta.state === 'Ongoing' && expected.producerId === meta.producerId && expected.producerEpoch !== meta.producerEpoch) {
+        fail('PRODUCER_FENCED', `producer ${expected.producerId} epoch ${expected.producerEpoch} of ${transactionalId} is stale (current ${meta.producerEpoch})`);
+      }
     }
     entry.pending = true;
     try {
@@ -354,6 +359,9 @@ export class TransactionCoordinator {
           fail('PRODUCER_FENCED', `producer ${expected.producerId} epoch ${expected.producerEpoch} of ${transactionalId} is stale (current ${m.producerEpoch})`);
         }
       }
+      // A fresh producer instance (no expected id and epoch) forgets the previous epoch, as Kafka
+      // does: only a KIP-360 caller may later retry with it; anyone else holding it is fenced.
+      if (expected === undefined) lastEpoch = -1;
       const next: TransactionMetadata = {
         ...m,
         producerId,

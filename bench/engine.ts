@@ -1,0 +1,345 @@
+/**
+ * Engine throughput on the embedded log, exactly-once on, one process:
+ *
+ *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--store memory|lmdb|chunked]
+ *
+ * (a) 'stateless filter+map', (b) 'tumbling count' (keyBy + 10 s tumbling count over 100K keys),
+ * (c) 'hopping count' (keyBy + 10 s / 2 s hopping count), (d) 'windowed join' (two streams of
+ * N/2 events each, joined within 5 s): the events are written to the log first (not timed), then
+ * a bounded run (`app.run({ until: 'end' })`) processes them to the end, timed: records/s = input
+ * events / seconds, peak RSS sampled during the run. End-to-end latency is not meaningful for
+ * pre-written input; (e) measures it: filter+map fed at 50K events/s for 10 s, exactly-once
+ * (100 ms commits) and at-least-once, p50/p99 from append to read_committed visibility.
+ *
+ * Events: 8-byte values (uint32 key id, uint32 amount), string keys after keyBy, event time =
+ * record timestamp, 100K events per second of event time. Each case runs in its own child
+ * process (clean heap and RSS) and its own temporary data directory. `--store` picks the task
+ * state stores: the engine's in-memory store (default), LMDB on disk, or `chunked` — an experiment
+ * (bench/engine/chunked-store.ts) showing what an O(log n) in-memory store changes.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StreamsApp, custom, embedded, float64, hopping, string, tumbling, type Serde } from '../src/index.js';
+import { LogManager, silentLogger } from '../src/log/index.js';
+import { encodeRecordBatch } from '../src/records/record-batch.js';
+import { visitRecords } from '../src/connectors/index.js';
+import { ChunkedKeyValueStore } from './engine/chunked-store.js';
+
+interface Options {
+  store: 'memory' | 'lmdb' | 'chunked';
+  events: number;
+  json: boolean;
+  cases: string[];
+  dir: string | undefined;
+  partitions: number;
+  child: boolean;
+}
+
+interface CaseResult {
+  case: string;
+  records_per_sec: number;
+  events_per_core_sec?: number;
+  p50_ms?: number;
+  p99_ms?: number;
+  peak_rss_mb: number;
+}
+
+const T0 = 1_700_000_000_000;
+const KEYS = 100_000;
+const NAMES: Record<string, string> = {
+  a: 'stateless filter+map',
+  b: 'tumbling count',
+  c: 'hopping count',
+  d: 'windowed join',
+  e: 'filter+map latency at 50K events/s',
+};
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, child: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--events') o.events = Number(value());
+    else if (a === '--json') o.json = true;
+    else if (a === '--case') o.cases = value().split(',');
+    else if (a === '--dir') o.dir = value();
+    else if (a === '--partitions') o.partitions = Number(value());
+    else if (a === '--child') o.child = true;
+    else if (a === '--store') o.store = value() as Options['store'];
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!Number.isInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
+  for (const c of o.cases) if (!NAMES[c]) throw new Error(`unknown case ${c} (a, b, c, d, e)`);
+  if (!['memory', 'lmdb', 'chunked'].includes(o.store)) throw new Error('--store: memory, lmdb or chunked');
+  return o;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench engine] ${message}\n`);
+}
+
+class RssSampler {
+  private peak = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor() {
+    this.timer = setInterval(() => this.sample(), 20);
+    this.timer.unref();
+  }
+  sample(): void {
+    const rss = process.memoryUsage.rss();
+    if (rss > this.peak) this.peak = rss;
+  }
+  reset(): void {
+    this.peak = 0;
+    this.sample();
+  }
+  peakMb(): number {
+    this.sample();
+    return Math.round(this.peak / (1024 * 1024));
+  }
+}
+
+/** The event value: key id and amount, 8 bytes. */
+interface Ev {
+  k: number;
+  a: number;
+}
+const evSerde: Serde<Ev> = custom<Ev>({
+  name: 'ev',
+  serialize: (v) => {
+    const b = Buffer.allocUnsafe(8);
+    b.writeUInt32BE(v.k, 0);
+    b.writeUInt32BE(v.a, 4);
+    return b;
+  },
+  deserialize: (b) => ({ k: b.readUInt32BE(0), a: b.readUInt32BE(4) }),
+});
+
+function hash(i: number, salt: number): number {
+  let h = Math.imul(i ^ salt, 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca77);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+/** Writes `n` events round-robin over the partitions (null keys), batches of 1,000. */
+async function writeEvents(
+  log: LogManager,
+  topic: string,
+  n: number,
+  partitions: number,
+  make: (i: number) => { key: Buffer | null; value: Buffer; timestamp: number },
+): Promise<void> {
+  await log.createTopic(topic, { partitions, config: { 'retention.ms': -1 } });
+  const per: Array<Array<{ key: Buffer | null; value: Buffer; timestamp: number }>> = Array.from({ length: partitions }, () => []);
+  const flush = async (p: number): Promise<void> => {
+    await log.partition(topic, p).append(encodeRecordBatch({ records: per[p]! }));
+    per[p] = [];
+  };
+  for (let i = 0; i < n; i++) {
+    const p = i % partitions;
+    per[p]!.push(make(i));
+    if (per[p]!.length === 1000) await flush(p);
+  }
+  for (let p = 0; p < partitions; p++) if (per[p]!.length > 0) await flush(p);
+}
+
+function value(k: number, a: number): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeUInt32BE(k, 0);
+  b.writeUInt32BE(a, 4);
+  return b;
+}
+
+/** Counts the records of an output topic (read_committed). */
+function countOutput(log: LogManager, topic: string): number {
+  if (!log.hasTopic(topic)) return 0;
+  let n = 0;
+  for (let p = 0; p < log.partitionCount(topic); p++) {
+    const pl = log.partition(topic, p);
+    let offset = pl.logStartOffset;
+    for (;;) {
+      const r = pl.read(offset, { maxBytes: 8 * 1024 * 1024, isolation: 'read_committed' });
+      if (r.records.length === 0) break;
+      const f = { topic, partition: p, fetchOffset: offset, records: r.records, abortedTransactions: r.abortedTransactions, nextOffset: 0, highWatermark: 0, lastStableOffset: 0 };
+      offset = visitRecords(f, () => void n++);
+    }
+  }
+  return n;
+}
+
+async function throughputCase(id: string, o: Options, dir: string, rss: RssSampler): Promise<CaseResult> {
+  const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
+  const n = o.events;
+  const P = o.partitions;
+  const app = new StreamsApp({ applicationId: `bench-${id}` });
+  let output = 'out';
+  progress(`${NAMES[id]}: writing ${n} events`);
+  if (id === 'd') {
+    const half = Math.floor(n / 2);
+    // Orders and payments keyed by order id (co-partitioned by Kafka's partitioner on both sides).
+    const key = (i: number) => Buffer.from(`o${i}`);
+    await log.createTopic('orders', { partitions: P, config: { 'retention.ms': -1 } });
+    await log.createTopic('payments', { partitions: P, config: { 'retention.ms': -1 } });
+    const { partitionForKey } = await import('../src/records/partitioner.js');
+    for (const [topic, lag] of [
+      ['orders', 0],
+      ['payments', 1],
+    ] as const) {
+      const per: Array<Array<{ key: Buffer; value: Buffer; timestamp: number }>> = Array.from({ length: P }, () => []);
+      for (let i = 0; i < half; i++) {
+        const k = key(i);
+        const p = partitionForKey(k, P);
+        per[p]!.push({ key: k, value: value(i % KEYS, hash(i, 7) % 1000), timestamp: T0 + Math.floor(i / 50) + lag * (hash(i, 3) % 3000) });
+        if (per[p]!.length === 1000) {
+          await log.partition(topic, p).append(encodeRecordBatch({ records: per[p]! }));
+          per[p] = [];
+        }
+      }
+      for (let p = 0; p < P; p++) if (per[p]!.length > 0) await log.partition(topic, p).append(encodeRecordBatch({ records: per[p]! }));
+    }
+    // Payments arrive up to 3 s after their order, out of order among themselves: 3 s of out-of-orderness.
+    const orders = app.stream('orders', { key: string(), value: evSerde, maxOutOfOrderness: '3s' });
+    const payments = app.stream('payments', { key: string(), value: evSerde, maxOutOfOrderness: '3s' });
+    orders.join(payments, (a, b) => a.a + b.a, { within: '5s', name: 'pay' }).to('out', { value: float64() });
+  } else {
+    await writeEvents(log, 'events', n, P, (i) => ({ key: null, value: value(hash(i, 1) % KEYS, hash(i, 2) % 1000), timestamp: T0 + Math.floor(i / 100) }));
+    const s = app.stream('events', { value: evSerde });
+    if (id === 'a') {
+      s.filter((e) => e.a % 10 !== 0)
+        .mapValues((e) => e.a * 2)
+        .to('out', { value: float64() });
+    } else {
+      const keyed = s.keyBy((e) => `k${e.k}`, { key: string(), name: 'by-key' });
+      const windows = id === 'b' ? tumbling('10s') : hopping('10s', '2s');
+      keyed.window(windows, { grace: '1s' }).count({ name: 'counts' }).toStream().to('out', { value: float64() });
+    }
+  }
+  progress(`${NAMES[id]}: processing (exactly-once, bounded run)`);
+  rss.reset();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const stateStore = o.store === 'chunked' ? () => (name: string) => new ChunkedKeyValueStore(name) : o.store;
+  const summary = await app.run({ until: 'end', log: embedded({ manager: log }), stateDir: join(dir, 'state'), stateStore });
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const peak = rss.peakMb();
+  const outputs = countOutput(log, output);
+  output = '';
+  progress(`${NAMES[id]}: ${n} events in ${seconds.toFixed(2)} s, ${outputs} outputs, ${summary.commits} commits, late ${summary.lateRecords}`);
+  await log.close();
+  return {
+    case: o.store === 'memory' ? NAMES[id]! : `${NAMES[id]!} (${o.store} store)`,
+    records_per_sec: Math.round(n / seconds),
+    events_per_core_sec: Math.round(n / ((cpu.user + cpu.system) / 1e6)),
+    peak_rss_mb: peak,
+  };
+}
+
+/** (e): filter+map fed at 50K events/s; latency from append to read_committed visibility. */
+async function latencyCase(guarantee: 'exactly-once' | 'at-least-once', dir: string, rss: RssSampler, o: Options): Promise<CaseResult> {
+  const log = await LogManager.open({ dataDir: join(dir, `log-${guarantee}`), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
+  const P = o.partitions;
+  await log.createTopic('events', { partitions: P });
+  const app = new StreamsApp({ applicationId: `lat-${guarantee}` });
+  app
+    .stream('events', { value: evSerde })
+    .filter((e) => e.a % 10 !== 0)
+    .mapValues((e) => e.a * 2)
+    .to('out', { value: float64() });
+  const conn = embedded({ manager: log });
+  rss.reset();
+  await app.start({ log: conn, stateDir: join(dir, `state-${guarantee}`), processingGuarantee: guarantee });
+  const reader = (await conn.connect()).consumer({ isolation: 'read_committed' });
+  reader.assign([{ topic: 'out', partition: 0, offset: 0 }]);
+  const latencies: number[] = [];
+  let stop = false;
+  const reading = (async () => {
+    while (!stop) {
+      const fetched = await reader.fetch(50);
+      const now = Date.now();
+      for (const f of fetched) visitRecords(f, (_o, ts) => void latencies.push(now - ts));
+    }
+  })();
+  const rate = 50_000;
+  const seconds = 10;
+  const tick = 5;
+  let sent = 0;
+  const start = Date.now();
+  while (Date.now() - start < seconds * 1000) {
+    const due = Math.floor(((Date.now() - start) / 1000) * rate);
+    const per: Array<Array<{ key: null; value: Buffer; timestamp: number }>> = Array.from({ length: P }, () => []);
+    const now = Date.now();
+    for (; sent < due; sent++) per[sent % P]!.push({ key: null, value: value(sent % KEYS, hash(sent, 2) % 1000), timestamp: now });
+    for (let p = 0; p < P; p++) if (per[p]!.length > 0) await log.partition('events', p).append(encodeRecordBatch({ records: per[p]! }));
+    await new Promise((r) => setTimeout(r, tick));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  stop = true;
+  reader.wakeup();
+  await reading;
+  await app.close();
+  const peak = rss.peakMb();
+  await log.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  progress(`latency ${guarantee}: ${sent} events sent, ${latencies.length} outputs read, p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
+  return {
+    case: `${NAMES.e} (${guarantee}${guarantee === 'exactly-once' ? ', 100 ms commits' : ''})`,
+    records_per_sec: Math.round(sent / seconds),
+    p50_ms: pct(0.5),
+    p99_ms: pct(0.99),
+    peak_rss_mb: peak,
+  };
+}
+
+async function runChild(o: Options): Promise<void> {
+  const id = o.cases[0]!;
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'tributary-bench-engine-'));
+  const rss = new RssSampler();
+  try {
+    const results: CaseResult[] =
+      id === 'e' ? [await latencyCase('exactly-once', dir, rss, o), await latencyCase('at-least-once', dir, rss, o)] : [await throughputCase(id, o, dir, rss)];
+    process.stdout.write(JSON.stringify(results) + '\n');
+  } finally {
+    if (!o.dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function main(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  if (o.child) return runChild(o);
+  const results: CaseResult[] = [];
+  const self = fileURLToPath(import.meta.url);
+  for (const id of o.cases) {
+    const childArgs = ['--import', 'tsx', self, '--child', '--case', id, '--events', String(o.events), '--partitions', String(o.partitions), '--store', o.store];
+    if (o.dir) childArgs.push('--dir', join(o.dir, id));
+    const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`case ${id} failed (exit ${r.status})`);
+    const lines = r.stdout.toString().trim().split('\n');
+    results.push(...(JSON.parse(lines[lines.length - 1]!) as CaseResult[]));
+  }
+  const out = { bench: 'engine', machine: { cpus: cpus().length, node: process.version }, results };
+  if (o.json) process.stdout.write(JSON.stringify(out) + '\n');
+  else {
+    for (const r of results) {
+      const lat = r.p50_ms !== undefined ? `  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms` : '';
+      process.stdout.write(`${r.case.padEnd(58)} ${String(r.records_per_sec).padStart(10)} events/s${lat}  peak RSS ${r.peak_rss_mb} MB\n`);
+    }
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--child')) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,135 @@
+import type { ChangelogRecord } from '../../src/state/changelog.js';
+import type { KeyValueEntry, KeyValueStore } from '../../src/state/kv-store.js';
+
+const MAX_CHUNK = 512;
+
+/**
+ * An experiment for `npm run bench -- engine --store chunked`, not a product store: the engine's
+ * InMemoryKeyValueStore keeps one sorted array of keys and splices it on every insert and delete
+ * (O(n) memmove), which dominates windowed workloads with many keys. This one keeps the same
+ * hash map for point reads and writes and the sorted keys in chunks of at most 512 (binary search
+ * over the chunks' first keys, then inside one chunk), so inserts and deletes move at most one
+ * chunk. Same semantics, including range() continuing correctly after writes made while iterating.
+ */
+export class ChunkedKeyValueStore implements KeyValueStore {
+  readonly name: string;
+  private readonly map = new Map<string, Buffer>();
+  private chunks: string[][] = [];
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: Buffer): Buffer | undefined {
+    return this.map.get(key.toString('latin1'));
+  }
+
+  put(key: Buffer, value: Buffer): void {
+    const k = key.toString('latin1');
+    if (!this.map.has(k)) this.insert(k);
+    this.map.set(k, value);
+  }
+
+  delete(key: Buffer): void {
+    const k = key.toString('latin1');
+    if (!this.map.delete(k)) return;
+    const c = this.chunkFor(k);
+    const chunk = this.chunks[c]!;
+    const i = lowerBound(chunk, k);
+    chunk.splice(i, 1);
+    if (chunk.length === 0) this.chunks.splice(c, 1);
+  }
+
+  *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
+    const end = to === undefined ? undefined : to.toString('latin1');
+    let next = from === undefined ? this.first() : this.ceiling(from.toString('latin1'), true);
+    while (next !== undefined) {
+      if (end !== undefined && next >= end) return;
+      yield { key: Buffer.from(next, 'latin1'), value: this.map.get(next)! };
+      next = this.ceiling(next, false);
+    }
+  }
+
+  all(): IterableIterator<KeyValueEntry> {
+    return this.range(undefined, undefined);
+  }
+
+  restore(records: Iterable<ChangelogRecord>): void {
+    for (const r of records) {
+      if (r.value === null) this.delete(r.key);
+      else this.put(r.key, r.value);
+    }
+  }
+
+  flush(): void {}
+
+  close(): void {
+    this.map.clear();
+    this.chunks = [];
+  }
+
+  private first(): string | undefined {
+    return this.chunks[0]?.[0];
+  }
+
+  /** The smallest key >= k (inclusive) or > k. */
+  private ceiling(k: string, inclusive: boolean): string | undefined {
+    let c = this.chunkFor(k);
+    while (c < this.chunks.length) {
+      const chunk = this.chunks[c]!;
+      const i = inclusive ? lowerBound(chunk, k) : upperBound(chunk, k);
+      if (i < chunk.length) return chunk[i];
+      c++;
+    }
+    return undefined;
+  }
+
+  /** Index of the last chunk whose first key is <= k (0 if none). */
+  private chunkFor(k: string): number {
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.chunks[mid]![0]! <= k) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private insert(k: string): void {
+    if (this.chunks.length === 0) {
+      this.chunks.push([k]);
+      return;
+    }
+    const c = this.chunkFor(k);
+    const chunk = this.chunks[c]!;
+    chunk.splice(lowerBound(chunk, k), 0, k);
+    if (chunk.length > MAX_CHUNK * 2) this.chunks.splice(c + 1, 0, chunk.splice(MAX_CHUNK));
+  }
+}
+
+function lowerBound(a: string[], k: string): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(a: string[], k: string): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

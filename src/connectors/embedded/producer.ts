@@ -1,0 +1,283 @@
+import type { LogManager } from '../../log/log-manager.js';
+import type { PartitionLog } from '../../log/partition-log.js';
+import { TributaryError } from '../../records/errors.js';
+import { encodeRecordBatch } from '../../records/record-batch.js';
+import type { RecordInput } from '../../records/record.js';
+import { ProducerFencedError, type LogProducer, type PartitionOffset, type ProducerRecord, type TopicPartition } from '../log.js';
+import { CONSUMER_OFFSETS_TOPIC, type GroupOffsetsStore } from './group-offsets.js';
+import { retryConcurrent } from './retry.js';
+
+/**
+ * What the producer needs of the transaction coordinator (Kafka's InitProducerId,
+ * AddPartitionsToTxn, AddOffsetsToTxn, EndTxn): the log's TransactionCoordinator
+ * (src/log/transactions) implements it; the seam keeps this file independent of its other APIs.
+ */
+export interface TxnCoordinator {
+  initProducerId(transactionalId: string, transactionTimeoutMs: number): Promise<{ producerId: number; producerEpoch: number }>;
+  addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Promise<void>;
+  addOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<void>;
+  endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<void>;
+}
+
+/** Records buffered for one partition since the last flush. */
+class PartitionBuffer {
+  records: RecordInput[] = [];
+  bytes = 0;
+  /** Next sequence number (per producer id and epoch; continues across transactions). */
+  seq = 0;
+  /** Part of the open transaction (AddPartitionsToTxn done). */
+  inTxn = false;
+  dirty = false;
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly log: PartitionLog,
+  ) {}
+}
+
+/** Length, attributes, timestamp and offset deltas, key and value lengths, header count: at most 36 bytes. */
+const RECORD_OVERHEAD = 36;
+/** Target encoded size of one batch: below Kafka's default max.message.bytes (1 MiB) with room for estimate error. */
+const DEFAULT_BATCH_BYTES = 900 * 1024;
+
+/**
+ * The embedded log's producer: buffers records per partition and, on flush, encodes each
+ * partition's records into RecordBatch v2 (one allocation per batch) and appends them. A
+ * transactional producer stamps its producer id, epoch and per-partition sequence numbers on
+ * every batch, registers each partition with the coordinator before its first write in a
+ * transaction, writes the group offsets as records of the transaction in `__consumer_offsets`,
+ * and ends the transaction through the coordinator, which writes the markers.
+ */
+export class EmbeddedProducer implements LogProducer {
+  private readonly byTopic = new Map<string, PartitionBuffer[]>();
+  private lastTopic = '';
+  private lastTopicBuffers: PartitionBuffer[] | undefined;
+  private dirty: PartitionBuffer[] = [];
+  private txnPartitions: PartitionBuffer[] = [];
+  private pendingOffsets: Array<{ group: string; offsets: readonly PartitionOffset[] }> = [];
+  private _bufferedBytes = 0;
+  private _inTransaction = false;
+  private fenced: ProducerFencedError | null = null;
+  private closed = false;
+  private readonly batchBytes: number;
+
+  constructor(
+    private readonly manager: LogManager,
+    private readonly offsets: GroupOffsetsStore,
+    private readonly coordinator: TxnCoordinator | null,
+    readonly transactionalId: string | undefined,
+    readonly producerId: number,
+    readonly producerEpoch: number,
+    batchBytes: number | undefined,
+  ) {
+    this.batchBytes = Math.min(batchBytes ?? DEFAULT_BATCH_BYTES, DEFAULT_BATCH_BYTES);
+  }
+
+  get bufferedBytes(): number {
+    return this._bufferedBytes;
+  }
+
+  get inTransaction(): boolean {
+    return this._inTransaction;
+  }
+
+  send(r: ProducerRecord): void {
+    if (this.fenced) throw this.fenced;
+    if (this.closed) throw new TributaryError('INVALID_REQUEST', 'the producer is closed');
+    let list: PartitionBuffer[] | undefined;
+    if (r.topic === this.lastTopic && this.lastTopicBuffers !== undefined) list = this.lastTopicBuffers;
+    else {
+      list = this.byTopic.get(r.topic);
+      if (!list) this.byTopic.set(r.topic, (list = []));
+      this.lastTopic = r.topic;
+      this.lastTopicBuffers = list;
+    }
+    let buf = list[r.partition];
+    if (buf === undefined) buf = list[r.partition] = new PartitionBuffer(r.topic, r.partition, this.manager.partition(r.topic, r.partition));
+    buf.records.push(r);
+    // An upper bound of the encoded size: varints at their widest, header keys at 3 UTF-8 bytes a char.
+    let size = RECORD_OVERHEAD;
+    if (r.key !== null) size += r.key.length;
+    if (r.value !== null) size += r.value.length;
+    const h = r.headers;
+    for (let i = 0; i < h.length; i++) size += 10 + 3 * h[i]!.key.length + (h[i]!.value?.length ?? 0);
+    buf.bytes += size;
+    this._bufferedBytes += size;
+    if (!buf.dirty) {
+      buf.dirty = true;
+      this.dirty.push(buf);
+    }
+    if (this.transactionalId !== undefined) this._inTransaction = true;
+  }
+
+  beginTransaction(): void {
+    this.requireTransactional();
+    if (this.fenced) throw this.fenced;
+    this._inTransaction = true;
+  }
+
+  sendOffsetsToTransaction(groupId: string, offsets: readonly PartitionOffset[]): void {
+    this.requireTransactional();
+    if (this.fenced) throw this.fenced;
+    if (offsets.length === 0) return;
+    const now = Date.now();
+    const partition = this.offsets.partitionFor(groupId);
+    for (const r of this.offsets.records(groupId, offsets, now)) {
+      this.send({ topic: CONSUMER_OFFSETS_TOPIC, partition, timestamp: now, key: r.key as Buffer, value: r.value as Buffer, headers: [] });
+    }
+    this.pendingOffsets.push({ group: groupId, offsets });
+  }
+
+  async flush(): Promise<void> {
+    if (this.fenced) throw this.fenced;
+    const dirty = this.dirty;
+    if (dirty.length === 0) return;
+    this.dirty = [];
+    try {
+      if (this.transactionalId !== undefined) {
+        const added = dirty.filter((b) => !b.inTxn);
+        if (added.length > 0) {
+          await retryConcurrent(() =>
+            this.coordinator!.addPartitions(
+              this.transactionalId!,
+              this.producerId,
+              this.producerEpoch,
+              added.map((b): TopicPartition => ({ topic: b.topic, partition: b.partition })),
+            ),
+          );
+          for (const b of added) {
+            b.inTxn = true;
+            this.txnPartitions.push(b);
+          }
+        }
+      }
+      const appends: Promise<unknown>[] = [];
+      for (const b of dirty) {
+        const records = b.records;
+        const bytes = b.bytes;
+        b.records = [];
+        this._bufferedBytes -= b.bytes;
+        b.bytes = 0;
+        b.dirty = false;
+        if (bytes <= this.batchBytes) {
+          // The common case: one batch (the estimate in send() is an upper bound of the encoded size).
+          appends.push(b.log.append(this.encode(records, b)));
+          continue;
+        }
+        let from = 0;
+        while (from < records.length) {
+          // Split by estimated size so that no batch exceeds max.message.bytes.
+          let to = from;
+          let size = 0;
+          while (to < records.length && (to === from || size < this.batchBytes)) {
+            const r = records[to]!;
+            size += RECORD_OVERHEAD + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+            const h = r.headers;
+            if (h) for (let i = 0; i < h.length; i++) size += 10 + 3 * h[i]!.key.length + (h[i]!.value?.length ?? 0);
+            to++;
+          }
+          appends.push(b.log.append(this.encode(from === 0 && to === records.length ? records : records.slice(from, to), b)));
+          from = to;
+        }
+      }
+      await Promise.all(appends);
+    } catch (e) {
+      throw this.translate(e);
+    }
+  }
+
+  /** One RecordBatch; a transactional producer stamps id, epoch and the partition's next sequence. */
+  private encode(records: RecordInput[], b: PartitionBuffer): Buffer {
+    if (this.transactionalId === undefined) return encodeRecordBatch({ records });
+    const batch = encodeRecordBatch({
+      records,
+      producerId: this.producerId,
+      producerEpoch: this.producerEpoch,
+      baseSequence: b.seq,
+      transactional: true,
+    });
+    b.seq = (b.seq + records.length) % 0x80000000;
+    return batch;
+  }
+
+  async commitTransaction(): Promise<void> {
+    this.requireTransactional();
+    if (this.fenced) throw this.fenced;
+    if (!this._inTransaction) return;
+    try {
+      // AddOffsetsToTxn before the offsets are written (Kafka's order): the group's offsets
+      // partition gets the transaction's marker and the group is named in its completion.
+      for (const group of new Set(this.pendingOffsets.map((p) => p.group))) {
+        await retryConcurrent(() => this.coordinator!.addOffsets(this.transactionalId!, this.producerId, this.producerEpoch, group));
+      }
+    } catch (e) {
+      throw this.translate(e);
+    }
+    await this.flush();
+    try {
+      for (const p of this.pendingOffsets) this.offsets.addPending(this.producerId, p.group, p.offsets);
+      this.pendingOffsets = [];
+      if (this.txnPartitions.length > 0) {
+        await retryConcurrent(() => this.coordinator!.endTxn(this.transactionalId!, this.producerId, this.producerEpoch, true));
+      }
+    } catch (e) {
+      throw this.translate(e);
+    }
+    this.endTxnLocally();
+  }
+
+  async abortTransaction(): Promise<void> {
+    this.requireTransactional();
+    for (const b of this.dirty) {
+      this._bufferedBytes -= b.bytes;
+      b.records = [];
+      b.bytes = 0;
+      b.dirty = false;
+    }
+    this.dirty = [];
+    this.pendingOffsets = [];
+    if (this.fenced) throw this.fenced;
+    try {
+      if (this.txnPartitions.length > 0) {
+        await retryConcurrent(() => this.coordinator!.endTxn(this.transactionalId!, this.producerId, this.producerEpoch, false));
+      }
+    } catch (e) {
+      throw this.translate(e);
+    }
+    this.endTxnLocally();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fenced) return;
+    if (this.transactionalId !== undefined) {
+      if (this._inTransaction) await this.abortTransaction().catch(() => {});
+    } else {
+      await this.flush();
+    }
+  }
+
+  private endTxnLocally(): void {
+    for (const b of this.txnPartitions) b.inTxn = false;
+    this.txnPartitions = [];
+    this._inTransaction = false;
+  }
+
+  private requireTransactional(): void {
+    if (this.transactionalId === undefined) throw new TributaryError('INVALID_TXN_STATE', 'not a transactional producer');
+  }
+
+  /** Epoch errors from the coordinator or a partition mean a newer producer took over. */
+  private translate(e: unknown): unknown {
+    const code = e instanceof TributaryError ? e.code : undefined;
+    if (code === 'PRODUCER_FENCED' || code === 'INVALID_PRODUCER_EPOCH') {
+      this.fenced ??= new ProducerFencedError(
+        `producer ${this.producerId} (epoch ${this.producerEpoch}) of transactional id ${this.transactionalId} was fenced: ${(e as Error).message}`,
+        { cause: e },
+      );
+      return this.fenced;
+    }
+    return e;
+  }
+}

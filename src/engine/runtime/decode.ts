@@ -1,0 +1,54 @@
+import { visitRecords, type FetchedPartition } from '../../connectors/index.js';
+import type { RecordHeader } from '../../records/record.js';
+import type { ChangelogRecord } from '../../state/changelog.js';
+import type { InputRecord } from '../records.js';
+import { WATERMARK_HEADER } from '../watermarks.js';
+
+/**
+ * The one place where fetched RecordBatch bytes become the engine's InputRecord batches. Keys,
+ * values and headers are views into the fetched buffer (no copy), except with `copy`: for inputs
+ * whose bytes a store keeps (a table's topic), so that a kept key does not pin a whole fetch.
+ * Records at or past `stopAt` (a bounded run's end offset) are left out.
+ *
+ * Returns the batch and the offset to commit once it is processed: past the last record
+ * returned, or past the last batch (control batches and aborted data included) when the whole
+ * fetch was taken.
+ */
+export function decodeFetched(f: FetchedPartition, copy: boolean, stopAt: number): { records: InputRecord[]; next: number; markers: number } {
+  const records: InputRecord[] = [];
+  const topic = f.topic;
+  const partition = f.partition;
+  let markers = 0;
+  let cut = false;
+  visitRecords(f, (offset, timestamp, key, value, headers) => {
+    if (offset >= stopAt) {
+      cut = true;
+      return false;
+    }
+    if (key === null && value === null && isMarker(headers)) markers++;
+    if (copy) {
+      key = key === null ? null : Buffer.from(key);
+      value = value === null ? null : Buffer.from(value);
+    }
+    records.push({ topic, partition, offset, timestamp, key, value, headers });
+    return true;
+  });
+  const next = cut ? stopAt : Math.min(f.nextOffset, stopAt);
+  return { records, next, markers };
+}
+
+function isMarker(headers: readonly RecordHeader[]): boolean {
+  for (let i = 0; i < headers.length; i++) if (headers[i]!.key === WATERMARK_HEADER) return true;
+  return false;
+}
+
+/** Changelog records of a fetch in [from, end), copied (the store keeps them). */
+export function decodeChangelog(f: FetchedPartition, from: number, end: number, out: ChangelogRecord[]): void {
+  visitRecords(f, (offset, _ts, key, value) => {
+    if (offset >= end) return false;
+    if (offset < from) return true;
+    if (key === null) return true;
+    out.push({ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) });
+    return true;
+  });
+}

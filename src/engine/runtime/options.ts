@@ -1,0 +1,119 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LogConnector } from '../../connectors/index.js';
+import type { KeyValueStoreFactory } from '../../state/kv-store.js';
+import { TopologyError } from '../errors.js';
+
+export type ProcessingGuarantee = 'exactly-once' | 'at-least-once';
+
+/**
+ * How an application runs: given to `new StreamsApp({ ... })` (the `log` and these settings) or
+ * to `app.start(options)` / `app.run(options)`, which override the app's.
+ */
+export interface RuntimeOptions {
+  /** The log: `embedded({ dataDir })`, later `kafka({ brokers })`. */
+  readonly log?: LogConnector;
+  /**
+   * 'exactly-once' (default): every commit interval, the outputs, changelog writes and input
+   * offsets of all tasks are committed in one transaction. 'at-least-once': outputs are appended
+   * as soon as they are produced (visible at once, lower latency) and input offsets committed
+   * after them, so a crash may repeat, never lose, output.
+   */
+  readonly processingGuarantee?: ProcessingGuarantee;
+  /** How often tasks commit (ms); default 100. */
+  readonly commitIntervalMs?: number;
+  /**
+   * Where task state lives: 'memory' (default; rebuilt from the changelogs at every start) or
+   * 'lmdb' (on disk under stateDir, with a local checkpoint so a restart restores only the
+   * changelog tail; for state larger than memory). A KeyValueStoreFactory-per-task function
+   * plugs in any other store (in memory: restored from the start of the changelog).
+   */
+  readonly stateStore?: 'memory' | 'lmdb' | ((taskId: string) => KeyValueStoreFactory);
+  /** On-disk task state (stateStore 'lmdb'): `<stateDir>/<applicationId>/<task>`. Default `<tmpdir>/tributary-streams`. */
+  readonly stateDir?: string;
+  /**
+   * fsync the on-disk stores and their checkpoints at each commit (default false: survives kill -9,
+   * not a power cut — like the embedded log's default fsync 'interval').
+   */
+  readonly stateSync?: boolean;
+  /**
+   * Names this instance of the application: its transactional id is `<applicationId>-<instanceId>`,
+   * so a restarted instance fences its predecessor (zombie). Default 'main' (one instance per
+   * application, as long as scale-out is not there).
+   */
+  readonly instanceId?: string;
+  /** How often tasks see the wall clock (idleness, processing-time timers, closeIdleWindowsAfter); default 100 ms. */
+  readonly wallClockIntervalMs?: number;
+  /** Output bytes buffered before they are appended (in the open transaction): bounds memory. Default 32 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** Bytes fetched per partition and fetch; default 512 KiB. */
+  readonly fetchMaxBytesPerPartition?: number;
+  /** Bytes fetched per fetch over all partitions (one loop turn processes that much before it may commit); default 2 MiB. */
+  readonly fetchMaxBytes?: number;
+  /** mapAsync calls pending in a task before fetching stops until they settle; default 10,000. */
+  readonly maxPendingAsync?: number;
+  /** Called once with the error that stopped a running application (start()); run() rejects with it. */
+  readonly onError?: (error: unknown) => void;
+  /** @internal Test seam: awaited before each commit (an in-process stand-in for SIGSTOP). */
+  readonly beforeCommit?: () => Promise<void> | void;
+}
+
+export interface ResolvedRuntimeOptions {
+  readonly log: LogConnector;
+  readonly processingGuarantee: ProcessingGuarantee;
+  readonly commitIntervalMs: number;
+  readonly stateStore: 'memory' | 'lmdb' | ((taskId: string) => KeyValueStoreFactory);
+  readonly stateDir: string;
+  readonly stateSync: boolean;
+  readonly instanceId: string;
+  readonly wallClockIntervalMs: number;
+  readonly maxBufferedBytes: number;
+  readonly fetchMaxBytesPerPartition: number;
+  readonly fetchMaxBytes: number;
+  readonly maxPendingAsync: number;
+  readonly onError: ((error: unknown) => void) | undefined;
+  readonly beforeCommit: (() => Promise<void> | void) | undefined;
+}
+
+export function resolveRuntimeOptions(app: RuntimeOptions, call: RuntimeOptions = {}): ResolvedRuntimeOptions {
+  const o = { ...app, ...stripUndefined(call) };
+  if (!o.log) throw new TopologyError('no log to run on: pass `log: embedded({ dataDir })` to the StreamsApp or to start()/run()');
+  const guarantee = o.processingGuarantee ?? 'exactly-once';
+  if (guarantee !== 'exactly-once' && guarantee !== 'at-least-once') {
+    throw new TopologyError(`processingGuarantee must be 'exactly-once' or 'at-least-once', got ${String(guarantee)}`);
+  }
+  const positive = (name: string, v: number | undefined, d: number): number => {
+    const x = v ?? d;
+    if (!(typeof x === 'number' && x > 0 && Number.isFinite(x))) throw new TopologyError(`${name} must be a positive number, got ${String(v)}`);
+    return x;
+  };
+  const instanceId = o.instanceId ?? 'main';
+  if (!/^[A-Za-z0-9._-]+$/.test(instanceId)) throw new TopologyError(`instanceId must use only letters, digits, '.', '_' and '-'`);
+  return {
+    log: o.log,
+    processingGuarantee: guarantee,
+    commitIntervalMs: positive('commitIntervalMs', o.commitIntervalMs, 100),
+    stateStore: checkStore(o.stateStore ?? 'memory'),
+    stateDir: o.stateDir ?? join(tmpdir(), 'tributary-streams'),
+    stateSync: o.stateSync ?? false,
+    instanceId,
+    wallClockIntervalMs: positive('wallClockIntervalMs', o.wallClockIntervalMs, 100),
+    maxBufferedBytes: positive('maxBufferedBytes', o.maxBufferedBytes, 32 * 1024 * 1024),
+    fetchMaxBytesPerPartition: positive('fetchMaxBytesPerPartition', o.fetchMaxBytesPerPartition, 512 * 1024),
+    fetchMaxBytes: positive('fetchMaxBytes', o.fetchMaxBytes, 2 * 1024 * 1024),
+    maxPendingAsync: positive('maxPendingAsync', o.maxPendingAsync, 10_000),
+    onError: o.onError,
+    beforeCommit: o.beforeCommit,
+  };
+}
+
+function checkStore(s: RuntimeOptions['stateStore']): ResolvedRuntimeOptions['stateStore'] {
+  if (s === 'memory' || s === 'lmdb' || typeof s === 'function') return s;
+  throw new TopologyError(`stateStore must be 'memory', 'lmdb' or a function, got ${String(s)}`);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,594 @@
+import {
+  ProducerFencedError,
+  tpKey,
+  type Log,
+  type LogConsumer,
+  type LogProducer,
+  type NewTopic,
+  type PartitionOffset,
+  type TopicPartition,
+  type FetchedPartition,
+} from '../../connectors/index.js';
+import type { ChangelogRecord } from '../../state/changelog.js';
+import { TopologyError } from '../errors.js';
+import type { Task, TaskStore } from '../task.js';
+import type { PartitionPlan, Topology } from '../topology.js';
+import { ChangelogBuffer, OutputCollector } from './collectors.js';
+import { decodeChangelog, decodeFetched } from './decode.js';
+import type { ResolvedRuntimeOptions } from './options.js';
+import { openTaskState, taskStateDir, type TaskState } from '../../state/local-checkpoint.js';
+
+/** What a finished run (or a closed application) reports. */
+export interface RunSummary {
+  /** Records read per input topic (sources and repartition topics; watermark markers not counted). */
+  readonly recordsIn: Record<string, number>;
+  /** Records written per topic (outputs, repartition topics, dead-letter topic; no changelogs, no markers). */
+  readonly recordsOut: Record<string, number>;
+  readonly lateRecords: number;
+  readonly deadLettered: number;
+  readonly commits: number;
+  readonly durationMs: number;
+  /** Changelog (and source-table) records read to restore the stores at start, and how long that took. */
+  readonly restoredRecords: number;
+  readonly restoreMs: number;
+}
+
+/** An input partition of the process: the tasks that read it and how far they got. */
+interface Input {
+  readonly tp: TopicPartition;
+  readonly key: string;
+  readonly tasks: Task[];
+  readonly kind: 'stream' | 'table' | 'repartition';
+  /** Offset after the last record processed (what the next commit stores). */
+  processed: number;
+  /** Offset last committed. */
+  committed: number;
+  /** Bounded runs: the end offset captured at start (sources only); Infinity otherwise. */
+  stopAt: number;
+  paused: boolean;
+  count: { records: number };
+}
+
+interface TaskRunner {
+  readonly task: Task;
+  readonly changelog: ChangelogBuffer;
+  /** On-disk state (stateStore 'lmdb'): the LMDB environment and the local checkpoint. */
+  readonly state: TaskState | undefined;
+  readonly stores: readonly TaskStore[];
+}
+
+/** Records handed to a task at once; between chunks a commit that is due happens. */
+const CHUNK = 2_000;
+/** Entries in changelog buffers before they are sent early (giving up some deduplication). */
+const MAX_CHANGELOG_PENDING = 200_000;
+
+/**
+ * Runs a topology's tasks on a Log, all in this process. The task set is decided in one place
+ * (prepare(): every task of every sub-topology) and everything after it works per task (runners,
+ * their input partitions, restore, commit), so that scale-out can give this process the subset a
+ * consumer group assigns it, and on a rebalance commit and close the tasks it loses and restore
+ * the ones it gains:
+ *
+ *   start:   connect; create internal topics (repartition: delete; changelogs: compact; outputs,
+ *            dead letters); register the transactional producer (fences zombies, aborts what
+ *            they left open); restore every logged store from its changelog, read_committed, to
+ *            the end; assign the input partitions at the committed offsets.
+ *   loop:    fetch (waits without polling) -> decode once per partition -> task.process(batch)
+ *            for every task reading it; outputs and changelog writes go to the one producer;
+ *            every commitIntervalMs: settle mapAsync, flush stores, drain changelogs, commit
+ *            outputs + changelogs + input offsets in one transaction (exactly-once) or append
+ *            then commit offsets (at-least-once); every wallClockIntervalMs: advanceWallClock.
+ *            Backpressure: when the producer holds maxBufferedBytes, it is flushed before the
+ *            next fetch; a task with maxPendingAsync calls in flight is settled first.
+ *   bounded: the source partitions' end offsets are captured at start; once every source is
+ *            read to there, tasks get endOfInput(); the run ends when every task's watermark is
+ *            +∞ and the repartition topics are read to their ends; then a last commit.
+ *   close:   a last commit, checkpoints, producer and log closed.
+ */
+export class StreamsRuntime {
+  private log!: Log;
+  private producer!: LogProducer;
+  private consumer!: LogConsumer;
+  private plan!: PartitionPlan;
+  private readonly runners = new Map<string, TaskRunner>();
+  private readonly inputs = new Map<string, Input>();
+  private inputList: Input[] = [];
+  private readonly collector: OutputCollector;
+  private readonly groupId: string;
+  private readonly bounded: boolean;
+  private stopping = false;
+  private inputEnded = false;
+  private commits = 0;
+  private startedAt = 0;
+  private loop: Promise<void> | null = null;
+  private failure: unknown = undefined;
+  private finished = false;
+  private readonly done: Promise<RunSummary>;
+  private resolveDone!: (s: RunSummary) => void;
+  private rejectDone!: (e: unknown) => void;
+  private restoredRecords = 0;
+  private restoreMs = 0;
+  private nextCommit = 0;
+  private nextTick = 0;
+  private dirty = false;
+
+  constructor(
+    readonly topology: Topology,
+    private readonly options: ResolvedRuntimeOptions,
+    until: 'end' | 'closed',
+  ) {
+    this.groupId = topology.applicationId; // Kafka Streams' choice: the application id is the group id
+    this.bounded = until === 'end';
+    this.collector = new OutputCollector(() => this.producer);
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    this.done.catch(() => {});
+  }
+
+  /** Resolves with the summary when the run ends (bounded: at the end of input; else at close()). */
+  get finishedPromise(): Promise<RunSummary> {
+    return this.done;
+  }
+
+  get exactlyOnce(): boolean {
+    return this.options.processingGuarantee === 'exactly-once';
+  }
+
+  /** The running tasks (for tests and metrics). */
+  get tasks(): Task[] {
+    return [...this.runners.values()].map((r) => r.task);
+  }
+
+  async start(): Promise<void> {
+    this.startedAt = Date.now();
+    this.log = await this.options.log.connect();
+    try {
+      await this.prepare();
+    } catch (e) {
+      await this.producer?.close().catch(() => {});
+      for (const r of this.runners.values()) {
+        r.task.close();
+        await r.state?.close().catch(() => {});
+      }
+      await this.log.close().catch(() => {});
+      throw e;
+    }
+    this.nextCommit = Date.now() + this.options.commitIntervalMs;
+    this.nextTick = Date.now() + this.options.wallClockIntervalMs;
+    this.loop = this.runLoop();
+  }
+
+  /** Stops the loop, commits what was processed, closes. Resolves with the summary. */
+  async close(): Promise<RunSummary> {
+    this.stopping = true;
+    this.consumer?.wakeup();
+    if (this.loop) await this.loop;
+    return this.done;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // start
+
+  private async prepare(): Promise<void> {
+    const t = this.topology;
+    const app = t.applicationId;
+    const sources = t.sourceTopics;
+    const all = [...new Set([...sources, ...t.repartitionTopics, ...t.outputTopics, ...t.changelogTopics, ...(t.deadLetterTopic ? [t.deadLetterTopic] : [])])];
+    const known = await this.log.describeTopics(all);
+    const missing = sources.filter((s) => !known.has(s));
+    if (missing.length > 0) throw new TopologyError(`source topic(s) missing: ${missing.join(', ')} (create them before starting '${app}')`);
+    this.plan = t.resolvePartitions((topic) => known.get(topic)?.partitions);
+
+    // Tasks: all of them in this process for now.
+    const ids: Array<[number, number]> = [];
+    for (const s of t.subtopologies) for (let p = 0; p < this.plan.tasks[s.id]!; p++) ids.push([s.id, p]);
+    for (const [s, p] of ids) await this.createRunner(s, p);
+
+    // Internal and output topics.
+    const create: NewTopic[] = [];
+    for (const topic of t.repartitionTopics) {
+      const n = this.plan.partitions.get(topic)!;
+      if (!known.has(topic)) create.push({ name: topic, partitions: n, config: { 'cleanup.policy': 'delete', 'retention.ms': -1 } });
+    }
+    const changelogs = new Map<string, number>();
+    for (const r of this.runners.values()) {
+      for (const s of r.stores) {
+        if (!s.logged) continue;
+        changelogs.set(s.changelogTopic, Math.max(changelogs.get(s.changelogTopic) ?? 0, this.plan.tasks[r.task.subtopology]!));
+      }
+    }
+    for (const [topic, n] of changelogs) {
+      const k = known.get(topic);
+      if (!k) create.push({ name: topic, partitions: n, config: { 'cleanup.policy': 'compact' } });
+      else if (k.partitions < n) throw new TopologyError(`changelog topic '${topic}' has ${k.partitions} partitions; the application needs ${n}`);
+    }
+    for (const topic of [...t.outputTopics, ...(t.deadLetterTopic ? [t.deadLetterTopic] : [])]) {
+      if (!known.has(topic)) create.push({ name: topic, partitions: this.plan.partitions.get(topic) ?? 1 });
+    }
+    await this.log.createTopics(create);
+
+    // The producer first: registering the transactional id aborts what a crashed or zombie
+    // predecessor left open, so the changelogs' and inputs' last stable offsets can move.
+    this.producer = this.exactlyOnce
+      ? await this.log.producer({ transactionalId: `${app}-${this.options.instanceId}` })
+      : await this.log.producer();
+
+    // Input partitions, their readers and committed offsets.
+    for (const r of this.runners.values()) {
+      const s = t.subtopologies[r.task.subtopology]!;
+      for (const topic of r.task.inputTopics) {
+        const kind = s.sources.find((x) => x.spec.topic === topic)!.spec.kind;
+        const key = tpKey(topic, r.task.partition);
+        let input = this.inputs.get(key);
+        if (!input) {
+          input = {
+            tp: { topic, partition: r.task.partition },
+            key,
+            tasks: [],
+            kind,
+            processed: 0,
+            committed: -1,
+            stopAt: Infinity,
+            paused: false,
+            count: { records: 0 },
+          };
+          this.inputs.set(key, input);
+        }
+        input.tasks.push(r.task);
+      }
+    }
+    this.inputList = [...this.inputs.values()];
+    const tps = this.inputList.map((i) => i.tp);
+    const [committed, beginning] = await Promise.all([this.log.committedOffsets(this.groupId, tps), this.log.beginningOffsets(tps)]);
+    this.inputList.forEach((input, i) => {
+      input.committed = committed[i]!;
+      input.processed = committed[i]! >= 0 ? committed[i]! : beginning[i]!;
+    });
+    if (this.bounded) {
+      const srcs = this.inputList.filter((i) => i.kind !== 'repartition');
+      const ends = await this.log.endOffsets(srcs.map((i) => i.tp), 'read_committed');
+      srcs.forEach((input, i) => (input.stopAt = ends[i]!));
+    }
+
+    const r0 = Date.now();
+    await this.restore();
+    this.restoreMs = Date.now() - r0;
+
+    this.consumer = this.log.consumer({
+      isolation: 'read_committed',
+      maxBytesPerPartition: this.options.fetchMaxBytesPerPartition,
+      maxBytes: this.options.fetchMaxBytes,
+    });
+    this.consumer.assign(this.inputList.map((i): PartitionOffset => ({ ...i.tp, offset: i.processed })));
+    for (const i of this.inputList) {
+      if (i.processed >= i.stopAt) {
+        i.paused = true;
+        this.consumer.pause([i.tp]);
+      }
+    }
+  }
+
+  private async createRunner(subtopology: number, partition: number): Promise<TaskRunner> {
+    const holder: { changelog?: ChangelogBuffer } = {};
+    const id = `${subtopology}_${partition}`;
+    const storeOption = this.options.stateStore;
+    let state: TaskState | undefined;
+    let storeFactory;
+    if (storeOption === 'lmdb') {
+      state = await openTaskState(taskStateDir(this.options.stateDir, this.topology.applicationId, id), {
+        eos: this.exactlyOnce,
+        sync: this.options.stateSync,
+      });
+      storeFactory = state.factory;
+    } else if (typeof storeOption === 'function') {
+      storeFactory = storeOption(id);
+    }
+    const task = this.topology.createTask(subtopology, partition, this.plan, {
+      now: Date.now(),
+      partitionsFor: (topic) => this.plan.partitions.get(topic) ?? 1,
+      collector: this.collector,
+      changelog: { append: (e) => holder.changelog!.append(e) },
+      ...(storeFactory ? { storeFactory } : {}),
+    });
+    if (task.id !== id) throw new Error(`task id ${task.id} is not ${id}`);
+    const stores = task.stores;
+    const topics = new Map<string, string>();
+    for (const s of stores) if (s.logged) topics.set(s.name, s.changelogTopic);
+    const changelog = new ChangelogBuffer(partition, topics);
+    holder.changelog = changelog;
+    const runner: TaskRunner = { task, changelog, state, stores };
+    this.runners.set(task.id, runner);
+    return runner;
+  }
+
+  /**
+   * Restores every store of every task before anything is processed: logged stores from their
+   * changelog (read_committed, to the end), a source table's store from its topic up to the
+   * committed offset (past it, processing the topic updates the table). In-memory stores are
+   * rebuilt from the start; an on-disk store whose local checkpoint is valid reads only the tail
+   * after its checkpointed offset (see src/state/local-checkpoint.ts).
+   */
+  private async restore(): Promise<void> {
+    interface Target {
+      runner: TaskRunner;
+      store: string;
+      from: number;
+      end: number;
+    }
+    const byTp = new Map<string, { tp: TopicPartition; start: number; end: number; targets: Target[] }>();
+    const existing = await this.log.describeTopics([...new Set([...this.runners.values()].flatMap((r) => r.stores.map((s) => s.changelogTopic)))]);
+    for (const r of this.runners.values()) {
+      for (const s of r.stores) {
+        const topic = s.changelogTopic;
+        const info = existing.get(topic);
+        if (!info || r.task.partition >= info.partitions) continue;
+        const key = tpKey(topic, r.task.partition);
+        let end: number;
+        if (!s.logged) {
+          const input = this.inputs.get(key);
+          end = input && input.committed >= 0 ? input.committed : 0;
+        } else {
+          end = -1; // filled below
+        }
+        let entry = byTp.get(key);
+        if (!entry) byTp.set(key, (entry = { tp: { topic, partition: r.task.partition }, start: 0, end: 0, targets: [] }));
+        entry.targets.push({ runner: r, store: s.name, from: r.state?.checkpointOffsets.get(s.name) ?? 0, end });
+      }
+    }
+    const entries = [...byTp.values()];
+    if (entries.length === 0) return;
+    const tps = entries.map((e) => e.tp);
+    const [starts, ends] = await Promise.all([this.log.beginningOffsets(tps), this.log.endOffsets(tps, 'read_committed')]);
+    entries.forEach((e, i) => {
+      for (const t of e.targets) {
+        if (t.end < 0) t.end = ends[i]!;
+        // A checkpoint below the log start (retention) cannot be trusted to line up: from the start.
+        if (t.from < starts[i]!) t.from = starts[i]!;
+      }
+      e.start = Math.min(...e.targets.map((t) => t.from));
+      e.end = Math.max(...e.targets.map((t) => t.end));
+    });
+    const todo = entries.filter((e) => e.end > e.start);
+    if (todo.length === 0) return;
+    const consumer = this.log.consumer({ isolation: 'read_committed', maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 });
+    consumer.assign(todo.map((e) => ({ ...e.tp, offset: e.start })));
+    const remaining = new Map(todo.map((e) => [tpKey(e.tp.topic, e.tp.partition), e]));
+    try {
+      while (remaining.size > 0) {
+        const fetched = await consumer.fetch(1000);
+        for (const f of fetched) {
+          const key = tpKey(f.topic, f.partition);
+          const e = remaining.get(key);
+          if (!e) continue;
+          for (const t of e.targets) {
+            const records: ChangelogRecord[] = [];
+            decodeChangelog(f, t.from, t.end, records);
+            this.restoredRecords += records.length;
+            if (records.length > 0) t.runner.task.restore(t.store, records);
+          }
+          if (f.nextOffset >= e.end) {
+            remaining.delete(key);
+            consumer.pause([e.tp]);
+          }
+        }
+        if (fetched.length === 0) {
+          // Nothing more below the end offsets (compaction may leave the end beyond the last record).
+          for (const [key, e] of remaining) if (consumer.position(e.tp) >= e.end || (await this.log.endOffsets([e.tp]))[0]! <= consumer.position(e.tp)) remaining.delete(key);
+        }
+      }
+    } finally {
+      consumer.close();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // the loop
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (!this.stopping) {
+        let now = Date.now();
+        if (now >= this.nextTick) {
+          for (const r of this.runners.values()) r.task.advanceWallClock(now);
+          this.nextTick = now + this.options.wallClockIntervalMs;
+        }
+        if (this.bounded && (await this.checkEnd())) break;
+        if (now >= this.nextCommit) {
+          await this.commit();
+          now = Date.now();
+          this.nextCommit = now + this.options.commitIntervalMs;
+        }
+        const wait = Math.max(0, Math.min(this.nextCommit, this.nextTick) - Date.now());
+        const fetched = await this.consumer.fetch(wait);
+        for (let i = 0; i < fetched.length; i++) await this.route(fetched[i]!);
+        if (!this.exactlyOnce && fetched.length > 0) await this.flushAtLeastOnce();
+        await this.relieve();
+      }
+      await this.commit();
+      await this.shutdown();
+      this.finished = true;
+      this.resolveDone(this.summary());
+    } catch (e) {
+      this.failure = e;
+      await this.shutdown(true).catch(() => {});
+      this.finished = true;
+      this.rejectDone(e);
+      this.options.onError?.(e);
+    }
+  }
+
+  /** Backpressure: flush a full producer, drain big changelog buffers, wait for busy mapAsync. */
+  private async relieve(): Promise<void> {
+    for (const r of this.runners.values()) {
+      if (r.changelog.pending > MAX_CHANGELOG_PENDING) r.changelog.drainTo(this.producer, Date.now());
+      if (r.task.pendingAsync > this.options.maxPendingAsync) await r.task.settle();
+    }
+    if (this.producer.bufferedBytes > this.options.maxBufferedBytes) await this.producer.flush();
+  }
+
+  /**
+   * Decodes one fetched partition and hands the batch to every task reading it — in chunks of
+   * CHUNK records, so that a commit that falls due while a big fetch is processed happens on time
+   * (committing the offsets of what was processed so far).
+   */
+  private async route(f: FetchedPartition): Promise<void> {
+    const input = this.inputs.get(tpKey(f.topic, f.partition));
+    if (!input) return;
+    const { records, next, markers } = decodeFetched(f, input.kind === 'table', input.stopAt);
+    if (records.length > 0) {
+      input.count.records += records.length - markers;
+      const tasks = input.tasks;
+      this.dirty = true;
+      for (let from = 0; from < records.length; from += CHUNK) {
+        const chunk = records.length <= CHUNK ? records : records.slice(from, from + CHUNK);
+        for (let i = 0; i < tasks.length; i++) tasks[i]!.process(chunk);
+        if (from + CHUNK < records.length && Date.now() >= this.nextCommit) {
+          input.processed = chunk[chunk.length - 1]!.offset + 1;
+          await this.relieve();
+          await this.commit();
+          this.nextCommit = Date.now() + this.options.commitIntervalMs;
+        }
+      }
+    }
+    if (next > input.processed) {
+      input.processed = next;
+      this.dirty = true;
+    }
+    if (input.processed >= input.stopAt && !input.paused) {
+      input.paused = true;
+      this.consumer.pause([input.tp]);
+    }
+  }
+
+  /** At-least-once: outputs are appended (and durable) as soon as a fetch is processed. */
+  private async flushAtLeastOnce(): Promise<void> {
+    await this.producer.flush();
+  }
+
+  /** Bounded runs: ends the inputs once read to their end offsets; true when everything is done. */
+  private async checkEnd(): Promise<boolean> {
+    if (!this.inputEnded) {
+      for (const i of this.inputList) if (i.kind !== 'repartition' && i.processed < i.stopAt) return false;
+      for (const r of this.runners.values()) r.task.endOfInput();
+      this.inputEnded = true;
+      this.dirty = true;
+      this.nextCommit = 0; // make the +∞ markers visible downstream now
+      return false;
+    }
+    for (const r of this.runners.values()) {
+      if (r.task.watermark !== Infinity || r.task.pendingAsync > 0) return false;
+    }
+    const rep = this.inputList.filter((i) => i.kind === 'repartition');
+    if (rep.length === 0) return true;
+    // Everything upstream wrote must be committed and read.
+    if (this.producer.inTransaction) {
+      this.nextCommit = 0;
+      return false;
+    }
+    const ends = await this.log.endOffsets(rep.map((i) => i.tp), 'read_committed');
+    return rep.every((i, k) => i.processed >= ends[k]!);
+  }
+
+  /**
+   * One commit of every task: mapAsync settled, stores flushed, changelog entries sent, then
+   * outputs + changelogs + input offsets committed in one transaction (exactly-once), or
+   * appended and then the offsets committed (at-least-once).
+   */
+  private async commit(): Promise<void> {
+    const runners = [...this.runners.values()];
+    for (const r of runners) if (r.task.pendingAsync > 0) await r.task.settle();
+    let changelogs = 0;
+    for (const r of runners) {
+      await r.task.flush();
+      if (r.changelog.pending > 0) changelogs += r.changelog.drainTo(this.producer, Date.now());
+    }
+    const offsets: PartitionOffset[] = [];
+    for (const i of this.inputList) if (i.processed > i.committed) offsets.push({ ...i.tp, offset: i.processed });
+    if (offsets.length === 0 && changelogs === 0 && !this.producer.inTransaction && this.producer.bufferedBytes === 0 && !this.dirty) return;
+    if (this.options.beforeCommit) await this.options.beforeCommit();
+    if (this.exactlyOnce) {
+      if (offsets.length > 0) this.producer.sendOffsetsToTransaction(this.groupId, offsets);
+      await this.producer.commitTransaction();
+    } else {
+      await this.producer.flush();
+      if (offsets.length > 0) await this.log.commitOffsets(this.groupId, offsets);
+    }
+    for (const o of offsets) this.inputs.get(tpKey(o.topic, o.partition))!.committed = o.offset;
+    this.dirty = false;
+    this.commits++;
+    await this.checkpointStores();
+  }
+
+  /**
+   * On-disk stores: after a successful commit, records per store the changelog offset the local
+   * state reflects (the changelog's end: this process is its only writer), or for a source
+   * table's store the committed offset of its topic.
+   */
+  private async checkpointStores(): Promise<void> {
+    const runners = [...this.runners.values()].filter((r) => r.state !== undefined);
+    if (runners.length === 0) return;
+    const tps: TopicPartition[] = [];
+    for (const r of runners) for (const s of r.stores) if (s.logged) tps.push({ topic: s.changelogTopic, partition: r.task.partition });
+    const ends = tps.length > 0 ? await this.log.endOffsets(tps, 'read_committed') : [];
+    let i = 0;
+    for (const r of runners) {
+      const offsets = new Map<string, number>();
+      for (const s of r.stores) {
+        if (s.logged) offsets.set(s.name, ends[i++]!);
+        else {
+          const input = this.inputs.get(tpKey(s.changelogTopic, r.task.partition));
+          if (input && input.committed >= 0) offsets.set(s.name, input.committed);
+        }
+      }
+      await r.state!.checkpoint(offsets);
+    }
+  }
+
+  private async shutdown(failed = false): Promise<void> {
+    this.consumer?.close();
+    if (this.producer) {
+      if (failed && this.exactlyOnce && !(this.failure instanceof ProducerFencedError)) await this.producer.abortTransaction().catch(() => {});
+      await this.producer.close().catch(() => {});
+    }
+    for (const r of this.runners.values()) {
+      r.task.close();
+      await r.state?.close();
+    }
+    await this.log.close();
+  }
+
+  private summary(): RunSummary {
+    const recordsIn: Record<string, number> = {};
+    for (const i of this.inputList) recordsIn[i.tp.topic] = (recordsIn[i.tp.topic] ?? 0) + i.count.records;
+    const recordsOut: Record<string, number> = {};
+    for (const [topic, c] of this.collector.counts) recordsOut[topic] = c.records;
+    let lateRecords = 0;
+    let deadLettered = 0;
+    for (const r of this.runners.values()) {
+      lateRecords += r.task.metrics.lateRecords;
+      deadLettered += r.task.metrics.deadLettered;
+    }
+    return {
+      recordsIn,
+      recordsOut,
+      lateRecords,
+      deadLettered,
+      commits: this.commits,
+      durationMs: Date.now() - this.startedAt,
+      restoredRecords: this.restoredRecords,
+      restoreMs: this.restoreMs,
+    };
+  }
+
+  /** @internal */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** @internal */
+  get error(): unknown {
+    return this.failure;
+  }
+}
