@@ -1,7 +1,7 @@
 /**
  * Engine throughput on the embedded log, exactly-once on, one process:
  *
- *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--store memory|lmdb|chunked]
+ *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--store memory|lmdb]
  *
  * (a) 'stateless filter+map', (b) 'tumbling count' (keyBy + 10 s tumbling count over 100K keys),
  * (c) 'hopping count' (keyBy + 10 s / 2 s hopping count), (d) 'windowed join' (two streams of
@@ -14,8 +14,7 @@
  * Events: 8-byte values (uint32 key id, uint32 amount), string keys after keyBy, event time =
  * record timestamp, 100K events per second of event time. Each case runs in its own child
  * process (clean heap and RSS) and its own temporary data directory. `--store` picks the task
- * state stores: the engine's in-memory store (default), LMDB on disk, or `chunked` — an experiment
- * (bench/engine/chunked-store.ts) showing what an O(log n) in-memory store changes.
+ * state stores: the engine's in-memory store (default) or LMDB on disk.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,10 +25,9 @@ import { StreamsApp, custom, embedded, float64, hopping, string, tumbling, type 
 import { LogManager, silentLogger } from '../src/log/index.js';
 import { encodeRecordBatch } from '../src/records/record-batch.js';
 import { visitRecords } from '../src/connectors/index.js';
-import { ChunkedKeyValueStore } from './engine/chunked-store.js';
 
 interface Options {
-  store: 'memory' | 'lmdb' | 'chunked';
+  store: 'memory' | 'lmdb';
   events: number;
   json: boolean;
   cases: string[];
@@ -77,7 +75,7 @@ function parseArgs(args: string[]): Options {
   }
   if (!Number.isInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
   for (const c of o.cases) if (!NAMES[c]) throw new Error(`unknown case ${c} (a, b, c, d, e)`);
-  if (!['memory', 'lmdb', 'chunked'].includes(o.store)) throw new Error('--store: memory, lmdb or chunked');
+  if (!['memory', 'lmdb'].includes(o.store)) throw new Error('--store: memory or lmdb');
   return o;
 }
 
@@ -227,7 +225,7 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
   rss.reset();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const stateStore = o.store === 'chunked' ? () => (name: string) => new ChunkedKeyValueStore(name) : o.store;
+  const stateStore = o.store;
   const summary = await app.run({ until: 'end', log: embedded({ manager: log }), stateDir: join(dir, 'state'), stateStore });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);

