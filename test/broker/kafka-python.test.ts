@@ -45,3 +45,18 @@ test('kafka-python 2.0.2: the seed sample produces to test_topic and a group rea
   assert.deepEqual(second.stdout.trim().split('\n'), Array.from({ length: 10 }, (_, i) => `${i + 10} message ${i}`));
   assert.equal(broker.log.partition('test_topic', 0).logEndOffset, 20);
 });
+
+test('examples/seed/echo.py (the seed sample) echoes test_topic through tributary broker', { skip }, async (t) => {
+  const { dir, cleanup } = tempDir();
+  const broker = await startTestBroker(dir);
+  t.after(async () => {
+    await broker.close();
+    cleanup();
+  });
+  const script = new URL('../../examples/seed/echo.py', import.meta.url).pathname;
+  const r = await run('/usr/bin/python3', [script, '--bootstrap', `127.0.0.1:${broker.port}`, '--max', '5', '--message', 'ping'], { timeoutMs: 45_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['ping', 'ping', 'ping', 'ping', 'ping']);
+  // its own message plus five echoes, each read back and written again
+  assert.equal(broker.log.partition('test_topic', 0).logEndOffset, 6);
+});
