@@ -25,6 +25,7 @@ import { StreamsApp, custom, embedded, float64, hopping, string, tumbling, type 
 import { LogManager, silentLogger } from '../src/log/index.js';
 import { encodeRecordBatch } from '../src/records/record-batch.js';
 import { visitRecords } from '../src/connectors/index.js';
+import { RssSampler } from './support/rss-sampler.js';
 
 interface Options {
   store: 'memory' | 'lmdb';
@@ -81,27 +82,6 @@ function parseArgs(args: string[]): Options {
 
 function progress(message: string): void {
   process.stderr.write(`[bench engine] ${message}\n`);
-}
-
-class RssSampler {
-  private peak = 0;
-  private readonly timer: NodeJS.Timeout;
-  constructor() {
-    this.timer = setInterval(() => this.sample(), 20);
-    this.timer.unref();
-  }
-  sample(): void {
-    const rss = process.memoryUsage.rss();
-    if (rss > this.peak) this.peak = rss;
-  }
-  reset(): void {
-    this.peak = 0;
-    this.sample();
-  }
-  peakMb(): number {
-    this.sample();
-    return Math.round(this.peak / (1024 * 1024));
-  }
 }
 
 /** The event value: key id and amount, 8 bytes. */
@@ -229,7 +209,7 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
   const summary = await app.run({ until: 'end', log: embedded({ manager: log }), stateDir: join(dir, 'state'), stateStore });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const peak = rss.peakMb();
+  const peak = Math.round(rss.peakMb());
   const outputs = countOutput(log, output);
   output = '';
   progress(`${NAMES[id]}: ${n} events in ${seconds.toFixed(2)} s, ${outputs} outputs, ${summary.commits} commits, late ${summary.lateRecords}`);
@@ -285,7 +265,7 @@ async function latencyCase(guarantee: 'exactly-once' | 'at-least-once', dir: str
   reader.wakeup();
   await reading;
   await app.close();
-  const peak = rss.peakMb();
+  const peak = Math.round(rss.peakMb());
   await log.close();
   latencies.sort((a, b) => a - b);
   const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;

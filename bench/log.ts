@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { LogManager, silentLogger, type FsyncPolicy, type PartitionLog } from '../src/log/index.js';
 import { RecordBatch, encodeRecordBatch } from '../src/records/record-batch.js';
 import { readVarint, readVarlong, type Cursor } from '../src/records/varint.js';
+import { RssSampler } from './support/rss-sampler.js';
 
 interface Options {
   records: number;
@@ -55,31 +56,6 @@ function parseArgs(args: string[]): Options {
   if (!Number.isInteger(options.records) || options.records < 1) throw new Error('--records must be a positive integer');
   if (!Number.isInteger(options.batch) || options.batch < 1) throw new Error('--batch must be a positive integer');
   return options;
-}
-
-/** Samples RSS on a timer; a case reads the peak since its start. */
-class RssSampler {
-  private peak = 0;
-  private readonly timer: NodeJS.Timeout;
-  constructor() {
-    this.timer = setInterval(() => this.sample(), 20);
-    this.timer.unref();
-  }
-  sample(): void {
-    const rss = process.memoryUsage.rss();
-    if (rss > this.peak) this.peak = rss;
-  }
-  reset(): void {
-    this.peak = 0;
-    this.sample();
-  }
-  peakMb(): number {
-    this.sample();
-    return this.peak / (1024 * 1024);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
 }
 
 function progress(message: string): void {

@@ -1,5 +1,5 @@
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { errnoOf, syncFile, writeFully } from './io.js';
+import { readIndexFile, writeIndexEntries } from './index-file.js';
+import { syncFile } from './io.js';
 
 export const OFFSET_INDEX_ENTRY_SIZE = 8;
 
@@ -88,15 +88,9 @@ export class OffsetIndex {
       buf.writeInt32BE(this.entries[2 * i + 1]!, p + 4);
     }
     try {
-      const fd = openSync(this.path, this.fileValid ? 'a' : 'w');
-      try {
-        writeFully(fd, buf, from * OFFSET_INDEX_ENTRY_SIZE);
-      } finally {
-        closeSync(fd);
-      }
+      writeIndexEntries(this.path, this.fileValid, buf, from, OFFSET_INDEX_ENTRY_SIZE);
     } catch (e) {
       this.fileValid = false;
-      rmSync(this.path, { force: true });
       throw e;
     }
     this.persisted = this.count;
@@ -113,14 +107,9 @@ export class OffsetIndex {
    * null when the index was loaded.
    */
   load(logSize: number): string | null {
-    let data: Buffer;
-    try {
-      data = readFileSync(this.path);
-    } catch (e) {
-      return errnoOf(e) === 'ENOENT' ? 'is missing' : `cannot be read (${errnoOf(e) ?? String(e)})`;
-    }
-    if (data.length % OFFSET_INDEX_ENTRY_SIZE !== 0) return `has ${data.length} bytes, not a multiple of ${OFFSET_INDEX_ENTRY_SIZE}`;
-    const n = data.length / OFFSET_INDEX_ENTRY_SIZE;
+    const file = readIndexFile(this.path, OFFSET_INDEX_ENTRY_SIZE);
+    if ('problem' in file) return file.problem;
+    const { data, count: n } = file;
     const entries = new Int32Array(Math.max(32, 2 * n));
     let lastRel = -1;
     let lastPos = -1;

@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readInt64, writeInt64 } from '../records/int64.js';
-import { errnoOf, syncFile, writeFully } from './io.js';
+import { readIndexFile, writeIndexEntries } from './index-file.js';
+import { syncFile } from './io.js';
 
 /** An int64 from an index file, or null when it is beyond 2^53 (only garbage is). */
 function safeInt64(buf: Buffer, at: number): number | null {
@@ -100,15 +101,9 @@ export class TimeIndex {
       buf.writeInt32BE(this.rels[i]!, p + 8);
     }
     try {
-      const fd = openSync(this.path, this.fileValid ? 'a' : 'w');
-      try {
-        writeFully(fd, buf, from * TIME_INDEX_ENTRY_SIZE);
-      } finally {
-        closeSync(fd);
-      }
+      writeIndexEntries(this.path, this.fileValid, buf, from, TIME_INDEX_ENTRY_SIZE);
     } catch (e) {
       this.fileValid = false;
-      rmSync(this.path, { force: true });
       throw e;
     }
     this.persisted = this.count;
@@ -121,14 +116,9 @@ export class TimeIndex {
 
   /** Loads and checks the file; returns what is wrong, or null. `maxRel` bounds the offsets. */
   load(maxRel: number): string | null {
-    let data: Buffer;
-    try {
-      data = readFileSync(this.path);
-    } catch (e) {
-      return errnoOf(e) === 'ENOENT' ? 'is missing' : `cannot be read (${errnoOf(e) ?? String(e)})`;
-    }
-    if (data.length % TIME_INDEX_ENTRY_SIZE !== 0) return `has ${data.length} bytes, not a multiple of ${TIME_INDEX_ENTRY_SIZE}`;
-    const n = data.length / TIME_INDEX_ENTRY_SIZE;
+    const file = readIndexFile(this.path, TIME_INDEX_ENTRY_SIZE);
+    if ('problem' in file) return file.problem;
+    const { data, count: n } = file;
     const cap = Math.max(32, n);
     const timestamps = new Float64Array(cap);
     const rels = new Int32Array(cap);

@@ -1,16 +1,6 @@
 /** Helpers for the stream-algorithm tests: a seeded PRNG and exact reference answers. */
 
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../support/rng.js';
 
 /** A Zipf(s) sampler over items 0..n-1 (item 0 most frequent), by inverting the CDF. */
 export function zipf(n: number, s: number, random: () => number): () => number {
