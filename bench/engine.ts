@@ -158,7 +158,9 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
   const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
   const n = o.events;
   const P = o.partitions;
-  const app = new StreamsApp({ applicationId: `bench-${id}` });
+  // Idleness is a wall-clock feature: on a loaded machine a starved input partition could turn
+  // idle mid-run and make the other side's records late. Pre-written input is never idle.
+  const app = new StreamsApp({ applicationId: `bench-${id}`, idleTimeout: '1h' });
   let output = 'out';
   progress(`${NAMES[id]}: writing ${n} events`);
   if (id === 'd') {

@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { LogManager, type TopicConfigInput, type TransactionCompletion, type TransactionCoordinator } from '../log/index.js';
 import { Connection } from './connection.js';
 import type { ApiVersionRange, BrokerServices, NodeEndpoint } from './context.js';
@@ -8,6 +8,9 @@ import { HANDLERS } from './handlers/index.js';
 import { readOrCreateClusterId } from './meta.js';
 import { resolveBrokerConfig, stderrBrokerLogger, type BrokerConfig, type BrokerLogger, type BrokerOptions } from './options.js';
 import { CONSUMER_OFFSETS_TOPIC, TopicService } from './topics.js';
+import { BrokerStats } from './stats.js';
+import { BrokerSecurity } from './security/index.js';
+import { createListener } from './security/listener.js';
 
 export interface Broker {
   /** Interface and port actually bound (the port is the real one when 0 was asked for). */
@@ -22,6 +25,8 @@ export interface Broker {
   readonly transactions: TransactionCoordinator;
   /** Open client connections. */
   readonly connectionCount: number;
+  /** Request and byte counters (metrics). */
+  readonly stats: BrokerStats;
   /**
    * Stops accepting, drops every connection (long polls end), stops the group coordinator, waits for
    * requests in flight to settle, and closes the log when the broker opened it. Idempotent.
@@ -32,6 +37,7 @@ export interface Broker {
 class RunningBroker implements Broker, BrokerServices {
   readonly topics: TopicService;
   readonly groups: GroupCoordinator;
+  readonly stats = new BrokerStats();
   private readonly dispatcher: Dispatcher;
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
@@ -48,6 +54,9 @@ class RunningBroker implements Broker, BrokerServices {
     readonly logger: BrokerLogger,
     private readonly server: Server,
     defaultTopicConfig: TopicConfigInput | undefined,
+    readonly security: BrokerSecurity,
+    /** 'secureConnection' on a TLS listener: the handshake is done. */
+    private readonly connectionEvent: 'connection' | 'secureConnection' = 'connection',
   ) {
     this.topics = new TopicService(log, config, logger, defaultTopicConfig);
     this.groups = new GroupCoordinator(this.topics, config, logger);
@@ -99,7 +108,7 @@ class RunningBroker implements Broker, BrokerServices {
     // A coordinator opened earlier by someone else (an in-process engine) did not get the options:
     // subscribe now (the listener set ignores a second registration of the same function).
     this.unsubscribe = this.coordinator.onTransactionComplete(onComplete);
-    this.server.on('connection', (socket: Socket) => this.accept(socket));
+    this.server.on(this.connectionEvent, (socket: Socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error) => reject(e);
       this.server.once('error', onError);
@@ -118,8 +127,19 @@ class RunningBroker implements Broker, BrokerServices {
       socket.destroy();
       return;
     }
-    const connection = new Connection(socket, this, this.dispatcher, this.nextConnectionId++, (c) => this.connections.delete(c));
+    // max.connections / max.connections.per.ip: refused before a byte is read.
+    const ip = socket.remoteAddress ?? 'unknown';
+    if (!this.security.limits.admit(ip)) {
+      this.logger.warn(`refusing a connection from ${ip}: connection limit reached`);
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, this, this.dispatcher, this.nextConnectionId++, (c) => {
+      this.connections.delete(c);
+      this.security.limits.release(ip);
+    });
     this.connections.add(connection);
+    this.stats.connectionsAccepted++;
   }
 
   close(): Promise<void> {
@@ -153,10 +173,19 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     if (options.dataDir === undefined) throw new TypeError('startBroker needs a dataDir or an open log');
     log = await LogManager.open({ ...options.logOptions, dataDir: options.dataDir });
   }
-  const server = createServer({ noDelay: true });
+  let listener: ReturnType<typeof createListener>;
+  let security: BrokerSecurity;
+  try {
+    security = new BrokerSecurity(options.security ?? {}, log.dataDir, config.saslPlain);
+    listener = createListener(config.host, security.tls);
+  } catch (e) {
+    if (ownsLog) await log.close();
+    throw e;
+  }
+  const server = listener.server;
   try {
     const clusterId = readOrCreateClusterId(log.dataDir, config.nodeId);
-    const broker = new RunningBroker(log, ownsLog, config, clusterId, logger, server, options.logOptions?.defaultTopicConfig);
+    const broker = new RunningBroker(log, ownsLog, config, clusterId, logger, server, options.logOptions?.defaultTopicConfig, security, listener.connectionEvent);
     await broker.listen();
     return broker;
   } catch (e) {

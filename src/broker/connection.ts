@@ -11,7 +11,10 @@ import {
 } from '../protocol/index.js';
 import { CloseConnection, NO_RESPONSE, type BrokerServices, type ConnectionState, type RequestContext } from './context.js';
 import type { Dispatcher } from './dispatcher.js';
-import { authenticatePlainToken } from './sasl.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SaslAuthenticationError } from './security/errors.js';
+import { certificatePrincipal } from './security/listener.js';
+import { authorizeRequest } from './security/request-authorization.js';
 
 /** Stop reading from a client that has this many requests queued (pipelined) behind the one running. */
 const MAX_QUEUED_REQUESTS = 128;
@@ -42,6 +45,8 @@ export class Connection {
   private queuedBytes = 0;
   private running = false;
   private paused = false;
+  /** Muted for a quota's throttle time (KIP-219): no request is read until this time (Date.now()). */
+  private mutedUntil = 0;
   private closed = false;
   /** Resolves once every response so far is handed to the socket, in order. */
   private writeChain: Promise<void> = Promise.resolve();
@@ -57,17 +62,32 @@ export class Connection {
     private readonly onClosed: (c: Connection) => void,
   ) {
     const address = socket.remoteAddress ?? 'unknown';
+    const clientAddress = address.startsWith('::ffff:') ? address.slice(7) : address;
     this.state = {
       id,
-      clientHost: `/${address.startsWith('::ffff:') ? address.slice(7) : address}`,
+      clientHost: `/${clientAddress}`,
+      clientAddress,
       signal: this.abort.signal,
       saslMechanism: null,
-      authenticated: broker.config.saslPlain === null,
-      principal: null,
+      authenticated: !broker.security.saslRequired,
+      // mTLS: the certificate's CN, until SASL (if any) says who the client is.
+      principal: certificatePrincipal(socket),
       saslRawTokens: false,
+      saslSession: null,
     };
+    // connections.max.idle.ms: the socket's own inactivity timer; a connection busy with a long poll is left alone.
+    socket.setTimeout(broker.security.idleTimeoutMs);
+    socket.on('timeout', () => {
+      if (this.pending === 0 && !this.running && this.frames.length === 0) {
+        this.broker.logger.info(`connection ${this.state.id} from ${this.state.clientHost}: idle for ${broker.security.idleTimeoutMs} ms; closing it`);
+        this.destroy();
+      } else {
+        socket.setTimeout(broker.security.idleTimeoutMs);
+      }
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
+      broker.stats.bytesIn += chunk.length;
       try {
         this.onData(chunk);
       } catch (e) {
@@ -199,6 +219,7 @@ export class Connection {
           this.fail('processing a request', e);
           break;
         }
+        if (this.mutedUntil > Date.now()) await this.mute();
         if (!this.closed && this.socket.writableLength > MAX_UNSENT_BYTES) {
           await new Promise<void>((resolve) => {
             const done = () => {
@@ -217,6 +238,21 @@ export class Connection {
     }
   }
 
+  /**
+   * A client over its quota: its response went out with throttle_time_ms, and the channel now reads
+   * nothing until that time has passed (Kafka's KIP-219), so a client that ignores the hint is slowed
+   * down anyway. Other connections are not affected.
+   */
+  private async mute(): Promise<void> {
+    this.socket.pause();
+    try {
+      await sleep(this.mutedUntil - Date.now(), undefined, { signal: this.abort.signal });
+    } catch {
+      // closed while muted
+    }
+    if (!this.paused && !this.closed) this.socket.resume();
+  }
+
   private checkIdle(): void {
     if (this.pending !== 0 || this.running) return;
     if (this.frames.length !== 0 && !this.closed) return;
@@ -228,7 +264,7 @@ export class Connection {
   /** Runs one request; resolves when the next may start (its handler finished or unblocked). */
   private async process(frame: Buffer): Promise<void> {
     if (this.state.saslRawTokens) {
-      this.processRawSaslToken(frame);
+      await this.processRawSaslToken(frame);
       return;
     }
     let header: RequestHeader;
@@ -277,9 +313,38 @@ export class Connection {
       clientId: header.clientId ?? '',
       unblock,
     };
-    const handled = (async () => (handler.handle as (c: RequestContext, b: unknown) => unknown)(ctx, request.body))();
+    const started = performance.now();
+    const quotas = this.broker.security.quotas;
+    // Produce quotas count request bytes, known now; fetch quotas count response bytes (below).
+    const produceThrottleMs = quotas !== null && header.apiKey === ApiKeys.Produce ? quotas.recordProduce(ctx.clientId, frame.length) : 0;
+    if (produceThrottleMs > 0) this.mutedUntil = Date.now() + produceThrottleMs;
+    // ACLs: a request is cut down to what the principal may do, the handler runs on the rest, and
+    // the refused parts come back with their *_AUTHORIZATION_FAILED codes.
+    const authz = this.broker.security.authorizer.enabled ? authorizeRequest(ctx, header.apiKey, request.body) : null;
+    const handled = (async () => {
+      if (authz?.reject instanceof Error) throw authz.reject;
+      if (authz?.reject !== undefined) return authz.reject;
+      const body = await (handler.handle as (c: RequestContext, b: unknown) => unknown)(ctx, authz?.body ?? request.body);
+      return authz?.merge !== undefined && body !== NO_RESPONSE ? authz.merge(body) : body;
+    })();
+    const stats = this.broker.stats;
+    handled.then(
+      () => stats.request(header.apiKey, performance.now() - started, false),
+      () => stats.request(header.apiKey, performance.now() - started, true),
+    );
     const response = handled.then((body) => {
       if (body === NO_RESPONSE) return null;
+      if (produceThrottleMs > 0 && header.apiVersion >= 1) (body as { throttleTimeMs: number }).throttleTimeMs = produceThrottleMs;
+      const frameOut = encodeResponseFrame(header.apiKey as never, header.apiVersion, header.correlationId, body as never);
+      if (quotas === null || header.apiKey !== ApiKeys.Fetch) return frameOut;
+      let bytes = 0;
+      for (const c of frameOut) bytes += c.length;
+      const throttleMs = quotas.recordFetch(ctx.clientId, bytes);
+      if (throttleMs <= 0) return frameOut;
+      this.mutedUntil = Math.max(this.mutedUntil, Date.now() + throttleMs);
+      if (header.apiVersion < 1) return frameOut;
+      // Rare (only when throttled): encode again with the throttle time; the records are not copied.
+      (body as { throttleTimeMs: number }).throttleTimeMs = throttleMs;
       return encodeResponseFrame(header.apiKey as never, header.apiVersion, header.correlationId, body as never);
     });
     this.respond(response, `api key ${header.apiKey} v${header.apiVersion}`);
@@ -311,23 +376,38 @@ export class Connection {
     })();
   }
 
-  /** After SaslHandshake v0 the client sends the PLAIN token as a bare size-prefixed frame. */
-  private processRawSaslToken(frame: Buffer): void {
-    this.state.saslRawTokens = false;
-    const principal = authenticatePlainToken(this.broker.config.saslPlain, frame);
-    if (principal === null) {
-      this.broker.logger.warn(`connection ${this.state.id} from ${this.state.clientHost}: SASL/PLAIN authentication failed; closing it`);
+  /**
+   * After SaslHandshake v0 the client sends its SASL tokens as bare size-prefixed frames and gets
+   * the server's tokens back the same way (PLAIN: one empty token; SCRAM: server-first, server-final).
+   * A failed authentication closes the connection, as Kafka does for this legacy framing.
+   */
+  private async processRawSaslToken(frame: Buffer): Promise<void> {
+    const session = this.state.saslSession;
+    if (session === null) {
       this.destroy();
       return;
     }
-    this.state.authenticated = true;
-    this.state.principal = principal;
-    // An empty token back (a bare size prefix of 0) says PLAIN succeeded.
-    this.respond(Promise.resolve([Buffer.alloc(4)]), 'SASL token');
+    try {
+      const step = await session.step(frame);
+      const size = Buffer.allocUnsafe(4);
+      size.writeInt32BE(step.response.length, 0);
+      this.respond(Promise.resolve([size, step.response]), 'SASL token');
+      if (step.user !== null) {
+        this.state.saslRawTokens = false;
+        this.state.saslSession = null;
+        this.state.authenticated = true;
+        this.state.principal = `User:${step.user}`;
+      }
+    } catch (e) {
+      if (!(e instanceof SaslAuthenticationError)) throw e;
+      this.broker.logger.warn(`connection ${this.state.id} from ${this.state.clientHost}: SASL/${session.mechanism} authentication failed: ${e.message}; closing it`);
+      this.destroy();
+    }
   }
 
   private write(chunks: readonly Buffer[]): void {
     if (this.closed) return;
+    for (let i = 0; i < chunks.length; i++) this.broker.stats.bytesOut += chunks[i]!.length;
     if (chunks.length === 1) {
       this.socket.write(chunks[0]!);
       return;

@@ -3,6 +3,9 @@ import type { RequestHeader } from '../protocol/index.js';
 import type { GroupCoordinator } from './group/coordinator.js';
 import type { BrokerConfig, BrokerLogger } from './options.js';
 import type { TopicService } from './topics.js';
+import type { BrokerStats } from './stats.js';
+import type { SaslSession } from './sasl.js';
+import type { BrokerSecurity } from './security/index.js';
 
 /** What clients are told to connect to. */
 export interface NodeEndpoint {
@@ -32,6 +35,10 @@ export interface BrokerServices {
   endpoint(): NodeEndpoint;
   /** The APIs and versions this broker serves. */
   apiVersions(): readonly ApiVersionRange[];
+  /** Request and byte counters (metrics). */
+  readonly stats: BrokerStats;
+  /** SASL users and mechanisms, authorizer, connection limits, quotas. */
+  readonly security: BrokerSecurity;
 }
 
 /** Per-connection state a handler may read or change. */
@@ -44,9 +51,14 @@ export interface ConnectionState {
   /** SASL: mechanism chosen by SaslHandshake, and whether SaslAuthenticate succeeded. */
   saslMechanism: string | null;
   authenticated: boolean;
+  /** Kafka principal (User:alice) from SASL or the client certificate; null: anonymous (User:ANONYMOUS). */
   principal: string | null;
-  /** After SaslHandshake v0 the next frame is a bare SASL token, not a Kafka request. */
+  /** The client's IP address without the leading slash (ACL host, connection limits). */
+  readonly clientAddress: string;
+  /** After SaslHandshake v0 the next frames are bare SASL tokens, not Kafka requests. */
   saslRawTokens: boolean;
+  /** The SASL exchange in progress (after SaslHandshake, until it succeeds or fails). */
+  saslSession: SaslSession | null;
 }
 
 export interface RequestContext {

@@ -14,3 +14,4 @@ export {
   type PlainCredentials,
 } from './options.js';
 export { CONSUMER_OFFSETS_TOPIC } from './topics.js';
+export type { SecurityOptions, TlsOptions, QuotaOptions, ByteRates, SaslMechanism, AclBinding } from './security/index.js';

@@ -1,5 +1,6 @@
 import type { LogManager, LogManagerOptions } from '../log/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
+import type { SecurityOptions } from './security/index.js';
 
 /** Where the broker reports what it did on its own: one line per event. */
 export interface BrokerLogger {
@@ -48,6 +49,13 @@ export interface BrokerOptions {
   offsetsTopicPartitions?: number;
   /** group.initial.rebalance.delay.ms: how long a new group waits for more members. Default 0 (Kafka's dev setups). */
   groupInitialRebalanceDelayMs?: number;
+  /**
+   * offsets.retention.minutes, in ms: committed offsets of a group that has been empty this long
+   * (of a standalone consumer: not committed for this long) are removed. Default 7 days.
+   */
+  offsetsRetentionMs?: number;
+  /** offsets.retention.check.interval.ms: how often expired offsets are looked for; 0 never. Default 600000. */
+  offsetsRetentionCheckIntervalMs?: number;
   /** group.min.session.timeout.ms. Default 6000. */
   groupMinSessionTimeoutMs?: number;
   /** group.max.session.timeout.ms. Default 1800000. */
@@ -62,6 +70,8 @@ export interface BrokerOptions {
    * the log's transaction coordinator (not when an open `log` already has one).
    */
   transactionAbortTimedOutIntervalMs?: number;
+  /** SASL (SCRAM, PLAIN against the users file), TLS, ACLs, connection limits, idle timeout, quotas (docs/security.md). */
+  security?: SecurityOptions;
   logger?: BrokerLogger;
 }
 
@@ -76,6 +86,8 @@ export interface BrokerConfig {
   nodeId: number;
   offsetsTopicPartitions: number;
   groupInitialRebalanceDelayMs: number;
+  offsetsRetentionMs: number;
+  offsetsRetentionCheckIntervalMs: number;
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
   saslPlain: PlainCredentials | null;
@@ -107,6 +119,8 @@ export function resolveBrokerConfig(o: BrokerOptions): BrokerConfig {
     nodeId: nonNegativeInt('nodeId', o.nodeId, 0),
     offsetsTopicPartitions: nonNegativeInt('offsetsTopicPartitions', o.offsetsTopicPartitions, 1, 1),
     groupInitialRebalanceDelayMs: nonNegativeInt('groupInitialRebalanceDelayMs', o.groupInitialRebalanceDelayMs, 0),
+    offsetsRetentionMs: nonNegativeInt('offsetsRetentionMs', o.offsetsRetentionMs, 7 * 24 * 60 * 60 * 1000, 1),
+    offsetsRetentionCheckIntervalMs: nonNegativeInt('offsetsRetentionCheckIntervalMs', o.offsetsRetentionCheckIntervalMs, 600_000),
     groupMinSessionTimeoutMs: nonNegativeInt('groupMinSessionTimeoutMs', o.groupMinSessionTimeoutMs, 6000),
     groupMaxSessionTimeoutMs: nonNegativeInt('groupMaxSessionTimeoutMs', o.groupMaxSessionTimeoutMs, 1_800_000),
     saslPlain: o.saslPlain ?? null,

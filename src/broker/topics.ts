@@ -60,6 +60,11 @@ export class TopicService {
     return this.log.hasTopic(name);
   }
 
+  /** The log itself, for the group coordinator's `__consumer_offsets` (src/log/consumer-offsets.ts). */
+  get manager(): LogManager {
+    return this.log;
+  }
+
   /** The partition's log, or throws UnknownTopicOrPartitionError. */
   partition(topic: string, partition: number): PartitionLog {
     return this.log.partition(topic, partition);

@@ -1,6 +1,22 @@
 import { isTributaryError } from '../records/errors.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 
+/**
+ * A failure the CLI itself detects, with a code for `error: CODE: message` and the exit code it
+ * maps to (so a missing application file is a usage error, a wrong export a failure).
+ */
+export class CliError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
 /** A mistake in the command line that commander cannot see (a value out of range, a malformed option). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -15,6 +31,10 @@ export function reportError(e: unknown, stderr: NodeJS.WritableStream = process.
   if (e instanceof UsageError) {
     stderr.write(`error: ${e.message}\n`);
     return EXIT_USAGE;
+  }
+  if (e instanceof CliError) {
+    stderr.write(`error: ${e.code}: ${e.message}\n`);
+    return e.exitCode;
   }
   if (isTributaryError(e)) {
     stderr.write(`error: ${e.code}: ${e.message}\n`);

@@ -4,9 +4,15 @@ import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { DEFAULT_DATA_DIR } from './options.js';
 import { registerBroker } from './commands/broker.js';
 import { registerConsume } from './commands/consume.js';
+import { registerConnect } from './commands/connect.js';
 import { registerDemo } from './commands/demo.js';
 import { registerProduce } from './commands/produce.js';
 import { registerTopics } from './commands/topics.js';
+import { registerUsers } from './commands/users.js';
+import { registerAcls } from './commands/acls.js';
+import { registerRun } from './commands/run.js';
+import { registerDescribe } from './commands/describe.js';
+import { registerGroups } from './commands/groups.js';
 
 export interface GlobalOptions {
   dataDir: string;
@@ -29,8 +35,14 @@ export function buildProgram(): Command {
   registerTopics(program, globals);
   registerProduce(program, globals);
   registerConsume(program, globals);
+  registerConnect(program, globals);
   registerBroker(program, globals);
   registerDemo(program, globals);
+  registerUsers(program, globals);
+  registerAcls(program, globals);
+  registerRun(program, globals);
+  registerDescribe(program, globals);
+  registerGroups(program, globals);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();
@@ -43,7 +55,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    // A command that ended in a state of its own (interrupted, terminated) set process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are "errors" to commander; they already printed what they had to.

@@ -27,3 +27,14 @@ export function collectConfig(value: string, previous: Record<string, string> = 
 }
 
 export const DEFAULT_DATA_DIR = './tributary-data';
+
+/** `--duration 30s` (or 500ms, 2m, 1h) in milliseconds; a malformed one is a usage error. */
+export function durationMillis(name: string) {
+  return (value: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+    if (!m) throw new InvalidArgumentError(`${name} must be a duration like 500ms, 30s, 2m or 1h, got '${value}'`);
+    const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    if (!(ms > 0) || !Number.isSafeInteger(Math.round(ms))) throw new InvalidArgumentError(`${name} must be positive, got '${value}'`);
+    return Math.round(ms);
+  };
+}

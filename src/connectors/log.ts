@@ -64,6 +64,13 @@ export interface Log {
   committedOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<number[]>;
   /** Commits offsets outside any transaction (at-least-once); resolves once durable. */
   commitOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>;
+  /**
+   * Kafka's DeleteRecords: records below each offset may be deleted (the log start offset moves
+   * up to at most it). The runtime purges repartition topics with it after each commit, up to
+   * what downstream tasks committed. Optional until every connector has it; the embedded log
+   * deletes whole segments below the offset.
+   */
+  deleteRecords?(offsets: readonly PartitionOffset[]): Promise<void>;
   /** A transactional producer (with `transactionalId`) or a plain one; see the contract above. */
   producer(options?: ProducerOptions): Promise<LogProducer>;
   /** Releases the connection (the embedded log: closes the LogManager when this was its last user). */

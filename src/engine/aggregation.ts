@@ -9,18 +9,24 @@ export interface Aggregation {
   add(acc: unknown, value: unknown, key: unknown): unknown;
   merge: ((a: unknown, b: unknown, key: unknown) => unknown) | undefined;
   result(acc: unknown): unknown;
+  /**
+   * `merge` neither mutates nor returns its arguments, so accumulators can be merged again and
+   * again (hopping windows merge their panes at every emission); true for the built-in numeric ones.
+   */
+  readonly pureMerge?: boolean;
 }
 
 type Sel = (value: unknown) => number;
 const id: Sel = (v) => v as number;
 
 export function countAgg(): Aggregation {
-  return { kind: 'count', init: () => 0, add: (a) => (a as number) + 1, merge: (a, b) => (a as number) + (b as number), result: (a) => a };
+  return { kind: 'count', pureMerge: true, init: () => 0, add: (a) => (a as number) + 1, merge: (a, b) => (a as number) + (b as number), result: (a) => a };
 }
 
 export function sumAgg(sel: Sel = id): Aggregation {
   return {
     kind: 'sum',
+    pureMerge: true,
     init: () => 0,
     add: (a, v) => (a as number) + sel(v),
     merge: (a, b) => (a as number) + (b as number),
@@ -33,6 +39,7 @@ export function minAgg(sel: Sel = id, max = false): Aggregation {
     a === null ? b : b === null ? a : max ? Math.max(a, b) : Math.min(a, b);
   return {
     kind: max ? 'max' : 'min',
+    pureMerge: true,
     init: () => null,
     add: (a, v) => pick(a as number | null, sel(v)),
     merge: (a, b) => pick(a as number | null, b as number | null),
@@ -44,6 +51,7 @@ export function avgAgg(sel: Sel = id): Aggregation {
   type S = { sum: number; count: number };
   return {
     kind: 'avg',
+    pureMerge: true,
     init: () => ({ sum: 0, count: 0 }),
     add: (a, v) => ({ sum: (a as S).sum + sel(v), count: (a as S).count + 1 }),
     merge: (a, b) => ({ sum: (a as S).sum + (b as S).sum, count: (a as S).count + (b as S).count }),

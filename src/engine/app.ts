@@ -156,6 +156,11 @@ export class StreamsApp {
     return rt.close();
   }
 
+  /** @internal The runtime of the current or last run (metrics, the dashboard, interactive queries). */
+  get activeRuntime(): StreamsRuntime | undefined {
+    return this.runtime;
+  }
+
   /** The running tasks (empty before start). */
   get tasks(): readonly import('./task.js').Task[] {
     return this.runtime?.tasks ?? [];

@@ -54,6 +54,11 @@ export class TopicCodec {
     private readonly internal: boolean,
   ) {}
 
+  /** Whether encode() may push a format header (no serde: the auto format). */
+  get addsHeader(): boolean {
+    return this.serde === undefined;
+  }
+
   get serdeName(): string {
     return this.serde ? (this.serde.name ?? 'custom') : 'auto';
   }

@@ -43,6 +43,27 @@ export class ProcessingError extends TributaryError {
   }
 }
 
+/**
+ * A record came after every window (or join partner) it belonged to had closed. It goes to the
+ * dead-letter topic when nobody reads late(). One shared instance without a stack: lateness is
+ * about the data's timing, not a code path, and a captured stack per late record was measurable.
+ */
+export class LateRecordError extends TributaryError {
+  static readonly instance = LateRecordError.make();
+  private static make(): LateRecordError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new LateRecordError();
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+  private constructor() {
+    super('INVALID_RECORD', 'late record: its windows have closed');
+  }
+}
+
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }

@@ -57,8 +57,11 @@ export interface NodeInit {
   readonly inputFor?: (op: Operator, input: number) => Operator;
   /** Table nodes: how to read the table's current value for a key. */
   readonly getter?: (r: GetterResolver) => Getter;
-  /** Table nodes with a store: decodes the store's entries into (key, value), for the test driver. */
-  readonly read?: (store: (name: string) => KeyValueStore) => Iterable<readonly [unknown, unknown]>;
+  /**
+   * Table nodes with a store: decodes the store's entries into (key, value), for the test driver;
+   * `watermark` is the task's (windows of panes it has closed are not in the table any more).
+   */
+  readonly read?: (store: (name: string) => KeyValueStore, watermark: number) => Iterable<readonly [unknown, unknown]>;
   /** Source nodes: the serdes of the topic, so the test driver can encode input for it. */
   readonly serdes?: { readonly key: Serde<unknown>; readonly value: Serde<unknown> };
   readonly detail?: string;

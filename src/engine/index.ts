@@ -8,7 +8,7 @@ export type { StreamsAppOptions } from './options.js';
 export type { RuntimeOptions, ProcessingGuarantee } from './runtime/options.js';
 export type { RunSummary } from './runtime/runtime.js';
 export type { RunContext, AppModule } from './app-module.js';
-export { embedded, type EmbeddedOptions, type LogConnector, type Log, ProducerFencedError } from '../connectors/index.js';
+export { embedded, type EmbeddedOptions, kafka, type KafkaOptions, type LogConnector, type Log, ProducerFencedError } from '../connectors/index.js';
 export {
   Stream,
   type Branches,
@@ -22,6 +22,7 @@ export {
 export { KeyedStream, type WindowOptions } from './keyed-stream.js';
 export { WindowedStream, SessionWindowedStream } from './windowed-stream.js';
 export { Table } from './table.js';
+export { GroupedTable, type GroupTableOptions } from './grouped-table.js';
 export { Sink } from './sink.js';
 export { tumbling, hopping, session, type Windows, type TimeWindows, type SessionWindows } from './windows.js';
 export { json, string, bytes, custom, windowed, float64, type Serde, type Serializer, type Schema, type Windowed } from './serdes.js';

@@ -9,6 +9,8 @@ import { joinValue, TableTableJoinOperator, type TableJoinKind } from './operato
 import { TableToStreamOperator } from './operators/table-to-stream.js';
 import { ToTableOperator } from './operators/to-table.js';
 import { sinkTo, Stream, type Named, type SinkOptions } from './stream.js';
+import { groupTable, type GroupedTable, type GroupTableOptions } from './grouped-table.js';
+import type { KeyValue } from './records.js';
 
 export interface TableInfo extends StreamInfo {
   /** Keyed by Windowed<K> (a windowed aggregation's result): cannot be looked up or joined. */
@@ -71,6 +73,17 @@ export class Table<K, V> {
       },
     });
     return new Table<K, V2>(this.builder, { node, port: 'main' }, { ...this.info, valueSerde: undefined });
+  }
+
+  /**
+   * Regroups the table by a new key (Kafka Streams' KTable#groupBy): `fn` maps each row to
+   * [new key, new value]; the result's count/aggregate/reduce take a row's old value out of its
+   * old group whenever the row changes or is deleted. Repartitions through
+   * `<applicationId>-<name>-repartition`.
+   */
+  groupBy<K2, V2>(fn: (value: V, key: K) => KeyValue<K2, V2>, options?: GroupTableOptions<K2, V2>): GroupedTable<K2, V2> {
+    if (this.info.windowed) throw new TopologyError('groupBy(): a windowed table cannot be regrouped; use toStream() first');
+    return groupTable(this, fn, options);
   }
 
   /** The table's updates as a stream (deletes are not part of it). */

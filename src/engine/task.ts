@@ -5,7 +5,7 @@ import { LoggedKeyValueStore } from '../state/logged-store.js';
 import type { RecordHeader } from '../records/record.js';
 import { partitionForKey } from '../records/partitioner.js';
 import { encodeAuto, encodeState, decodeState } from './codec.js';
-import { ProcessingError, errorMessage } from './errors.js';
+import { LateRecordError, ProcessingError, errorMessage } from './errors.js';
 import type { Operator, OperatorContext } from './operators/operator.js';
 import type { SourceOperator } from './operators/source.js';
 import type { InputRecord, OutputRecord, Rec, RecordCollector } from './records.js';
@@ -115,6 +115,11 @@ export class Task {
   private asyncError: unknown;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private roundRobin = 0;
+  private lastTopic: string | undefined;
+  private lastClock: PartitionClock | undefined;
+  private lastSources: readonly SourceOperator[] | undefined;
+  /** Whether every input is a table (then tables drive the watermark); fixed by the plan. */
+  private readonly onlyTables: boolean;
 
   constructor(plan: TaskPlan, private readonly env: TaskEnvironment) {
     this.plan = plan;
@@ -132,6 +137,7 @@ export class Task {
       const inner = factory(s.name);
       this.storeMap.set(s.name, s.logged ? new LoggedKeyValueStore(inner, env.changelog) : inner);
     }
+    this.onlyTables = plan.clocks.every((c) => c.kind === 'table');
     this.ctx = new TaskContext(this);
     this.ops.forEach((op, i) => {
       op.index = i;
@@ -149,6 +155,16 @@ export class Task {
         changelogTopic: `${this.plan.applicationId}-${this.plan.watermarkStore}-changelog`,
       },
     ];
+  }
+
+  /** The task's operators in topological order (metrics read their counters). */
+  get operators(): readonly Operator[] {
+    return this.ops;
+  }
+
+  /** Per input topic: the watermark of the task's partition of it, and whether that input is idle (metrics). */
+  inputWatermarks(): Array<{ topic: string; kind: 'stream' | 'table' | 'repartition'; watermark: number; idle: boolean }> {
+    return [...this.clocks.values()].map((c) => ({ topic: c.topic, kind: c.kind, watermark: c.watermark(), idle: c.isIdle(this.now) }));
   }
 
   /** Input topics; the task reads partition `partition` of each. */
@@ -216,9 +232,16 @@ export class Task {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Makes store writes durable; call before committing. */
+  /** Writes operators' cached state to the stores and makes store writes durable; call before committing. */
   async flush(): Promise<void> {
+    this.flushState();
     for (const s of this.storeMap.values()) await s.flush();
+  }
+
+  /** Writes operators' cached state (changed since the last flush) to their stores and changelogs. */
+  flushState(): void {
+    if (!this.opened || this.closed) return;
+    for (const op of this.ops) op.flushState();
   }
 
   close(): void {
@@ -228,8 +251,12 @@ export class Task {
     for (const s of this.storeMap.values()) s.close();
   }
 
-  /** @internal Test driver and typed store access. */
+  /**
+   * @internal Test driver and typed store access. Operators' cached state is written to the
+   * stores first, so the store reflects every record processed (as a commit would see it).
+   */
   store(name: string): KeyValueStore | undefined {
+    this.flushState();
     return this.storeMap.get(name);
   }
 
@@ -255,9 +282,17 @@ export class Task {
   }
 
   private processOne(input: InputRecord): void {
-    const clock = this.clocks.get(input.topic);
-    const sources = this.plan.sources.get(input.topic);
-    if (!clock || !sources) throw new Error(`task ${this.id} does not read topic '${input.topic}'`);
+    // Batches come one input partition at a time: look the topic up only when it changes.
+    if (input.topic !== this.lastTopic) {
+      const c = this.clocks.get(input.topic);
+      const srcs = this.plan.sources.get(input.topic);
+      if (!c || !srcs) throw new Error(`task ${this.id} does not read topic '${input.topic}'`);
+      this.lastTopic = input.topic;
+      this.lastClock = c;
+      this.lastSources = srcs;
+    }
+    const clock = this.lastClock!;
+    const sources = this.lastSources!;
     if (clock.kind === 'repartition') {
       const marker = readMarker(input.headers);
       if (marker) {
@@ -286,8 +321,7 @@ export class Task {
     let min = Infinity;
     let max = -Infinity;
     let any = false;
-    let onlyTables = true;
-    for (const c of this.clocks.values()) if (c.kind !== 'table') onlyTables = false;
+    const onlyTables = this.onlyTables;
     for (const c of this.clocks.values()) {
       if (c.kind === 'table' && !onlyTables) continue;
       const w = c.watermark();
@@ -455,7 +489,7 @@ export class Task {
   late(rec: Rec, operator: string, hasSideOutput: boolean): void {
     this.metrics.lateRecords++;
     if (!hasSideOutput && this.plan.deadLetter !== 'fail') {
-      this.deadLetter(rec, new Error('late record: its windows have closed'), operator);
+      this.deadLetter(rec, LateRecordError.instance, operator);
     }
   }
 

@@ -195,7 +195,7 @@ export class TopologyTestDriver {
     const sub = this.topology.subtopologies.find((s) => s.nodes.includes(node))!;
     const out: Array<[K, V]> = [];
     for (const t of this.tasks[sub.id]!) {
-      for (const [k, v] of node.init.read((name) => t.store(name)!)) out.push([k as K, v as V]);
+      for (const [k, v] of node.init.read((name) => t.store(name)!, t.watermark)) out.push([k as K, v as V]);
     }
     return out;
   }
@@ -335,6 +335,8 @@ export class TopologyTestDriver {
           }
         }
       }
+      // A commit, as far as state goes: operators' cached state reaches the stores and changelogs.
+      for (const list of this.tasks) for (const t of list) t.flushState();
     } finally {
       this.draining = false;
     }

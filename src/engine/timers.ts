@@ -32,13 +32,16 @@ export class TimerQueue {
     // The heap slot stays; popDue skips times whose set became empty.
   }
 
-  /** Removes and returns the items of the earliest time <= limit, sorted (byte order of latin1 keys). */
-  popDue(limit: number): { time: number; items: string[] } | undefined {
+  /**
+   * Removes and returns the items of the earliest time <= limit, sorted (by default in byte order
+   * of latin1 keys), so what fires does not depend on the order the timers were set in.
+   */
+  popDue(limit: number, order?: (a: string, b: string) => number): { time: number; items: string[] } | undefined {
     while (this.heap.length > 0 && this.heap[0]! <= limit) {
       const time = this.pop();
       const set = this.due.get(time);
       this.due.delete(time);
-      if (set && set.size > 0) return { time, items: [...set].sort() };
+      if (set && set.size > 0) return { time, items: [...set].sort(order) };
     }
     return undefined;
   }

@@ -4,11 +4,11 @@ import { decodeState } from './codec.js';
 import type { GraphNode } from './graph.js';
 import type { Aggregator } from './algorithms/aggregator.js';
 import { SessionAggregateOperator } from './operators/session-aggregate.js';
-import { WindowAggregateOperator } from './operators/window-aggregate.js';
+import { WindowAggregateOperator, slotLength } from './operators/window-aggregate.js';
 import { windowed, type Serde, type Windowed } from './serdes.js';
 import { Stream, type Named } from './stream.js';
 import { Table } from './table.js';
-import type { SessionWindows, TimeWindows, Windows } from './windows.js';
+import { firstWindowStart, lastWindowStart, type SessionWindows, type TimeWindows, type Windows } from './windows.js';
 import { splitKeyWithTime } from '../state/bytes.js';
 
 interface WindowSpec {
@@ -81,7 +81,7 @@ abstract class WindowedBase<K, V> {
         windows.kind === 'session'
           ? new SessionAggregateOperator(name, name, windows, grace, emit, agg, keyCodec)
           : new WindowAggregateOperator(name, name, windows, grace, emit, agg, keyCodec),
-      read: (store) => readWindows(store(name), keyCodec, agg, windows),
+      read: (store, watermark) => readWindows(store(name), keyCodec, agg, windows, watermark, grace),
     });
     const keySerde = info.keySerde ? (windowed(info.keySerde) as Serde<unknown>) : undefined;
     return new Table<Windowed<K>, A>(builder, { node, port: 'main' }, {
@@ -99,7 +99,14 @@ function* readWindows(
   keyCodec: import('./codec.js').StoreKeyCodec,
   agg: Aggregation,
   windows: Windows,
+  watermark: number,
+  grace: number,
 ): Iterable<readonly [unknown, unknown]> {
+  if (windows.kind !== 'session' && slotLength(windows, agg) !== undefined && windows.size !== windows.advance) {
+    // Panes: a window's value is the merge of its panes; the open windows are those not yet closed.
+    yield* readPanes(store, keyCodec, agg, windows, watermark, grace);
+    return;
+  }
   for (const e of store.all()) {
     const { key, time: start } = splitKeyWithTime(e.key);
     if (windows.kind === 'session') {
@@ -109,6 +116,46 @@ function* readWindows(
       yield [{ key: keyCodec.decode(key), start, end: start + windows.size }, agg.result(decodeState(e.value))] as const;
     }
   }
+}
+
+function* readPanes(
+  store: import('../state/kv-store.js').KeyValueStore,
+  keyCodec: import('./codec.js').StoreKeyCodec,
+  agg: Aggregation,
+  windows: TimeWindows,
+  watermark: number,
+  grace: number,
+): Iterable<readonly [unknown, unknown]> {
+  // Store order: all panes of a key together, by start.
+  let kb: Buffer | undefined;
+  let panes: Array<[number, unknown]> = [];
+  const flush = function* (): Iterable<readonly [unknown, unknown]> {
+    if (!kb || panes.length === 0) return;
+    const key = keyCodec.decode(kb);
+    const starts = new Set<number>();
+    for (const [p] of panes) for (let s = firstWindowStart(windows, p); s <= lastWindowStart(windows, p); s += windows.advance) starts.add(s);
+    for (const s of [...starts].sort((a, b) => a - b)) {
+      if (s + windows.size + grace <= watermark) continue;
+      let acc: unknown = undefined;
+      let any = false;
+      for (const [p, a] of panes) {
+        if (p < s || p >= s + windows.size) continue;
+        acc = any ? agg.merge!(acc, a, key) : a;
+        any = true;
+      }
+      yield [{ key, start: s, end: s + windows.size }, agg.result(acc)] as const;
+    }
+  };
+  for (const e of store.all()) {
+    const { key, time } = splitKeyWithTime(e.key);
+    if (!kb || !kb.equals(key)) {
+      yield* flush();
+      kb = Buffer.from(key);
+      panes = [];
+    }
+    panes.push([time, decodeState(e.value)]);
+  }
+  yield* flush();
 }
 
 /** A keyed stream in tumbling or hopping windows. */

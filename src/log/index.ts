@@ -21,6 +21,27 @@ export {
   type TxnMarker,
 } from './partition-log.js';
 export type { AbortedTransaction, AbortedTxn } from './txn-index.js';
+export {
+  ConsumerOffsetsTopic,
+  OFFSETS_TOPIC_CONFIG,
+  decodeGroupValue,
+  decodeKey,
+  decodeOffsetValue,
+  groupKey,
+  groupPartition,
+  groupValue,
+  javaStringHash,
+  offsetKey,
+  offsetValue,
+  type CommittedOffset,
+  type ConsumerOffsetsTopicOptions,
+  type LoadedOffsets,
+  type OffsetsTopicKey,
+  type OffsetsTopicRecord,
+  type PendingOffset,
+  type StoredGroup,
+  type StoredMember,
+} from './consumer-offsets.js';
 export { forEachCommittedRecord, type CommittedReadInput, type CommittedRecordsOptions } from './committed-records.js';
 export { DEFAULT_PRODUCER_ID_EXPIRATION_MS, PRODUCER_BATCH_HISTORY, type AppendOrigin } from './producer-state.js';
 export * from './transactions/index.js';

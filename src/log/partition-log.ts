@@ -861,6 +861,32 @@ export class PartitionLog {
   }
 
   /**
+   * Kafka's DeleteRecords, at segment granularity: deletes the segments all of whose offsets are
+   * below `offset` (never the active segment, never past the last stable offset), so the log
+   * start offset moves up to at most `offset`. The records between the new log start and
+   * `offset` stay readable until a later call removes their segment. Used to purge repartition
+   * topics once their records are committed downstream. Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.exclusive(async () => {
+      if (this.closing) return this.logStartOffset;
+      const limit = Math.min(offset, this.lastStableOffset);
+      let count = 0;
+      // Segment i ends where segment i + 1 begins; the active (last) segment stays.
+      while (count < this.segments.length - 1 && this.segments[count + 1]!.baseOffset <= limit) count++;
+      if (count === 0) return this.logStartOffset;
+      const doomed = this.segments.splice(0, count);
+      for (const s of doomed) s.renameTo(DELETED_SUFFIX, false);
+      for (const s of doomed) {
+        this.dirty.delete(s);
+        await s.delete();
+      }
+      this.pruneSnapshots();
+      return this.logStartOffset;
+    });
+  }
+
+  /**
    * Compacts the non-active segments older than min.compaction.lag.ms (see cleaner.ts). Without
    * `force`, runs only when the dirty part reaches min.cleanable.dirty.ratio or a kept tombstone's
    * delete horizon has passed. Returns null when it did not run.

@@ -14,11 +14,19 @@ const MAX_CHUNK = 512;
  * chunks of at most 1,024 keys — a binary search over the chunks' first keys, then inside one
  * chunk — an insert or delete moves at most one chunk. range() continues after the last key it
  * returned, so writes and deletes made while iterating (purging closed windows does) are safe.
+ *
+ * The sorted index exists only while someone scans: it is built by the first range()/all() and
+ * dropped again after more writes than keys without a scan. Operators that cache their state and
+ * use the store for point writes and the changelog (windows) then pay a hash-map write, not an
+ * ordered insert; operators that scan on every record (joins) keep it.
  */
 export class InMemoryKeyValueStore implements KeyValueStore {
   readonly name: string;
   private readonly map = new Map<string, Buffer>();
   private chunks: string[][] = [];
+  /** Whether `chunks` is built (and then maintained on every write). */
+  private indexed = false;
+  private writesSinceScan = 0;
 
   constructor(name: string) {
     this.name = name;
@@ -34,13 +42,14 @@ export class InMemoryKeyValueStore implements KeyValueStore {
 
   put(key: Buffer, value: Buffer): void {
     const k = key.toString('latin1');
-    if (!this.map.has(k)) this.insert(k);
+    if (this.indexed && !this.map.has(k) && this.keepIndex()) this.insert(k);
     this.map.set(k, value);
   }
 
   delete(key: Buffer): void {
     const k = key.toString('latin1');
     if (!this.map.delete(k)) return;
+    if (!this.indexed || !this.keepIndex()) return;
     const c = this.chunkFor(k);
     const chunk = this.chunks[c]!;
     const i = lowerBound(chunk, k);
@@ -49,11 +58,14 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   }
 
   *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
+    this.buildIndex();
     const end = to === undefined ? undefined : to.toString('latin1');
     let next = from === undefined ? this.first() : this.ceiling(from.toString('latin1'), true);
     while (next !== undefined) {
       if (end !== undefined && next >= end) return;
       yield { key: Buffer.from(next, 'latin1'), value: this.map.get(next)! };
+      // Writes during the scan may have dropped the index: rebuild it to continue.
+      this.buildIndex();
       next = this.ceiling(next, false);
     }
   }
@@ -74,6 +86,24 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   close(): void {
     this.map.clear();
     this.chunks = [];
+    this.indexed = false;
+  }
+
+  /** Counts a write while indexed; false (and the index is dropped) once writes outnumber keys since the last scan. */
+  private keepIndex(): boolean {
+    if (++this.writesSinceScan <= Math.max(1024, this.map.size)) return true;
+    this.indexed = false;
+    this.chunks = [];
+    return false;
+  }
+
+  private buildIndex(): void {
+    this.writesSinceScan = 0;
+    if (this.indexed) return;
+    this.indexed = true;
+    const keys = [...this.map.keys()].sort();
+    this.chunks = [];
+    for (let i = 0; i < keys.length; i += MAX_CHUNK) this.chunks.push(keys.slice(i, i + MAX_CHUNK));
   }
 
   private first(): string | undefined {

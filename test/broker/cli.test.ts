@@ -13,7 +13,8 @@ function startCli(args: string[]) {
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const listening = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 20_000);
+    // A hang guard only: starting the CLI compiles its TypeScript through tsx, slow on a busy machine.
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 120_000);
     child.stderr.on('data', () => {
       const m = /Tributary broker listening on 127\.0\.0\.1:(\d+)\n/.exec(stderr);
       if (m !== null) {

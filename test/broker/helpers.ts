@@ -109,9 +109,17 @@ export class RawClient {
     });
   }
 
-  static connect(port: number): Promise<RawClient> {
+  /** A client over a socket made elsewhere (a TLS one, say); writes wait for it to connect. */
+  static wrap(socket: Socket): RawClient {
+    return new RawClient(socket);
+  }
+
+  /** The client id of the request headers this client writes. */
+  clientId = 'raw-test';
+
+  static connect(port: number, clientId = 'raw-test'): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new RawClient(s)));
+      const s = connect(port, '127.0.0.1', () => resolve(Object.assign(new RawClient(s), { clientId })));
       s.once('error', reject);
     });
   }
@@ -147,7 +155,7 @@ export class RawClient {
   }
 
   encode<K extends RequestApiKey>(apiKey: K, apiVersion: number, body: RequestTypes[K], correlationId = this.correlation++): Buffer[] {
-    return encodeRequestFrame({ apiKey, apiVersion, correlationId, clientId: 'raw-test' }, body);
+    return encodeRequestFrame({ apiKey, apiVersion, correlationId, clientId: this.clientId }, body);
   }
 
   /** Sends one request and decodes its response. */

@@ -132,6 +132,19 @@ test('every advertised API answers at every advertised version', async (t) => {
     [ApiKeys.ListGroups]: { body: () => ({ statesFilter: [], typesFilter: [] }), check: (r) => assert.ok(r.groups.some((g: any) => g.groupId === 'simple')) },
     [ApiKeys.SaslHandshake]: { body: () => ({ mechanism: 'PLAIN' }), check: (r) => assert.equal(r.errorCode, ErrorCodes.ILLEGAL_SASL_STATE) },
     [ApiKeys.SaslAuthenticate]: { body: () => ({ authBytes: Buffer.from('\0u\0p') }), check: (r) => assert.equal(r.errorCode, ErrorCodes.ILLEGAL_SASL_STATE) },
+    // No --acls on this broker: the ACL APIs answer SECURITY_DISABLED (test/broker/security/acls.test.ts covers them enabled).
+    [ApiKeys.DescribeAcls]: {
+      body: (v) => ({ resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: v >= 1 ? 1 : 3, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 }),
+      check: (r) => assert.equal(r.errorCode, ErrorCodes.SECURITY_DISABLED),
+    },
+    [ApiKeys.CreateAcls]: {
+      body: () => ({ creations: [{ resourceType: 2, resourceName: 't', resourcePatternType: 3, principal: 'User:a', host: '*', operation: 3, permissionType: 3 }] }),
+      check: (r) => assert.equal(r.results[0].errorCode, ErrorCodes.SECURITY_DISABLED),
+    },
+    [ApiKeys.DeleteAcls]: {
+      body: (v) => ({ filters: [{ resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: v >= 1 ? 1 : 3, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 }] }),
+      check: (r) => assert.equal(r.filterResults[0].errorCode, ErrorCodes.SECURITY_DISABLED),
+    },
     [ApiKeys.CreateTopics]: {
       body: (v) => ({
         topics: [{ name: `created-v${v}`, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '1000' }] }],

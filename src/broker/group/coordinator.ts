@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { TransactionCompletion } from '../../log/index.js';
-import { ErrorCodes, errorCodeOf } from '../../protocol/index.js';
-import type { BrokerConfig, BrokerLogger } from '../options.js';
-import type { TopicService } from '../topics.js';
-import { EMPTY_BUFFER, Group, Member, type GroupState, type JoinResult, type Protocol, type SyncResult } from './group.js';
 import {
-  OffsetsTopic,
-  decodeGroupValue,
-  decodeOffsetValue,
+  ConsumerOffsetsTopic,
   groupKey,
   groupValue,
   offsetKey,
   offsetValue,
   type CommittedOffset,
   type OffsetsTopicRecord,
-  type StoredGroup,
-} from './offsets-topic.js';
+  type TransactionCompletion,
+} from '../../log/index.js';
+import { ErrorCodes, errorCodeOf } from '../../protocol/index.js';
+import type { BrokerConfig, BrokerLogger } from '../options.js';
+import type { TopicService } from '../topics.js';
+import { EMPTY_BUFFER, Group, Member, type GroupState, type JoinResult, type Protocol, type SyncResult } from './group.js';
 
 /** Kafka's offset.metadata.max.bytes. */
 const MAX_OFFSET_METADATA_BYTES = 4096;
@@ -129,7 +126,7 @@ function syncError(errorCode: number): SyncResult {
  */
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
-  readonly store: OffsetsTopic;
+  readonly store: ConsumerOffsetsTopic;
   /**
    * Offsets committed inside transactions that have not ended: group -> producer id -> partition.
    * Made visible by the commit marker (completeTransaction), dropped by the abort marker; until
@@ -137,6 +134,7 @@ export class GroupCoordinator {
    */
   private readonly pendingTxn = new Map<string, Map<number, Map<string, PendingTxnOffset>>>();
   private closed = false;
+  private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly topics: TopicService,
@@ -144,7 +142,12 @@ export class GroupCoordinator {
     private readonly logger: BrokerLogger,
     private readonly clock: () => number = Date.now,
   ) {
-    this.store = new OffsetsTopic(topics, config.offsetsTopicPartitions, logger, clock);
+    this.store = new ConsumerOffsetsTopic(topics.manager, {
+      partitions: config.offsetsTopicPartitions,
+      createTopic: (name, options) => topics.create(name, options, true),
+      logger,
+      clock,
+    });
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -152,50 +155,10 @@ export class GroupCoordinator {
 
   /** Replays `__consumer_offsets`: committed offsets and each group's last stored generation and members. */
   start(): void {
-    const stored = new Map<string, StoredGroup>();
-    const offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
-    const apply = (groupId: string, topic: string, partition: number, value: Buffer | null) => {
-      let byTopic = offsets.get(groupId);
-      if (value === null) {
-        byTopic?.get(topic)?.delete(partition);
-        return;
-      }
-      if (byTopic === undefined) offsets.set(groupId, (byTopic = new Map()));
-      let byPartition = byTopic.get(topic);
-      if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
-      byPartition.set(partition, decodeOffsetValue(value));
-    };
-    // Transactional offset records wait for their producer's marker in the same partition.
-    const waiting = new Map<string, { groupId: string; topic: string; partition: number; value: Buffer | null }[]>();
-    const records = this.store.replay(
-      (key, value, p, producerId) => {
-        if (key.kind === 'group') {
-          if (value === null) stored.delete(key.groupId);
-          else stored.set(key.groupId, decodeGroupValue(value));
-          return;
-        }
-        if (producerId >= 0) {
-          const k = `${p}:${producerId}`;
-          let list = waiting.get(k);
-          if (list === undefined) waiting.set(k, (list = []));
-          list.push({ groupId: key.groupId, topic: key.topic, partition: key.partition, value });
-          return;
-        }
-        apply(key.groupId, key.topic, key.partition, value);
-      },
-      (p, producerId, commit) => {
-        const k = `${p}:${producerId}`;
-        const list = waiting.get(k);
-        waiting.delete(k);
-        if (commit && list !== undefined) for (const e of list) apply(e.groupId, e.topic, e.partition, e.value);
-      },
-    );
-    // What is left belongs to transactions still open: pending until they end.
-    for (const [k, list] of waiting) {
-      const producerId = Number(k.slice(k.indexOf(':') + 1));
-      for (const e of list) {
-        if (e.value !== null) this.addPendingTxnOffset(e.groupId, producerId, e.topic, e.partition, decodeOffsetValue(e.value));
-      }
+    const { records, offsets, groups: stored, pending } = this.store.load();
+    // What is pending belongs to transactions still open: it waits for their end.
+    for (const [producerId, list] of pending) {
+      for (const e of list) if (e.value !== null) this.addPendingTxnOffset(e.groupId, producerId, e.topic, e.partition, e.value);
     }
     const now = this.clock();
     for (const [groupId, byTopic] of offsets) {
@@ -218,16 +181,27 @@ export class GroupCoordinator {
         // The members get one session timeout from now to show up again.
         this.scheduleSession(group, member);
       }
-      group.transition(group.members.size > 0 ? 'Stable' : 'Empty', now);
+      // Kafka keeps the stored state timestamp: an empty group's offsets expire counting from it.
+      group.transition(group.members.size > 0 ? 'Stable' : 'Empty', g.currentStateTimestamp >= 0 ? g.currentStateTimestamp : now);
     }
+    // A group known only from an open transaction's offsets exists too (Kafka's simple group).
+    for (const groupId of this.pendingTxn.keys()) this.getOrCreate(groupId, now);
     for (const [id, group] of this.groups) {
-      if (group.members.size === 0 && !group.hasOffsets() && group.protocolType === null) this.groups.delete(id);
+      if (group.members.size === 0 && !group.hasOffsets() && group.protocolType === null && !this.pendingTxn.has(id)) this.groups.delete(id);
     }
     if (records > 0) this.logger.info(`loaded ${this.groups.size} group(s) from ${records} record(s) of __consumer_offsets`);
+    if (this.config.offsetsRetentionCheckIntervalMs > 0) {
+      this.expiryTimer = setInterval(() => {
+        this.expireOffsets().catch((e: unknown) => this.logger.warn(`cannot expire offsets: ${String(e)}`));
+      }, this.config.offsetsRetentionCheckIntervalMs);
+      this.expiryTimer.unref();
+    }
   }
 
   close(): void {
     this.closed = true;
+    if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
+    this.expiryTimer = null;
     for (const group of this.groups.values()) {
       if (group.rebalanceTimer !== null) clearTimeout(group.rebalanceTimer);
       group.rebalanceTimer = null;
@@ -853,6 +827,9 @@ export class GroupCoordinator {
       if (p.generationId >= 0 && p.generationId !== group.generationId) return all(ErrorCodes.ILLEGAL_GENERATION);
     } else if (p.memberId !== '' || p.generationId >= 0) {
       return all(p.memberId !== '' ? ErrorCodes.UNKNOWN_MEMBER_ID : ErrorCodes.ILLEGAL_GENERATION);
+    } else {
+      // Kafka creates a simple (empty, protocol-less) group for offsets committed without membership.
+      this.getOrCreate(p.groupId);
     }
     const codes = p.offsets.map(() => ErrorCodes.NONE as number);
     const records: OffsetsTopicRecord[] = [];
@@ -990,6 +967,83 @@ export class GroupCoordinator {
     };
   }
 
+  /**
+   * Kafka's offset expiry (offsets.retention.minutes, KIP-211), run every
+   * offsets.retention.check.interval.ms: the offsets of a group that has been Empty for the
+   * retention period are removed (counted from when it became empty); a standalone group (offsets
+   * only, no protocol type) loses each offset not committed for that long; a Stable consumer group
+   * loses those of topics none of its members subscribes to. Offsets with a pending transactional
+   * commit never expire. An Empty group left without offsets is deleted. Tombstones make it
+   * durable. Returns the number of offsets removed.
+   */
+  async expireOffsets(now = this.clock()): Promise<number> {
+    if (this.closed) return 0;
+    const retention = this.config.offsetsRetentionMs;
+    let removed = 0;
+    const writes: Promise<void>[] = [];
+    for (const group of [...this.groups.values()]) {
+      let base: ((o: CommittedOffset) => number) | null = null;
+      let keep: ReadonlySet<string> = new Set();
+      if (group.protocolType !== null && group.state === 'Empty') {
+        base = () => group.currentStateTimestamp;
+      } else if (group.protocolType === 'consumer' && group.state === 'Stable') {
+        const subscribed = this.subscribedTopics(group);
+        if (subscribed !== null) {
+          base = (o) => o.commitTimestamp;
+          keep = subscribed;
+        }
+      } else if (group.protocolType === null) {
+        base = (o) => o.commitTimestamp;
+      }
+      if (base === null) continue;
+      const records: OffsetsTopicRecord[] = [];
+      for (const [topic, parts] of group.offsets) {
+        if (keep.has(topic)) continue;
+        for (const [partition, o] of parts) {
+          if (now - base(o) < retention || this.hasPendingTxnOffset(group.groupId, topic, partition)) continue;
+          parts.delete(partition);
+          records.push({ key: offsetKey(group.groupId, topic, partition), value: null });
+        }
+        if (parts.size === 0) group.offsets.delete(topic);
+      }
+      removed += records.length;
+      if (group.state === 'Empty' && !group.hasOffsets() && !this.pendingTxn.has(group.groupId) && group.pendingMembers.size === 0) {
+        group.transition('Dead', now);
+        this.groups.delete(group.groupId);
+        records.push({ key: groupKey(group.groupId), value: null });
+        this.logger.info(`group ${group.groupId}: no offsets left after expiry; removed`);
+      }
+      if (records.length > 0) {
+        writes.push(this.store.write(group.groupId, records).catch((e: unknown) => this.logger.warn(`group ${group.groupId}: cannot store expired offsets: ${String(e)}`)));
+      }
+    }
+    await Promise.all(writes);
+    if (removed > 0) this.logger.info(`removed ${removed} expired offset(s)`);
+    return removed;
+  }
+
+  /** Topics the members of a consumer group subscribe to (ConsumerProtocolSubscription), null when unreadable. */
+  private subscribedTopics(group: Group): Set<string> | null {
+    const topics = new Set<string>();
+    try {
+      for (const m of group.members.values()) {
+        const meta = m.metadataFor(group.protocolName);
+        let at = 2;
+        const n = meta.readInt32BE(at);
+        at += 4;
+        for (let i = 0; i < n; i++) {
+          const len = meta.readInt16BE(at);
+          if (len < 0 || at + 2 + len > meta.length) return null;
+          topics.add(meta.toString('utf8', at + 2, at + 2 + len));
+          at += 2 + len;
+        }
+      }
+    } catch {
+      return null;
+    }
+    return topics;
+  }
+
   /** Drops the committed offsets of deleted topics (with tombstones, as Kafka does). */
   onTopicDeleted(topic: string): void {
     for (const byProducer of this.pendingTxn.values()) {
@@ -1058,7 +1112,24 @@ export class GroupCoordinator {
         group.transition('Dead', this.clock());
         this.groups.delete(groupId);
         const records: OffsetsTopicRecord[] = [];
-        for (const [topic, parts] of group.offsets) for (const p of parts.keys()) records.push({ key: offsetKey(groupId, topic, p), value: null });
+        const tombstoned = new Set<string>();
+        for (const [topic, parts] of group.offsets) {
+          for (const p of parts.keys()) {
+            tombstoned.add(tpKey(topic, p));
+            records.push({ key: offsetKey(groupId, topic, p), value: null });
+          }
+        }
+        // Offsets of transactions still open go too (Kafka's deleteAllOffsets): a tombstone for
+        // each partition not already covered, so neither the transaction's commit nor a replay
+        // after a restart brings them back.
+        for (const byPartition of this.pendingTxn.get(groupId)?.values() ?? []) {
+          for (const [k, o] of byPartition) {
+            if (tombstoned.has(k)) continue;
+            tombstoned.add(k);
+            records.push({ key: offsetKey(groupId, o.topic, o.partition), value: null });
+          }
+        }
+        this.pendingTxn.delete(groupId);
         records.push({ key: groupKey(groupId), value: null });
         try {
           await this.store.write(groupId, records);

@@ -1,4 +1,4 @@
-import type { CommittedOffset } from './offsets-topic.js';
+import type { CommittedOffset } from '../../log/index.js';
 
 /** Kafka's classic group states, spelled as DescribeGroups and ListGroups report them. */
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';

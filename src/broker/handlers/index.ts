@@ -2,10 +2,13 @@ import type { AnyHandler } from '../handler.js';
 import { addOffsetsToTxn } from './add-offsets-to-txn.js';
 import { addPartitionsToTxn } from './add-partitions-to-txn.js';
 import { apiVersions } from './api-versions.js';
+import { createAcls } from './create-acls.js';
 import { createPartitions } from './create-partitions.js';
 import { createTopics } from './create-topics.js';
+import { deleteAcls } from './delete-acls.js';
 import { deleteGroups } from './delete-groups.js';
 import { deleteTopics } from './delete-topics.js';
+import { describeAcls } from './describe-acls.js';
 import { describeCluster } from './describe-cluster.js';
 import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
@@ -55,6 +58,9 @@ export const HANDLERS: readonly AnyHandler[] = [
   endTxn,
   txnOffsetCommit,
   describeConfigs,
+  describeAcls,
+  createAcls,
+  deleteAcls,
   saslAuthenticate,
   createPartitions,
   deleteGroups,

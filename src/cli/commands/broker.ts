@@ -1,8 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { startBroker } from '../../broker/index.js';
-import { stderrLogger, type FsyncPolicy } from '../../log/index.js';
+import type { FsyncPolicy } from '../../log/index.js';
 import { positiveInt } from '../options.js';
 import type { GlobalOptions } from '../main.js';
+import type { LevelWithSilent } from 'pino';
+import { brokerLoggerOf, cliLogger, defaultLogLevel, logLevel, logLoggerOf, LOG_LEVEL_HELP } from '../logging.js';
+import { securityOptionsFromCli, withSecurityOptions, type SecurityCliOptions } from './broker-security.js';
+import { DASHBOARD_HELP, startDashboardFromCli, withDashboardOptions, type DashboardCliOptions } from '../../dashboard/cli-options.js';
 
 interface BrokerCommandOptions {
   host: string;
@@ -12,7 +16,11 @@ interface BrokerCommandOptions {
   numPartitions: number;
   autoCreateTopics: boolean;
   fsync: FsyncPolicy;
+  offsetsRetentionMinutes: number;
+  logLevel: LevelWithSilent;
 }
+
+type BrokerCliOptions = BrokerCommandOptions & SecurityCliOptions & DashboardCliOptions;
 
 function port(name: string) {
   return (value: string): number => {
@@ -44,7 +52,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export function registerBroker(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('broker')
     .description('serve the embedded log over the Kafka protocol: any Kafka client can produce and consume')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
@@ -54,13 +62,22 @@ export function registerBroker(program: Command, globals: () => GlobalOptions): 
     .option('--num-partitions <n>', 'partitions of auto-created topics', positiveInt('--num-partitions'), 1)
     .option('--no-auto-create-topics', 'answer UNKNOWN_TOPIC_OR_PARTITION for unknown topics instead of creating them')
     .option('--fsync <policy>', 'always: acknowledge after fdatasync; interval: fdatasync every second; never', fsyncPolicy, 'interval')
+    .option('--offsets-retention-minutes <n>', "committed offsets of a group empty this long are removed (Kafka's offsets.retention.minutes)", positiveInt('--offsets-retention-minutes'), 10080)
+    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent (JSON lines on stderr)', logLevel, defaultLogLevel());
+  withDashboardOptions(command);
+  withSecurityOptions(command)
     .addHelpText(
       'after',
       '\nThe data directory is the global --data-dir (or TRIBUTARY_DATA_DIR). Stop with Ctrl-C or SIGTERM: the log closes cleanly.' +
-        '\n\nExamples:\n  tributary broker\n  tributary broker --port 9093 --data-dir /var/lib/tributary --advertised-host broker.local',
+        '\nThe line "Tributary broker listening on HOST:PORT" always goes to stderr (scripts wait for it); ' + LOG_LEVEL_HELP + '.' +
+        '\n\nExamples:\n  tributary broker\n  tributary broker --port 9093 --data-dir /var/lib/tributary --advertised-host broker.local' +
+        '\n  tributary broker --host 0.0.0.0 --tls-cert broker.pem --tls-key broker.key --sasl SCRAM-SHA-256,SCRAM-SHA-512 --acls --super-users User:admin' +
+        '\n\nSecurity (docs/security.md): users come from `tributary users add`, ACLs from `tributary acls add`; a plaintext listener is only allowed on loopback.' +
+        `\n${DASHBOARD_HELP}`,
     )
-    .action(async (opts: BrokerCommandOptions) => {
+    .action(async (opts: BrokerCliOptions) => {
       const { dataDir } = globals();
+      const logger = cliLogger(opts.logLevel, 'broker');
       const signal = untilSignal();
       const broker = await startBroker({
         dataDir,
@@ -70,12 +87,23 @@ export function registerBroker(program: Command, globals: () => GlobalOptions): 
         ...(opts.advertisedPort !== undefined ? { advertisedPort: opts.advertisedPort } : {}),
         defaultPartitions: opts.numPartitions,
         autoCreateTopics: opts.autoCreateTopics,
-        logOptions: { logger: stderrLogger, fsync: opts.fsync },
+        offsetsRetentionMs: opts.offsetsRetentionMinutes * 60_000,
+        logger: brokerLoggerOf(logger),
+        logOptions: { logger: logLoggerOf(logger), fsync: opts.fsync },
+        security: securityOptionsFromCli(opts),
       });
       const hostPort = opts.host.includes(':') ? `[${opts.host}]:${broker.port}` : `${opts.host}:${broker.port}`;
       process.stderr.write(`Tributary broker listening on ${hostPort}\n`);
+      logger.info({ host: opts.host, port: broker.port, dataDir }, 'broker listening');
+      const dashboard = await startDashboardFromCli(opts, { broker }).catch(async (e: unknown) => {
+        await broker.close();
+        throw e;
+      });
       const got = await signal;
       process.stderr.write(`Tributary broker stopping (${got})\n`);
+      logger.info({ signal: got }, 'broker stopping');
+      await dashboard?.close();
       await broker.close();
+      logger.info('broker closed');
     });
 }

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { embedded } from '../../connectors/embedded/index.js';
 import { toMillis } from '../../engine/duration.js';
 import { LogManager } from '../../log/log-manager.js';
-import { stderrLogger } from '../../log/logger.js';
+import type { LevelWithSilent } from 'pino';
+import { cliLogger, defaultLogLevel, logLevel, logLoggerOf } from '../logging.js';
+import { DASHBOARD_HELP, startDashboardFromCli, withDashboardOptions, type DashboardCliOptions } from '../../dashboard/cli-options.js';
 import { ClickstreamGenerator, DEFAULT_CLICKSTREAM } from '../demo/clickstream.js';
 import { LiveView, type DemoSummary } from '../demo/live-view.js';
 import { OutputReader } from '../demo/output-reader.js';
@@ -18,12 +20,13 @@ import type { GlobalOptions } from '../main.js';
 const PARTITIONS = 4;
 const TICK_MS = 50;
 
-interface DemoCommandOptions {
+interface DemoCommandOptions extends DashboardCliOptions {
   rate: number;
   duration?: string;
   keep?: boolean;
   alertThreshold: string;
   atLeastOnce?: boolean;
+  logLevel: LevelWithSilent;
 }
 
 function parseDuration(s: string | undefined): number {
@@ -42,19 +45,22 @@ function parseDuration(s: string | undefined): number {
  * refreshes every second, and the run ends (after --duration, or Ctrl-C) with a summary.
  */
 export function registerDemo(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command('demo')
     .description('run a live clickstream analytics demo on the embedded log (page views, trending pages, sessions, alerts)')
     .option('-r, --rate <events/s>', 'click events generated per second', positiveInt('--rate'), 2000)
     .option('--duration <d>', 'stop after this long, e.g. 30s or 2m (default: until Ctrl-C)')
     .option('--alert-threshold <fraction>', 'alert when more than this fraction of a 10 s window\'s requests fail', '0.1')
     .option('--at-least-once', 'at-least-once processing (lower latency) instead of exactly-once')
-    .option('--keep', 'use --data-dir and keep it (default: a temporary data directory, removed afterwards)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent (JSON lines on stderr)', logLevel, defaultLogLevel())
+    .option('--keep', 'use --data-dir and keep it (default: a temporary data directory, removed afterwards)');
+  withDashboardOptions(command)
     .addHelpText(
       'after',
       '\nWith --json, prints one summary object when done:\n  {"events_in","results_out","events_per_sec","p50_ms","p99_ms","late_records","alerts"}' +
         '\n(p50/p99: end-to-end latency from an event\'s creation to its committed result, measured on the error-events path)' +
-        '\n\nExamples:\n  tributary demo\n  tributary demo --duration 30s --rate 5000\n  tributary demo --duration 20s --json',
+        `\n${DASHBOARD_HELP}` +
+        '\n\nExamples:\n  tributary demo\n  tributary demo --duration 30s --rate 5000\n  tributary demo --duration 20s --json\n  tributary demo --ui-port 8080      # then open http://127.0.0.1:8080/',
     )
     .action(async (opts: DemoCommandOptions) => {
       const { json, dataDir: given } = globals();
@@ -64,7 +70,8 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
       const dataDir = opts.keep ? given : mkdtempSync(join(tmpdir(), 'tributary-demo-'));
       let interrupted = false;
       try {
-        const log = await LogManager.open({ dataDir, logger: stderrLogger });
+        const logger = cliLogger(opts.logLevel, 'demo');
+        const log = await LogManager.open({ dataDir, logger: logLoggerOf(logger) });
         try {
           for (const t of Object.values(DEMO_TOPICS)) if (!log.hasTopic(t)) await log.createTopic(t, { partitions: PARTITIONS });
           const app = clickstreamApp({
@@ -76,6 +83,8 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
           const view = new LiveView({ rate: opts.rate, live: !json && process.stderr.isTTY === true });
           const generator = new ClickstreamGenerator(DEFAULT_CLICKSTREAM);
           await app.start();
+          logger.info({ dataDir, rate: opts.rate, durationMs: Number.isFinite(durationMs) ? durationMs : null }, 'demo started');
+          const dashboard = await startDashboardFromCli(opts, { app, log });
 
           const started = Date.now();
           let owed = 0;
@@ -111,9 +120,11 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
             process.once('SIGINT', stop);
             if (Number.isFinite(durationMs)) setTimeout(resolve, durationMs).unref();
           });
+          logger.info({ interrupted }, 'demo stopping');
           clearInterval(tick);
           clearInterval(redraw);
           await appending;
+          await dashboard?.close();
           const summaryRun = await app.close();
           reader.poll((topic, value) => view.onResult(topic, value, Date.now()));
           if (failure) throw failure;

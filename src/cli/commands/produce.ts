@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { createReadStream, statSync } from 'node:fs';
+import { progressBar } from '../progress.js';
 import type { LogManager } from '../../log/log-manager.js';
 import { encodeRecordBatch } from '../../records/record-batch.js';
 import type { RecordInput } from '../../records/record.js';
@@ -14,6 +16,7 @@ const MAX_BATCH_BYTES = 512 * 1024;
 interface ProduceOptions {
   partition?: number;
   keySeparator?: string;
+  file?: string;
 }
 
 /**
@@ -59,9 +62,10 @@ class Accumulator {
   }
 }
 
-async function* lines(input: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+async function* lines(input: NodeJS.ReadableStream, onBytes: (n: number) => void = () => {}): AsyncGenerator<Buffer> {
   let rest: Buffer = Buffer.alloc(0);
   for await (const chunk of input) {
+    onBytes((chunk as Buffer).length);
     const buf: Buffer = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
     let start = 0;
     for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
@@ -80,13 +84,15 @@ export function registerProduce(program: Command, globals: () => GlobalOptions):
     .description('append one record per line of standard input to a topic')
     .argument('<topic>', 'topic name (must exist)')
     .option('-p, --partition <n>', 'write every record to this partition', nonNegativeInt('--partition'))
+    .option('-f, --file <path>', 'read the lines from this file instead of standard input (a progress bar on a terminal)')
     .option(
       '-K, --key-separator <s>',
       'split each line at the first <s> into key and value; keyed records go to murmur2(key) % partitions, as Kafka\'s default partitioner',
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  echo hello | tributary produce greetings\n  printf "user1:clicked\\nuser2:viewed\\n" | tributary produce clicks --key-separator :',
+      '\nWith --json prints {"topic","produced"} when done. A progress bar with the rate goes to stderr when it is a terminal.' +
+        '\n\nExamples:\n  echo hello | tributary produce greetings\n  tributary produce clicks --file clicks.txt --key-separator :\n  printf "user1:clicked\\nuser2:viewed\\n" | tributary produce clicks --key-separator :',
     )
     .action(async (topic: string, opts: ProduceOptions) => {
       const { dataDir, json } = globals();
@@ -96,7 +102,17 @@ export function registerProduce(program: Command, globals: () => GlobalOptions):
         const partitions = log.describeTopic(topic).partitions.length;
         if (opts.partition !== undefined) log.partition(topic, opts.partition); // throws for an out-of-range partition
         const acc = new Accumulator(log, topic, partitions);
-        for await (const line of lines(process.stdin)) {
+        let input: NodeJS.ReadableStream = process.stdin;
+        let bytesRead = 0;
+        let progress = progressBar('produce', 0, 'bytes', false);
+        if (opts.file !== undefined) {
+          const size = statSync(opts.file).size; // throws ENOENT: "error: ENOENT: no such file ..." and exit 1
+          input = createReadStream(opts.file);
+          progress = progressBar(`produce ${topic}`, size, 'bytes', !json && process.stderr.isTTY === true);
+        }
+        let lineCount = 0;
+        for await (const line of lines(input, (n) => (bytesRead += n))) {
+          if (++lineCount % 1000 === 0) progress.update(bytesRead, { records: lineCount });
           let key: Buffer | null = null;
           let value = line;
           if (sep) {
@@ -109,6 +125,8 @@ export function registerProduce(program: Command, globals: () => GlobalOptions):
           await acc.add(opts.partition, key, Buffer.from(value));
         }
         await acc.flush();
+        progress.update(bytesRead, { records: lineCount });
+        progress.stop();
         return acc.produced;
       });
       process.stderr.write(`Produced ${produced} record(s) to ${topic}.\n`);

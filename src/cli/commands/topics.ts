@@ -35,7 +35,10 @@ function describeText(t: TopicDescription): string {
 }
 
 export function registerTopics(program: Command, globals: () => GlobalOptions): void {
-  const topics = program.command('topics').description('create, list, describe and delete topics of the embedded log');
+  const topics = program
+    .command('topics')
+    .description('create, list, describe and delete topics of the embedded log')
+    .addHelpText('after', '\nExamples:\n  tributary topics create clicks --partitions 4\n  tributary topics list --json\n  tributary topics describe clicks');
 
   topics
     .command('create')
@@ -54,6 +57,7 @@ export function registerTopics(program: Command, globals: () => GlobalOptions): 
     .command('list')
     .description('list topics')
     .option('--json', 'print a JSON array of names')
+    .addHelpText('after', '\nExamples:\n  tributary topics list\n  tributary topics list --json --data-dir ./data')
     .action(async (opts: { json?: boolean }) => {
       const { dataDir, json } = globals();
       const names = await withLog(dataDir, async (log) => log.listTopics().sort());
@@ -66,6 +70,7 @@ export function registerTopics(program: Command, globals: () => GlobalOptions): 
     .description('show a topic: partitions with start/end offsets and bytes, config overrides')
     .argument('<name>', 'topic name')
     .option('--json', 'print JSON: {name, topicId, partitions:[{partition, logStartOffset, logEndOffset, highWatermark, sizeBytes, segments}], config}')
+    .addHelpText('after', '\nExamples:\n  tributary topics describe clicks\n  tributary topics describe clicks --json')
     .action(async (name: string, opts: { json?: boolean }) => {
       const { dataDir, json } = globals();
       const t = await withLog(dataDir, async (log) => log.describeTopic(name));
@@ -76,6 +81,7 @@ export function registerTopics(program: Command, globals: () => GlobalOptions): 
     .command('delete')
     .description('delete a topic and all its data')
     .argument('<name>', 'topic name')
+    .addHelpText('after', '\nExamples:\n  tributary topics delete clicks')
     .action(async (name: string) => {
       const { dataDir } = globals();
       await withLog(dataDir, (log) => log.deleteTopic(name));

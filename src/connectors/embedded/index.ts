@@ -154,6 +154,10 @@ export class EmbeddedLog implements Log {
     return partitions.map((tp) => this.manager.partition(tp.topic, tp.partition).logStartOffset);
   }
 
+  async deleteRecords(offsets: readonly PartitionOffset[]): Promise<void> {
+    for (const o of offsets) await this.manager.partition(o.topic, o.partition).deleteRecordsBefore(o.offset);
+  }
+
   consumer(options?: ConsumerOptions): LogConsumer {
     return new EmbeddedConsumer(this.manager, options);
   }

@@ -46,6 +46,8 @@ export interface OperatorContext {
  *   makes when the watermark reaches it, with the new watermark `w`; fire every timer <= w.
  * - `nextProcessingTime()` / `onProcessingTime(now)`: the same against the wall clock.
  * - `onBatchEnd()`: after each batch, before the task may commit.
+ * - `flushState()`: before each commit; an operator that keeps state in JS between commits (a
+ *   record cache) writes what changed to its stores now, so the commit's changelog covers it.
  * - `close()`: the task is shutting down (or migrating); release resources, do not emit.
  */
 export abstract class Operator {
@@ -55,6 +57,8 @@ export abstract class Operator {
   readonly outputs = new Map<string, Operator[]>();
   protected main: Operator[] = [];
   protected ctx!: OperatorContext;
+  /** Records passed downstream (forward/forwardTo); a plain counter read by metrics at scrape time. */
+  forwarded = 0;
 
   constructor(readonly name: string) {
     this.outputs.set('main', this.main);
@@ -83,9 +87,11 @@ export abstract class Operator {
   }
   onProcessingTime(_now: number): void {}
   onBatchEnd(): void {}
+  flushState(): void {}
   close(): void {}
 
   protected forward(rec: Rec): void {
+    this.forwarded++;
     const d = this.main;
     for (let i = 0; i < d.length; i++) d[i]!.process(rec);
   }
@@ -93,6 +99,7 @@ export abstract class Operator {
   protected forwardTo(port: string, rec: Rec): void {
     const d = this.outputs.get(port);
     if (!d) return;
+    this.forwarded++;
     for (let i = 0; i < d.length; i++) d[i]!.process(rec);
   }
 

@@ -15,6 +15,8 @@ import { Operator } from './operator.js';
 export class SinkOperator extends Operator {
   private partitions = 0;
   private roundRobin = 0;
+  private lastStamp = NaN;
+  private stampHeader: RecordHeader | undefined;
 
   constructor(
     name: string,
@@ -32,7 +34,9 @@ export class SinkOperator extends Operator {
   }
 
   process(rec: Rec): void {
-    const headers: RecordHeader[] = rec.headers.length === 0 ? [] : [...rec.headers];
+    // A new headers array only when something is added to it: most records carry none.
+    const extend = this.internal || this.keyCodec.addsHeader || this.valueCodec.addsHeader;
+    const headers: RecordHeader[] = extend ? [...rec.headers] : (rec.headers as RecordHeader[]);
     let key: Buffer | null;
     let value: Buffer | null;
     let partition: number;
@@ -52,7 +56,14 @@ export class SinkOperator extends Operator {
       this.ctx.deadLetter(rec, e, this.name);
       return;
     }
-    if (this.internal) headers.push({ key: STAMP_HEADER, value: encodeDouble(rec.stamp) });
+    if (this.internal) {
+      // Stamps repeat across consecutive records (a partition's watermark moves in steps): one header for a run of them.
+      if (rec.stamp !== this.lastStamp || this.stampHeader === undefined) {
+        this.lastStamp = rec.stamp;
+        this.stampHeader = { key: STAMP_HEADER, value: encodeDouble(rec.stamp) };
+      }
+      headers.push(this.stampHeader);
+    }
     this.ctx.send(this.topic, partition, rec.timestamp, key, value, headers);
   }
 }

@@ -9,10 +9,52 @@ import { firstWindowStart, lastWindowStart, type TimeWindows } from '../windows.
 import { Operator } from './operator.js';
 
 /**
- * Aggregates tumbling and hopping windows. One store entry per (key, window start) holding the
- * accumulator; a timer per window at `end + grace`. When the watermark reaches it the window
- * closes: under emit 'final' its result goes downstream then, and the entry is deleted either
- * way. Under emit 'update' every change goes downstream at once.
+ * The state of one key: its slots, by start. A slot is a pane (see `slotLength`) or, when panes
+ * cannot be used, a whole window. Kept as JS values between commits (Kafka Streams' record
+ * cache): the store sees only the slots changed since the last flush, once each.
+ */
+interface KeySlots {
+  /** The record key as it came (emitted in the Windowed key). */
+  readonly key: unknown;
+  /** The store key bytes (prefix of every slot's store key). */
+  readonly kb: Buffer;
+  readonly id: string;
+  starts: number[];
+  accs: unknown[];
+  /** Slot starts changed since the last flush (put when present, deleted when gone). */
+  changed: number[];
+  /** The flush generation this key was last queued in. */
+  gen: number;
+}
+
+/**
+ * The slot length of a window operator: a pane of gcd(size, advance) when each window can be
+ * computed by merging the panes it covers — tumbling windows (one pane per window), or hopping
+ * windows with a pure merge (count, sum, min, max, avg) — else undefined: one slot per window,
+ * and a record updates each of the size/advance windows containing it.
+ */
+export function slotLength(windows: TimeWindows, agg: Aggregation): number | undefined {
+  if (windows.size === windows.advance) return windows.size;
+  if (agg.pureMerge && agg.merge) return gcd(windows.size, windows.advance);
+  return undefined;
+}
+
+/**
+ * Aggregates tumbling and hopping windows (Flink's panes, Kafka Streams' record cache).
+ *
+ * State per key is a handful of slots. With panes (see slotLength), a record updates exactly one
+ * pane: a 10 s / 2 s hopping count costs one accumulator update per record instead of five, and
+ * a window's result is the merge of its size/advance panes, computed when it is emitted. A pane
+ * is dropped once the last window containing it closes.
+ *
+ * Timers: one per (window close time, key) in an ordered queue keyed by `end + grace`; when the
+ * watermark reaches it the window closes: under emit 'final' its result goes downstream then.
+ * Under emit 'update' every change goes downstream at once.
+ *
+ * Store: entries (key, slot start) -> accumulator. Changes are written at `flushState()` (before
+ * every commit), only the latest value of each changed slot, so the changelog carries one record
+ * per slot and commit. `open()` rebuilds the slots and timers from the store (after a restore),
+ * skipping windows the restored watermark had already closed.
  *
  * Results are records keyed by Windowed<K> with timestamp end - 1 (the window's last instant),
  * so a downstream window of a larger size puts them in the right window.
@@ -23,6 +65,11 @@ import { Operator } from './operator.js';
 export class WindowAggregateOperator extends Operator {
   private store!: KeyValueStore;
   private readonly timers = new TimerQueue();
+  private readonly keys = new Map<string, KeySlots>();
+  private dirty: KeySlots[] = [];
+  private gen = 1;
+  /** Pane length, or undefined: slots are windows. */
+  private readonly pane: number | undefined;
 
   constructor(
     name: string,
@@ -34,13 +81,22 @@ export class WindowAggregateOperator extends Operator {
     private readonly keyCodec: StoreKeyCodec,
   ) {
     super(name);
+    this.pane = slotLength(windows, agg);
   }
 
   override open(): void {
     this.store = this.ctx.store(this.storeName);
+    const W = this.watermark();
+    const { size, advance } = this.windows;
+    const close = size + this.grace;
     for (const e of this.store.all()) {
-      const { time: start } = splitKeyWithTime(e.key);
-      this.timers.add(start + this.windows.size + this.grace, e.key.toString('latin1'));
+      const { key: kb, time: start } = splitKeyWithTime(e.key);
+      const ks = this.slotsOf(Buffer.from(kb), undefined);
+      insertSlot(ks, start, decodeState(e.value));
+      // The windows this slot belongs to that the restored watermark has not closed yet.
+      const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
+      const last = this.pane === undefined ? start : lastWindowStart(this.windows, start);
+      for (let s = first; s <= last; s += advance) if (s + close > W) this.timers.add(s + close, ks.id);
     }
   }
 
@@ -52,52 +108,193 @@ export class WindowAggregateOperator extends Operator {
     const w = this.watermark();
     const W = rec.stamp > w ? rec.stamp : w;
     const { size, advance } = this.windows;
+    const close = size + this.grace;
     const ts = rec.timestamp;
-    const kb = this.keyCodec.encode(rec.key);
+    const first = firstWindowStart(this.windows, ts);
     const last = lastWindowStart(this.windows, ts);
-    // Compute every window's new accumulator before writing any, so a throwing user function
-    // leaves no window half-updated.
-    const updates: Array<{ sk: Buffer; start: number; acc: unknown; fresh: boolean }> = [];
+    if (last + close <= W) return; // every window closed (LatenessOperator has counted it)
+    const kb = this.keyCodec.encode(rec.key);
+    const ks = this.slotsOf(kb, rec.key);
+    const pane = this.pane;
+    if (pane !== undefined) {
+      const ps = Math.floor(ts / pane) * pane;
+      const i = indexOf(ks.starts, ps);
+      let acc: unknown;
+      try {
+        acc = this.agg.add(i >= 0 ? ks.accs[i] : this.agg.init(), rec.value, rec.key);
+      } catch (e) {
+        this.dropIfEmpty(ks);
+        this.ctx.deadLetter(rec, e, this.name);
+        return;
+      }
+      if (i >= 0) ks.accs[i] = acc;
+      else {
+        insertSlot(ks, ps, acc);
+        for (let s = first; s <= last; s += advance) {
+          if (s + close <= W) continue;
+          this.timers.add(s + close, ks.id);
+          this.ctx.requestEventTime(s + close);
+        }
+      }
+      this.touch(ks, ps);
+      if (this.emit === 'update') {
+        for (let s = first; s <= last; s += advance) if (s + close > W) this.forwardWindow(ks, s, rec);
+      }
+      return;
+    }
+    // One slot per window: compute every window's new accumulator before writing any, so a
+    // throwing user function leaves no window half-updated.
+    const n = (last - first) / advance + 1;
+    const accs: unknown[] = new Array(n);
     try {
-      for (let start = firstWindowStart(this.windows, ts); start <= last; start += advance) {
-        if (start + size + this.grace <= W) continue;
-        const sk = keyWithTime(kb, start);
-        const cur = this.store.get(sk);
-        const acc = this.agg.add(cur ? decodeState(cur) : this.agg.init(), rec.value, rec.key);
-        updates.push({ sk, start, acc, fresh: cur === undefined });
+      for (let k = 0, s = first; s <= last; s += advance, k++) {
+        if (s + close <= W) continue;
+        const i = indexOf(ks.starts, s);
+        accs[k] = this.agg.add(i >= 0 ? ks.accs[i] : this.agg.init(), rec.value, rec.key);
       }
     } catch (e) {
+      this.dropIfEmpty(ks);
       this.ctx.deadLetter(rec, e, this.name);
       return;
     }
-    for (const u of updates) {
-      this.store.put(u.sk, encodeState(u.acc));
-      if (u.fresh) {
-        const close = u.start + size + this.grace;
-        this.timers.add(close, u.sk.toString('latin1'));
-        this.ctx.requestEventTime(close);
+    for (let k = 0, s = first; s <= last; s += advance, k++) {
+      if (s + close <= W) continue;
+      const i = indexOf(ks.starts, s);
+      if (i >= 0) ks.accs[i] = accs[k];
+      else {
+        insertSlot(ks, s, accs[k]);
+        this.timers.add(s + close, ks.id);
+        this.ctx.requestEventTime(s + close);
       }
-      if (this.emit === 'update') {
-        const key: Windowed<unknown> = { key: rec.key, start: u.start, end: u.start + size };
-        this.forward(new Rec(key, this.agg.result(u.acc), u.start + size - 1, rec.headers, rec.stamp, rec.origin));
-      }
+      this.touch(ks, s);
+      if (this.emit === 'update') this.forwardWindow(ks, s, rec);
     }
   }
 
   override onEventTime(watermark: number): void {
     const stamp = this.ctx.generatedStamp();
-    for (let due = this.timers.popDue(watermark); due; due = this.timers.popDue(watermark)) {
-      for (const item of due.items) {
-        const sk = Buffer.from(item, 'latin1');
-        const b = this.store.get(sk);
-        if (!b) continue;
-        this.store.delete(sk);
-        if (this.emit !== 'final') continue;
-        const { key, time: start } = splitKeyWithTime(sk);
-        const end = start + this.windows.size;
-        const wk: Windowed<unknown> = { key: this.keyCodec.decode(key), start, end };
-        this.forward(new Rec(wk, this.agg.result(decodeState(b)), end - 1, Rec.NO_HEADERS, stamp, undefined));
+    const { size, advance } = this.windows;
+    for (let due = this.timers.popDue(watermark, byStoreKey); due; due = this.timers.popDue(watermark, byStoreKey)) {
+      const start = due.time - size - this.grace;
+      const end = start + size;
+      for (const id of due.items) {
+        const ks = this.keys.get(id);
+        if (!ks) continue;
+        if (this.emit === 'final') {
+          const acc = this.windowAcc(ks, start);
+          if (acc !== NONE) {
+            const wk: Windowed<unknown> = { key: ks.key, start, end };
+            this.forward(new Rec(wk, this.agg.result(acc), end - 1, Rec.NO_HEADERS, stamp, undefined));
+          }
+        }
+        // Drop the slots no open window needs: with panes, those before the next window's start.
+        const keepFrom = this.pane === undefined ? start + 1 : start + advance;
+        let drop = 0;
+        while (drop < ks.starts.length && ks.starts[drop]! < keepFrom) this.touch(ks, ks.starts[drop++]!);
+        if (drop > 0) {
+          ks.starts.splice(0, drop);
+          ks.accs.splice(0, drop);
+        }
+        this.dropIfEmpty(ks);
       }
     }
   }
+
+  /** Writes the slots changed since the last flush to the store (and so to its changelog). */
+  override flushState(): void {
+    const dirty = this.dirty;
+    if (dirty.length === 0) return;
+    this.dirty = [];
+    this.gen++;
+    for (const ks of dirty) {
+      for (const s of ks.changed) {
+        const i = indexOf(ks.starts, s);
+        const sk = keyWithTime(ks.kb, s);
+        if (i >= 0) this.store.put(sk, encodeState(ks.accs[i]));
+        else this.store.delete(sk);
+      }
+      ks.changed = [];
+    }
+  }
+
+  override close(): void {
+    this.keys.clear();
+    this.dirty = [];
+    this.timers.clear();
+  }
+
+  /** The window's accumulator: its slot, or the merge of its panes in time order; NONE when empty. */
+  private windowAcc(ks: KeySlots, start: number): unknown {
+    if (this.pane === undefined) {
+      const i = indexOf(ks.starts, start);
+      return i >= 0 ? ks.accs[i] : NONE;
+    }
+    const end = start + this.windows.size;
+    let acc: unknown = NONE;
+    for (let i = 0; i < ks.starts.length; i++) {
+      const s = ks.starts[i]!;
+      if (s < start) continue;
+      if (s >= end) break;
+      acc = acc === NONE ? ks.accs[i] : this.agg.merge!(acc, ks.accs[i], ks.key);
+    }
+    return acc;
+  }
+
+  private forwardWindow(ks: KeySlots, start: number, rec: Rec): void {
+    const acc = this.windowAcc(ks, start);
+    if (acc === NONE) return;
+    const end = start + this.windows.size;
+    const key: Windowed<unknown> = { key: rec.key, start, end };
+    this.forward(new Rec(key, this.agg.result(acc), end - 1, rec.headers, rec.stamp, rec.origin));
+  }
+
+  private slotsOf(kb: Buffer, key: unknown): KeySlots {
+    const id = kb.toString('latin1');
+    let ks = this.keys.get(id);
+    if (!ks) {
+      ks = { key: key === undefined ? this.keyCodec.decode(kb) : key, kb, id, starts: [], accs: [], changed: [], gen: 0 };
+      this.keys.set(id, ks);
+    }
+    return ks;
+  }
+
+  private touch(ks: KeySlots, start: number): void {
+    if (ks.gen !== this.gen) {
+      ks.gen = this.gen;
+      this.dirty.push(ks);
+    }
+    const c = ks.changed;
+    for (let i = 0; i < c.length; i++) if (c[i] === start) return;
+    c.push(start);
+  }
+
+  private dropIfEmpty(ks: KeySlots): void {
+    if (ks.starts.length === 0) this.keys.delete(ks.id);
+  }
+}
+
+const NONE: unique symbol = Symbol('no window');
+
+function indexOf(starts: readonly number[], s: number): number {
+  // A key has a handful of slots: a linear scan beats a binary search.
+  for (let i = 0; i < starts.length; i++) if (starts[i] === s) return i;
+  return -1;
+}
+
+function insertSlot(ks: KeySlots, start: number, acc: unknown): void {
+  let i = ks.starts.length;
+  while (i > 0 && ks.starts[i - 1]! > start) i--;
+  ks.starts.splice(i, 0, start);
+  ks.accs.splice(i, 0, acc);
+}
+
+/** The order of store keys `[u32 length][key]...`: by length, then bytes (ids are latin1 key bytes). */
+function byStoreKey(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
 }

@@ -17,6 +17,7 @@ import { ChangelogBuffer, OutputCollector } from './collectors.js';
 import { decodeChangelog, decodeFetched } from './decode.js';
 import type { ResolvedRuntimeOptions } from './options.js';
 import { openTaskState, taskStateDir, type TaskState } from '../../state/local-checkpoint.js';
+import { RuntimeStats } from '../metrics/runtime-stats.js';
 
 /** What a finished run (or a closed application) reports. */
 export interface RunSummary {
@@ -33,7 +34,24 @@ export interface RunSummary {
   readonly restoreMs: number;
 }
 
+/** An input partition's progress, for metrics (see StreamsRuntime.inputProgress). */
+export interface InputProgress {
+  readonly topic: string;
+  readonly partition: number;
+  readonly kind: 'stream' | 'table' | 'repartition';
+  /** Offset after the last record processed. */
+  readonly processed: number;
+  /** Offset last committed (-1: none yet). */
+  readonly committed: number;
+  /** End offset (read_committed). */
+  readonly end: number;
+  readonly recordsIn: number;
+}
+
 /** An input partition of the process: the tasks that read it and how far they got. */
+/** Repartition topics roll segments at 50 MiB (as Kafka Streams), so purging after commits frees disk. */
+const REPARTITION_SEGMENT_BYTES = 50 * 1024 * 1024;
+
 interface Input {
   readonly tp: TopicPartition;
   readonly key: string;
@@ -111,6 +129,8 @@ export class StreamsRuntime {
   private nextCommit = 0;
   private nextTick = 0;
   private dirty = false;
+  /** Plain counters for metrics, updated per batch and per commit (src/engine/metrics). */
+  readonly stats = new RuntimeStats();
 
   constructor(
     readonly topology: Topology,
@@ -190,7 +210,7 @@ export class StreamsRuntime {
     const create: NewTopic[] = [];
     for (const topic of t.repartitionTopics) {
       const n = this.plan.partitions.get(topic)!;
-      if (!known.has(topic)) create.push({ name: topic, partitions: n, config: { 'cleanup.policy': 'delete', 'retention.ms': -1 } });
+      if (!known.has(topic)) create.push({ name: topic, partitions: n, config: { 'cleanup.policy': 'delete', 'retention.ms': -1, 'segment.bytes': REPARTITION_SEGMENT_BYTES } });
     }
     const changelogs = new Map<string, number>();
     for (const r of this.runners.values()) {
@@ -255,6 +275,9 @@ export class StreamsRuntime {
     const r0 = Date.now();
     await this.restore();
     this.restoreMs = Date.now() - r0;
+    this.stats.restoreDone = true;
+    this.stats.restoreMs = this.restoreMs;
+    this.stats.rebalances++;
 
     this.consumer = this.log.consumer({
       isolation: 'read_committed',
@@ -351,6 +374,7 @@ export class StreamsRuntime {
       e.end = Math.max(...e.targets.map((t) => t.end));
     });
     const todo = entries.filter((e) => e.end > e.start);
+    this.stats.restoreTotal = todo.reduce((n, e) => n + (e.end - e.start), 0);
     if (todo.length === 0) return;
     const consumer = this.log.consumer({ isolation: 'read_committed', maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 });
     consumer.assign(todo.map((e) => ({ ...e.tp, offset: e.start })));
@@ -366,6 +390,7 @@ export class StreamsRuntime {
             const records: ChangelogRecord[] = [];
             decodeChangelog(f, t.from, t.end, records);
             this.restoredRecords += records.length;
+            this.stats.restored = this.restoredRecords;
             if (records.length > 0) t.runner.task.restore(t.store, records);
           }
           if (f.nextOffset >= e.end) {
@@ -443,7 +468,9 @@ export class StreamsRuntime {
       this.dirty = true;
       for (let from = 0; from < records.length; from += CHUNK) {
         const chunk = records.length <= CHUNK ? records : records.slice(from, from + CHUNK);
+        const t0 = performance.now();
         for (let i = 0; i < tasks.length; i++) tasks[i]!.process(chunk);
+        this.stats.batch(chunk.length, performance.now() - t0, chunk[chunk.length - 1]!.timestamp, Date.now());
         if (from + CHUNK < records.length && Date.now() >= this.nextCommit) {
           input.processed = chunk[chunk.length - 1]!.offset + 1;
           await this.relieve();
@@ -497,6 +524,7 @@ export class StreamsRuntime {
    * appended and then the offsets committed (at-least-once).
    */
   private async commit(): Promise<void> {
+    const started = performance.now();
     const runners = [...this.runners.values()];
     for (const r of runners) if (r.task.pendingAsync > 0) await r.task.settle();
     let changelogs = 0;
@@ -519,6 +547,18 @@ export class StreamsRuntime {
     this.dirty = false;
     this.commits++;
     await this.checkpointStores();
+    await this.purgeRepartitionTopics(offsets);
+    this.stats.commitLatency.record(performance.now() - started);
+  }
+
+  /**
+   * Repartition records below the committed offsets are never read again (as Kafka Streams,
+   * which deletes them after each commit): the log may delete them (whole segments, embedded).
+   */
+  private async purgeRepartitionTopics(committed: readonly PartitionOffset[]): Promise<void> {
+    if (!this.log.deleteRecords) return;
+    const purge = committed.filter((o) => this.inputs.get(tpKey(o.topic, o.partition))!.kind === 'repartition');
+    if (purge.length > 0) await this.log.deleteRecords(purge);
   }
 
   /**
@@ -557,6 +597,44 @@ export class StreamsRuntime {
       await r.state?.close();
     }
     await this.log.close();
+  }
+
+  /**
+   * Per input partition: how far the application processed and committed, and the partition's
+   * end (read_committed) — consumer lag is end − processed. One endOffsets call; for metrics.
+   */
+  async inputProgress(): Promise<InputProgress[]> {
+    const inputs = this.inputList;
+    if (inputs.length === 0 || this.finished) return [];
+    const ends = await this.log.endOffsets(inputs.map((i) => i.tp), 'read_committed');
+    return inputs.map((i, k) => ({
+      topic: i.tp.topic,
+      partition: i.tp.partition,
+      kind: i.kind,
+      processed: i.processed,
+      committed: i.committed,
+      end: ends[k]!,
+      recordsIn: i.count.records,
+    }));
+  }
+
+  /** Records written per output topic so far (watermark markers not counted). */
+  get recordsOutByTopic(): ReadonlyMap<string, { readonly records: number }> {
+    return this.collector.counts;
+  }
+
+  get commitCount(): number {
+    return this.commits;
+  }
+
+  /** Tasks per sub-topology over all processes (the partition plan; empty before start). */
+  get taskCounts(): readonly number[] {
+    return this.plan?.tasks ?? [];
+  }
+
+  /** When start() was called (ms since the epoch; 0 before). */
+  get startedAtMs(): number {
+    return this.startedAt;
   }
 
   private summary(): RunSummary {

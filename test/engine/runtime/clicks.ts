@@ -38,15 +38,15 @@ export function eventsOf(records: readonly In[]): Ev[] {
 }
 
 /** keyBy(page) (repartition) + 10 s tumbling count, grace 1 s, out-of-orderness 2 s. */
-export function build(applicationId: string): StreamsApp {
+export function build(applicationId: string, topics: { input: string; output: string } = { input: 'clicks', output: 'counts' }): StreamsApp {
   const app = new StreamsApp({ applicationId });
   app
-    .stream('clicks', { key: string(), value: json<Click>(), timestamp: (c) => c.ts, maxOutOfOrderness: '2s' })
+    .stream(topics.input, { key: string(), value: json<Click>(), timestamp: (c) => c.ts, maxOutOfOrderness: '2s' })
     .keyBy((c) => c.page, { key: string() })
     .window(tumbling('10s'), { grace: '1s' })
     .count()
     .toStream()
-    .to('counts', { value: json() });
+    .to(topics.output, { value: json() });
   return app;
 }
 

@@ -1,0 +1,31 @@
+/**
+ * q1 (currency conversion): SELECT auction, bidder, 0.908 * price AS price, dateTime, extra FROM bid.
+ * Flink's price is DECIMAL(23, 3); prices are integer cents, so price * 908 / 1000 is exact to the
+ * third decimal and we round the double to it.
+ */
+import { json } from '../../../src/index.js';
+import { isBid, type NexmarkQuery } from './query.js';
+
+export interface Q1Row {
+  auction: number;
+  bidder: number;
+  price: number;
+  dateTime: number;
+  extra: string;
+}
+
+/** 0.908 * price as DECIMAL(23, 3). */
+export function toEuro(price: number): number {
+  return (price * 908) / 1000;
+}
+
+export const q1: NexmarkQuery = {
+  name: 'q1',
+  title: 'currency conversion: bid prices in euro',
+  build(events, output) {
+    events
+      .filter(isBid)
+      .mapValues((b): Q1Row => ({ auction: b.auction, bidder: b.bidder, price: toEuro(b.price), dateTime: b.dateTime, extra: b.extra }))
+      .to(output, { value: json<Q1Row>() });
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * What a Nexmark query is to the runner and the tests: a name, the nexmark/nexmark SQL it
+ * implements, and a function that adds it to an app. Every query reads the one events topic
+ * (nexmark/nexmark's layout: one JSON object per event, `{"event_type":N,"person"|"auction"|"bid":{...}}`,
+ * null keys) and writes JSON values to its output topic. The values carry every output column
+ * (keys are internal to the query), so a reader needs only the value.
+ */
+import { custom, float64, string, type Serde, type Stream, type StreamsApp } from '../../../src/index.js';
+import { eventFromJson, type Auction, type Bid, type NexmarkEvent, type Person } from '../model.js';
+
+/** The events topic the runner fills and every query reads. */
+export const EVENTS_TOPIC = 'nexmark-events';
+
+/** nexmark/nexmark's DDL: WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND. */
+export const MAX_OUT_OF_ORDERNESS_MS = 4000;
+
+/** The events' JSON, parsed into the model's objects (model.ts eventFromJson). */
+export const nexmarkEvent: Serde<NexmarkEvent> = custom<NexmarkEvent>({
+  name: 'nexmark-event',
+  serialize: () => {
+    throw new Error('nexmark events are written by the generator, not by queries');
+  },
+  deserialize: (b) => eventFromJson(b),
+});
+
+/** Numeric keys as 8-byte doubles (ids are safe integers): no JSON on the repartition path. */
+export const idKey = float64;
+export const textKey = string;
+
+export interface NexmarkQuery {
+  /** 'q0' ... 'q22'. */
+  readonly name: string;
+  /** One line: what the query computes. */
+  readonly title: string;
+  /** Adds the query to the app: reads `events`, writes JSON values to `output`. */
+  build(events: Stream<Buffer | null, NexmarkEvent>, output: string): void;
+}
+
+/** The events topic as a stream, event time = dateTime, 4 s out-of-orderness as nexmark's DDL. */
+export function nexmarkEvents(app: StreamsApp, topic = EVENTS_TOPIC): Stream<Buffer | null, NexmarkEvent> {
+  return app.stream<Buffer | null, NexmarkEvent>(topic, {
+    value: nexmarkEvent,
+    timestamp: (e) => e.dateTime,
+    maxOutOfOrderness: MAX_OUT_OF_ORDERNESS_MS,
+  });
+}
+
+export const isBid = (e: NexmarkEvent): e is Bid => e.type === 'bid';
+export const isAuction = (e: NexmarkEvent): e is Auction => e.type === 'auction';
+export const isPerson = (e: NexmarkEvent): e is Person => e.type === 'person';
+
+/** Flink's count(*) filter ranks of q15-q17: price < 10,000; < 1,000,000; the rest. */
+export function priceRank(price: number): 0 | 1 | 2 {
+  return price < 10_000 ? 0 : price < 1_000_000 ? 1 : 2;
+}
+
+/** DATE_FORMAT(dateTime, 'yyyy-MM-dd') in UTC (Flink's TIMESTAMP(3) has no zone; the session zone is UTC). */
+export function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** DATE_FORMAT(dateTime, 'HH:mm') in UTC. */
+export function hourMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}

@@ -1,0 +1,161 @@
+import type { Logger } from 'pino';
+import type { LogConnector } from '../../connectors/log.js';
+import type { RunContext } from '../../engine/app-module.js';
+import type { RunSummary } from '../../engine/runtime/runtime.js';
+import type { StreamsApp } from '../../engine/app.js';
+import { buildApp, loadAppModule } from './load-app.js';
+
+/** Why a run ended: its --duration passed, a signal came, or the app or its generator failed. */
+export type StopReason = 'duration' | 'SIGINT' | 'SIGTERM' | 'error';
+
+export interface RunAppOptions {
+  /** The application file as the user typed it (for messages). */
+  readonly file: string;
+  readonly log: LogConnector;
+  readonly dataDir: string;
+  readonly durationMs: number | undefined;
+  readonly args: readonly string[];
+  readonly logger: Logger;
+  /** Starts the dashboard (--ui-port) for the built app, before it starts; closed before the app closes. */
+  readonly dashboard?: (app: StreamsApp) => Promise<{ close(): Promise<void> } | undefined>;
+}
+
+/** What `tributary run` prints at the end (`--json`: this object, one line). */
+export interface RunReport {
+  readonly application_id: string;
+  readonly stopped_by: StopReason;
+  readonly duration_ms: number;
+  /** CPU time of the whole process (app, generator, log) during the run: compare runs on a busy machine. */
+  readonly cpu_ms: number;
+  readonly records_in: Record<string, number>;
+  readonly records_out: Record<string, number>;
+  readonly late_records: number;
+  readonly dead_lettered: number;
+  readonly commits: number;
+  readonly restored_records: number;
+  readonly restore_ms: number;
+}
+
+/** A run that ended with an error still has a report of what it did before (when the app got that far). */
+export class RunFailure extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly report: RunReport | undefined,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure), { cause: failure });
+    this.name = 'RunFailure';
+  }
+}
+
+/**
+ * Runs an application file by the contract of src/engine/app-module.ts: builds the app from the
+ * default export, starts it and the optional `generate` beside it, and when the duration passes or
+ * SIGINT/SIGTERM arrives, aborts `ctx.signal`, waits for `generate` to return and closes the app
+ * (its last commit included). A second signal while closing exits at once. A fatal error of the
+ * app or the generator also ends the run (RunFailure, with the report when there is one).
+ */
+export async function runApp(o: RunAppOptions): Promise<RunReport> {
+  const loaded = await loadAppModule(o.file);
+  const controller = new AbortController();
+  let stoppedBy: StopReason | undefined;
+  let failure: unknown;
+  const stop = (why: StopReason): void => {
+    if (stoppedBy !== undefined) return;
+    stoppedBy = why;
+    controller.abort(why);
+  };
+  const fail = (e: unknown): void => {
+    failure ??= e;
+    stop('error');
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBy !== undefined) {
+      // The second Ctrl-C: the user does not want to wait for the clean close.
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    o.logger.info({ signal }, 'stopping on signal');
+    stop(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const timer = o.durationMs === undefined ? undefined : setTimeout(() => stop('duration'), o.durationMs);
+  const cpuStart = process.cpuUsage();
+  const started = Date.now();
+  let dashboard: { close(): Promise<void> } | undefined;
+  try {
+    const ctx: RunContext = { log: o.log, dataDir: o.dataDir, durationMs: o.durationMs, signal: controller.signal, args: o.args };
+    const app = await buildApp(loaded, o.file, ctx);
+    const appId = app.applicationId;
+    // It reads the app's runtime lazily, so it can start first and show the app from its first sample.
+    dashboard = o.dashboard ? await o.dashboard(app) : undefined;
+    o.logger.info({ app: appId, file: loaded.path, durationMs: o.durationMs ?? null, log: o.log.kind }, 'starting application');
+    const running = app.run({ until: 'closed' });
+    running.catch(fail);
+    const generating = loaded.module.generate
+      ? Promise.resolve()
+          .then(() => loaded.module.generate!(ctx))
+          .then(() => o.logger.info({ app: appId }, 'generator finished'))
+          .catch(fail)
+      : Promise.resolve();
+    if (!controller.signal.aborted) await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }));
+    o.logger.info({ app: appId, reason: stoppedBy }, 'stopping application');
+    await generating;
+    await dashboard?.close();
+    let summary: RunSummary | undefined;
+    try {
+      // Raced with `running`: when the app failed to start, close() never settles (the runtime's
+      // done promise is not rejected on a failed start), while `running` has already rejected.
+      const closing = app.close().then(() => running);
+      closing.catch(() => {});
+      summary = await Promise.race([closing, running]);
+    } catch (e) {
+      fail(e);
+    }
+    const report = summary && toReport(appId, stoppedBy!, Date.now() - started, cpuMillis(cpuStart), summary);
+    if (failure !== undefined) throw new RunFailure(failure, report);
+    o.logger.info({ app: appId, ...report }, 'application closed');
+    return report!;
+  } finally {
+    await dashboard?.close().catch(() => {});
+    if (timer) clearTimeout(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function cpuMillis(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return Math.round((u.user + u.system) / 1000);
+}
+
+function toReport(appId: string, stoppedBy: StopReason, durationMs: number, cpuMs: number, s: RunSummary): RunReport {
+  return {
+    application_id: appId,
+    stopped_by: stoppedBy,
+    duration_ms: durationMs,
+    cpu_ms: cpuMs,
+    records_in: s.recordsIn,
+    records_out: s.recordsOut,
+    late_records: s.lateRecords,
+    dead_lettered: s.deadLettered,
+    commits: s.commits,
+    restored_records: s.restoredRecords,
+    restore_ms: s.restoreMs,
+  };
+}
+
+/** The report as a few lines for a person. */
+export function reportText(r: RunReport): string {
+  const list = (m: Record<string, number>): string => {
+    const e = Object.entries(m);
+    return e.length === 0 ? 'none' : e.map(([t, n]) => `${t} ${n}`).join(', ');
+  };
+  const stopped = r.stopped_by === 'duration' ? 'duration reached' : r.stopped_by === 'error' ? 'error' : r.stopped_by;
+  return (
+    `Application ${r.application_id} ran ${(r.duration_ms / 1000).toFixed(1)} s (stopped: ${stopped}; ${(r.cpu_ms / 1000).toFixed(1)} CPU-s)\n` +
+    `  records in:  ${list(r.records_in)}\n` +
+    `  records out: ${list(r.records_out)}\n` +
+    `  late ${r.late_records}, dead-lettered ${r.dead_lettered}, commits ${r.commits}, ` +
+    `restored ${r.restored_records} record(s) in ${r.restore_ms} ms\n`
+  );
+}

@@ -1,0 +1,8 @@
+import { test } from 'node:test';
+import { kafkaPython } from './matrix/clients.js';
+import { runClientMatrix } from './matrix/driver.js';
+import { commandExists, pythonModuleExists } from './helpers.js';
+
+test('client matrix, kafka-python: create a topic, produce keyed and unkeyed with each compression, consume from the beginning, a 3-member group over 6 partitions rebalancing on leave and join, resume from committed offsets after a broker restart', { skip: pythonModuleExists('kafka') ? false : 'kafka-python is not installed (Debian package python3-kafka)' }, (t) =>
+  runClientMatrix(t, kafkaPython()),
+);
