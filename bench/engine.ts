@@ -1,9 +1,9 @@
 /**
  * Engine throughput on the embedded log, exactly-once on, one process:
  *
- *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--store memory|lmdb]
+ *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--keys K] [--store memory|lmdb]
  *
- * (a) 'stateless filter+map', (b) 'tumbling count' (keyBy + 10 s tumbling count over 100K keys),
+ * (a) 'stateless filter+map', (b) 'tumbling count' (keyBy + 10 s tumbling count over 100K keys, `--keys`),
  * (c) 'hopping count' (keyBy + 10 s / 2 s hopping count), (d) 'windowed join' (two streams of
  * N/2 events each, joined within 5 s): the events are written to the log first (not timed), then
  * a bounded run (`app.run({ until: 'end' })`) processes them to the end, timed: records/s = input
@@ -34,6 +34,8 @@ interface Options {
   cases: string[];
   dir: string | undefined;
   partitions: number;
+  /** Distinct keys of cases b and c (window state size). */
+  keys: number;
   child: boolean;
 }
 
@@ -57,7 +59,7 @@ const NAMES: Record<string, string> = {
 };
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, child: false };
+  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -70,11 +72,13 @@ function parseArgs(args: string[]): Options {
     else if (a === '--case') o.cases = value().split(',');
     else if (a === '--dir') o.dir = value();
     else if (a === '--partitions') o.partitions = Number(value());
+    else if (a === '--keys') o.keys = Number(value());
     else if (a === '--child') o.child = true;
     else if (a === '--store') o.store = value() as Options['store'];
     else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
+  if (!Number.isInteger(o.keys) || o.keys < 1) throw new Error('--keys must be a positive integer');
   for (const c of o.cases) if (!NAMES[c]) throw new Error(`unknown case ${c} (a, b, c, d, e)`);
   if (!['memory', 'lmdb'].includes(o.store)) throw new Error('--store: memory or lmdb');
   return o;
@@ -191,7 +195,7 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
     const payments = app.stream('payments', { key: string(), value: evSerde, maxOutOfOrderness: '3s' });
     orders.join(payments, (a, b) => a.a + b.a, { within: '5s', name: 'pay' }).to('out', { value: float64() });
   } else {
-    await writeEvents(log, 'events', n, P, (i) => ({ key: null, value: value(hash(i, 1) % KEYS, hash(i, 2) % 1000), timestamp: T0 + Math.floor(i / 100) }));
+    await writeEvents(log, 'events', n, P, (i) => ({ key: null, value: value(hash(i, 1) % o.keys, hash(i, 2) % 1000), timestamp: T0 + Math.floor(i / 100) }));
     const s = app.stream('events', { value: evSerde });
     if (id === 'a') {
       s.filter((e) => e.a % 10 !== 0)
@@ -300,7 +304,7 @@ export async function main(args: string[]): Promise<void> {
   const results: CaseResult[] = [];
   const self = fileURLToPath(import.meta.url);
   for (const id of o.cases) {
-    const childArgs = ['--import', 'tsx', self, '--child', '--case', id, '--events', String(o.events), '--partitions', String(o.partitions), '--store', o.store];
+    const childArgs = ['--import', 'tsx', self, '--child', '--case', id, '--events', String(o.events), '--partitions', String(o.partitions), '--keys', String(o.keys), '--store', o.store];
     if (o.dir) childArgs.push('--dir', join(o.dir, id));
     const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
     if (r.status !== 0) throw new Error(`case ${id} failed (exit ${r.status})`);

@@ -14,3 +14,12 @@ export {
   type ChangelogCollector,
   type ChangelogRecord,
 } from './state/index.js';
+export {
+  startDashboard,
+  DashboardError,
+  type Dashboard,
+  type DashboardOptions,
+  type StateOwnerLookup,
+  type StateQueryResult,
+  type StateEntry,
+} from './dashboard/index.js';

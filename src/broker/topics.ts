@@ -1,4 +1,6 @@
 import {
+  CONSUMER_OFFSETS_TOPIC,
+  TRANSACTION_STATE_TOPIC,
   DEFAULT_TOPIC_CONFIG,
   parseTopicConfig,
   resolveTopicConfig,
@@ -12,8 +14,7 @@ import {
 import type { BrokerConfig, BrokerLogger } from './options.js';
 
 /** Kafka's internal topics: hidden from auto-creation and client writes, flagged isInternal in Metadata. */
-export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
-export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+export { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC };
 const INTERNAL = new Set([CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
 
 export function isInternalTopic(name: string): boolean {

@@ -62,8 +62,16 @@ export interface Log {
   consumer(options?: ConsumerOptions): LogConsumer;
   /** Committed offsets of the group (the next offset to read), −1 where none is committed. */
   committedOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<number[]>;
-  /** Commits offsets outside any transaction (at-least-once); resolves once durable. */
-  commitOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>;
+  /**
+   * Commits offsets outside any transaction (at-least-once); resolves once durable. A member of a
+   * managed group passes its generation (a stale one is refused).
+   */
+  commitOffsets(groupId: string, offsets: readonly PartitionOffset[], group?: ConsumerGroupMetadata): Promise<void>;
+  /**
+   * Scale-out: joins the consumer group `groupId` (logs with a group coordinator: Kafka and
+   * `tributary broker`; absent on the embedded log, whose data directory one process owns).
+   */
+  joinGroup?(groupId: string, options: GroupOptions): Promise<GroupMembership>;
   /**
    * Kafka's DeleteRecords: records below each offset may be deleted (the log start offset moves
    * up to at most it). The runtime purges repartition topics with it after each commit, up to
@@ -163,6 +171,31 @@ export interface ConsumerGroupMetadata {
   readonly generationId: number;
   readonly memberId: string;
   readonly groupInstanceId?: string;
+}
+
+export interface GroupOptions {
+  /** Task partitions to share out (0..partitions-1; the leader assigns them). */
+  readonly partitions: number;
+  /** Kafka's session.timeout.ms: a member silent this long is removed. Default 10 s. */
+  readonly sessionTimeoutMs?: number;
+  /** Kafka's max.poll.interval.ms for the rebalance: how long members get to rejoin. Default 60 s. */
+  readonly rebalanceTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+}
+
+/**
+ * This process's membership in a consumer group: the task partitions of the current generation;
+ * `rebalanceNeeded` once the group moved on (a member joined or left, or this one was fenced out):
+ * then the owner commits or aborts, and calls `rejoin()` for its new partitions.
+ */
+export interface GroupMembership {
+  readonly generation: ConsumerGroupMetadata;
+  readonly partitions: readonly number[];
+  readonly rebalanceNeeded: boolean;
+  rejoin(): Promise<readonly number[]>;
+  /** A commit was refused for a stale generation: rejoin before the next. */
+  markLost(): void;
+  leave(): Promise<void>;
 }
 
 /** A record to write; the partition is chosen by the caller (the engine's sinks do). */

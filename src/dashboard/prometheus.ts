@@ -98,7 +98,7 @@ export class PrometheusExporter {
     const perStore = (a: AppSnapshot, f: (s: AppSnapshot['tasks'][number]['stores'][number]) => number): Value[] =>
       a.tasks.flatMap((t) => t.stores.map((s) => ({ labels: { application: a.applicationId, task: t.id, store: s.name }, value: f(s) })));
     app('tributary_state_store_entries', 'Entries in a state store, per task', 'gauge', (a) => perStore(a, (s) => s.entries));
-    app('tributary_state_store_bytes', 'Bytes of keys and values in a state store, per task (exact up to 10,000 entries, then extrapolated)', 'gauge', (a) => perStore(a, (s) => s.bytes));
+    app('tributary_state_store_bytes', 'Bytes of keys and values in a state store, per task (exact up to 1,000 entries, then extrapolated from the first 1,000)', 'gauge', (a) => perStore(a, (s) => s.bytes));
     const one = (a: AppSnapshot, v: number): Value[] => [{ labels: { application: a.applicationId }, value: v }];
     app('tributary_commits_total', 'Commits (transactions under exactly-once)', 'counter', (a) => one(a, a.commits));
     app('tributary_batches_total', 'Batches handed to the tasks', 'counter', (a) => one(a, a.batches));

@@ -120,7 +120,9 @@ export function encodeState(v: unknown): Buffer {
     v.copy(b, 1);
     return b;
   }
-  return v8Serialize(v);
+  // Copied into Node's pooled memory: a v8.serialize Buffer has a backing store of its own, which
+  // costs more than the few bytes it holds when a store keeps hundreds of thousands of them.
+  return Buffer.from(v8Serialize(v));
 }
 
 export function decodeState<T>(b: Buffer): T {

@@ -4,7 +4,6 @@ import type { LogManager } from './log-manager.js';
 import type { LogLogger } from './logger.js';
 import type { PartitionLog } from './partition-log.js';
 import type { TopicConfigInput } from './topic-config.js';
-import { CONSUMER_OFFSETS_TOPIC } from './transactions/coordinator.js';
 
 /**
  * Committed offsets and group metadata of consumer groups: the internal compacted topic
@@ -19,7 +18,7 @@ import { CONSUMER_OFFSETS_TOPIC } from './transactions/coordinator.js';
  * topic through this one implementation.
  */
 
-export { CONSUMER_OFFSETS_TOPIC };
+export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
 
 export const OFFSETS_TOPIC_CONFIG: TopicConfigInput = {
   'cleanup.policy': 'compact',

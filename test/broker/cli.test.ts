@@ -31,7 +31,7 @@ function startCli(args: string[]) {
 test('tributary broker: one listening line, serves clients, SIGTERM closes the log cleanly', async (t) => {
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
-  const b = startCli(['broker', '--port', '0', '--data-dir', dir]);
+  const b = startCli(['broker', '--port', '0', '--data-dir', dir, '--offsets-retention-minutes', '60']);
   t.after(() => {
     if (b.child.exitCode === null) b.child.kill('SIGKILL');
   });
@@ -68,6 +68,9 @@ test('tributary broker: usage errors exit 2, a taken port exits 1 with one line'
   assert.match(bad.stderr, /--port must be a port number/);
   const badFsync = await runCli(['broker', '--fsync', 'sometimes', '--data-dir', dir]);
   assert.equal(badFsync.code, 2);
+  const badRetention = await runCli(['broker', '--offsets-retention-minutes', '0', '--data-dir', dir]);
+  assert.equal(badRetention.code, 2);
+  assert.match(badRetention.stderr, /--offsets-retention-minutes/);
 
   const first = startCli(['broker', '--port', '0', '--data-dir', dir]);
   t.after(() => {

@@ -18,7 +18,7 @@ interface TopologyJson {
   dead_letter_topic: string | null;
 }
 
-test('describe prints the topology of an app file as text and as JSON, without touching the data directory', { timeout: 60_000 }, async (t) => {
+test('describe prints the topology of an app file as text and as JSON, without touching the data directory', { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-describe-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const dataDir = join(dir, 'data');

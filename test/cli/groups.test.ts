@@ -34,7 +34,7 @@ function tempDir(t: { after: (f: () => void) => void }): string {
   return dir;
 }
 
-test('groups on the data directory: an app\'s committed offsets and lag', { timeout: 120_000 }, async (t) => {
+test('groups on the data directory: an app\'s committed offsets and lag', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   // The app processes 100 words and commits; then 30 more arrive that nobody has read: lag 30.
   const run = new CliProcess(['run', APP, '--data-dir', dir, '--log-level', 'silent', '--', '--count', '100']);
@@ -73,7 +73,7 @@ test('groups on the data directory: an app\'s committed offsets and lag', { time
   assert.equal(unknown.stdout, '');
 });
 
-test('groups via --bootstrap: a kafkajs consumer group\'s members, assignments, offsets and lag on a running broker', { timeout: 120_000 }, async (t) => {
+test('groups via --bootstrap: a kafkajs consumer group\'s members, assignments, offsets and lag on a running broker', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   assert.equal((await runCli(['topics', 'create', 'events', '--partitions', '2', '--data-dir', dir])).code, 0);
   const lines = Array.from({ length: 40 }, (_, i) => `k${i}:v${i}\n`).join('');
@@ -135,7 +135,7 @@ test('groups via --bootstrap: a kafkajs consumer group\'s members, assignments, 
   assert.deepEqual(s.offsets.map((o) => o.committed_offset), g.offsets.map((o) => o.committed_offset));
 });
 
-test('groups --bootstrap to a port nobody listens on exits 3 (unavailable)', { timeout: 60_000 }, async () => {
+test('groups --bootstrap to a port nobody listens on exits 3 (unavailable)', { timeout: 600_000 }, async () => {
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const p = (s.address() as { port: number }).port;

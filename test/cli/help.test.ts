@@ -20,23 +20,25 @@ const COMMANDS = [
   ['groups', 'describe'],
 ];
 
-test('every command has --help with examples, exit 0', { timeout: 120_000 }, async () => {
-  for (const c of COMMANDS) {
-    const r = await runCli([...c, '--help']);
+test('every command has --help with examples, exit 0', { timeout: 600_000 }, async () => {
+  // Side by side: each is a whole CLI start.
+  const results = await Promise.all(COMMANDS.map((c) => runCli([...c, '--help'])));
+  for (const [i, c] of COMMANDS.entries()) {
+    const r = results[i]!;
     assert.equal(r.code, 0, `${c.join(' ')}: ${r.stderr}`);
     assert.match(r.stdout, /^Usage: tributary /, c.join(' '));
     assert.match(r.stdout, new RegExp(`Examples:\\n(  .*tributary ${c[0]}.*\\n)+`), `${c.join(' ')} --help has examples`);
   }
 });
 
-test('tributary --help lists the commands and the exit codes', async () => {
+test('tributary --help lists the commands and the exit codes', { timeout: 600_000 }, async () => {
   const r = await runCli(['--help']);
   assert.equal(r.code, 0);
   for (const c of ['run', 'describe', 'groups', 'topics', 'produce', 'consume', 'broker', 'demo']) assert.match(r.stdout, new RegExp(`\\n  ${c}\\b`));
   assert.match(r.stdout, /Exit codes:\n  0 +success\n  1 .*\n  2 .*\n  3 .*\n  130 .*\n  143 /);
 });
 
-test('long-running commands take --log-level', async () => {
+test('long-running commands take --log-level', { timeout: 600_000 }, async () => {
   for (const c of ['run', 'broker', 'demo']) {
     const help = await runCli([c, '--help']);
     assert.match(help.stdout, /--log-level <level>/, c);
@@ -46,7 +48,7 @@ test('long-running commands take --log-level', async () => {
   assert.match(bad.stderr, /--log-level must be one of trace, debug, info, warn, error, fatal, silent/);
 });
 
-test('an unknown command or option is a usage error (exit 2)', async () => {
+test('an unknown command or option is a usage error (exit 2)', { timeout: 600_000 }, async () => {
   assert.equal((await runCli(['frobnicate'])).code, 2);
   assert.equal((await runCli(['groups', 'list', '--frob'])).code, 2);
 });

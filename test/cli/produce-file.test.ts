@@ -12,7 +12,7 @@ function tempDir(t: { after: (f: () => void) => void }): string {
   return dir;
 }
 
-test('produce --file appends one record per line of the file; no progress bar when stderr is not a terminal', { timeout: 60_000 }, async (t) => {
+test('produce --file appends one record per line of the file; no progress bar when stderr is not a terminal', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'clicks.txt');
   writeFileSync(file, Array.from({ length: 2500 }, (_, i) => `user${i % 7}:page${i}\n`).join(''));
@@ -37,14 +37,14 @@ test('produce --file of a missing file fails with exit 1', async (t) => {
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
-test('produce --file on a terminal shows a progress bar with the rate', { skip: hasScript ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 60_000 }, async (t) => {
+test('produce --file on a terminal shows a progress bar with the rate', { skip: hasScript ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'lines.txt');
   writeFileSync(file, Array.from({ length: 20_000 }, (_, i) => `line ${i}\n`).join(''));
   assert.equal((await runCli(['topics', 'create', 'lines', '--data-dir', dir])).code, 0);
   // `script` runs the command on a pseudo-terminal, as a person's shell would.
   const cmd = [process.execPath, BIN, 'produce', 'lines', '--file', file, '--data-dir', dir].map((a) => `'${a}'`).join(' ');
-  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 50_000 });
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 500_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const screen = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '');
   assert.match(screen, /produce lines \[.*\] 100% \| \d+\/\d+ bytes \| 20000 records, \d+\/s/);

@@ -9,7 +9,7 @@ import { CliProcess } from './run-cli-process.js';
 
 const APP = fileURLToPath(new URL('./fixtures/word-lengths-app.ts', import.meta.url));
 
-test('run --brokers: the app and its generator run on `tributary broker` over the Kafka protocol', { timeout: 180_000 }, async (t) => {
+test('run --brokers: the app and its generator run on `tributary broker` over the Kafka protocol', { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-run-brokers-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const broker = new CliProcess(['broker', '--port', '0', '--data-dir', join(dir, 'broker'), '--log-level', 'warn']);

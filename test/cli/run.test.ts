@@ -47,7 +47,7 @@ async function consumed(dataDir: string, topic: string): Promise<string[]> {
     .sort();
 }
 
-test('run: the app and its generator run until SIGINT, close cleanly, print the summary and exit 130', { timeout: 120_000 }, async (t) => {
+test('run: the app and its generator run until SIGINT, close cleanly, print the summary and exit 130', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const p = new CliProcess(['run', APP, '--data-dir', dir, '--json', '--', '--count', '300']);
   // The fixture says so once the app has committed its input offsets up to the end of what it wrote.
@@ -71,7 +71,7 @@ test('run: the app and its generator run until SIGINT, close cleanly, print the 
   assert.ok(logs.some((l) => l.msg === 'application closed'), p.stderr);
 });
 
-test('run: --duration stops the run; a second run resumes from the committed offsets', { timeout: 120_000 }, async (t) => {
+test('run: --duration stops the run; a second run resumes from the committed offsets', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const first = await runCli(['run', APP, '--duration', '2s', '--data-dir', dir, '--json', '--log-level', 'silent', '--', '--count', '100']);
   assert.equal(first.code, 0, first.stderr);
@@ -95,7 +95,7 @@ test('run: --duration stops the run; a second run resumes from the committed off
   assert.deepEqual(await consumed(dir, 'long-words'), [...expectedLongWords(100), ...expectedLongWords(100)].sort());
 });
 
-test('run: the text summary names the topics', { timeout: 60_000 }, async (t) => {
+test('run: the text summary names the topics', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const r = await runCli(['run', APP, '--duration', '1s', '--data-dir', dir, '--log-level', 'error', '--', '--count', '0']);
   assert.equal(r.code, 0, r.stderr);
@@ -103,7 +103,7 @@ test('run: the text summary names the topics', { timeout: 60_000 }, async (t) =>
   assert.match(r.stdout, /records in: +words 0/);
 });
 
-test('run: an app file outside any package imports from \'tributary\' and runs as an ES module', { timeout: 60_000 }, async (t) => {
+test('run: an app file outside any package imports from \'tributary\' and runs as an ES module', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'lengths.ts');
   writeFileSync(
@@ -132,7 +132,7 @@ test('run: a missing file is a usage error (exit 2)', async (t) => {
   assert.equal(r.stdout, '');
 });
 
-test('run: wrong exports and broken files fail with a clear error (exit 1)', { timeout: 60_000 }, async (t) => {
+test('run: wrong exports and broken files fail with a clear error (exit 1)', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const cases: Array<[string, string, RegExp]> = [
     ['number.ts', 'export default 42;\n', /INVALID_APP_MODULE: .*no default export function \(default export is a number\)/],
@@ -151,7 +151,7 @@ test('run: wrong exports and broken files fail with a clear error (exit 1)', { t
   }
 });
 
-test('run: an app that fails to start reports why and exits 1 without hanging', { timeout: 60_000 }, async (t) => {
+test('run: an app that fails to start reports why and exits 1 without hanging', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   writeFileSync(
     join(dir, 'missing.ts'),

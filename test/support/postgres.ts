@@ -10,7 +10,7 @@
 //
 // initdb refuses to run as root, so when this process is root the server runs as the `postgres`
 // system user (or `nobody`) through runuser, and its temp dir is handed to that user.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,6 +88,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       // fsync off: a test server's durability is not under test (the sink's transactions are).
       const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=40`;
       run(join(bin, 'pg_ctl'), ['-D', dataDir, '-o', opts, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'], user?.name ?? null);
+      const watchdog = stopWhenGone(join(bin, 'pg_ctl'), dataDir, dir, user?.name ?? null);
       let stopped = false;
       return {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -96,6 +97,7 @@ export async function startPostgres(): Promise<PostgresServer> {
         async stop() {
           if (stopped) return;
           stopped = true;
+          watchdog.kill();
           try {
             run(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], user?.name ?? null);
           } finally {
@@ -110,4 +112,16 @@ export async function startPostgres(): Promise<PostgresServer> {
       }
     }
   }
+}
+
+/**
+ * A test process killed by a timeout or SIGKILL runs no cleanup: a small shell waits for it to
+ * go away and then stops the server and removes its directory, so no PostgreSQL is left behind.
+ */
+function stopWhenGone(pgCtl: string, dataDir: string, dir: string, user: string | null): { kill: () => void } {
+  const stop = user ? `runuser -u ${user} -- ${pgCtl}` : pgCtl;
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${stop} -D '${dataDir}' -m immediate stop >/dev/null 2>&1; rm -rf '${dir}'`;
+  const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  child.unref();
+  return { kill: () => void child.kill('SIGKILL') };
 }

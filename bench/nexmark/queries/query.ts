@@ -6,7 +6,7 @@
  * (keys are internal to the query), so a reader needs only the value.
  */
 import { custom, float64, string, type Serde, type Stream, type StreamsApp } from '../../../src/index.js';
-import { eventFromJson, type Auction, type Bid, type NexmarkEvent, type Person } from '../model.js';
+import { eventFromJson, eventToJson, type Auction, type Bid, type NexmarkEvent, type Person } from '../model.js';
 
 /** The events topic the runner fills and every query reads. */
 export const EVENTS_TOPIC = 'nexmark-events';
@@ -17,9 +17,7 @@ export const MAX_OUT_OF_ORDERNESS_MS = 4000;
 /** The events' JSON, parsed into the model's objects (model.ts eventFromJson). */
 export const nexmarkEvent: Serde<NexmarkEvent> = custom<NexmarkEvent>({
   name: 'nexmark-event',
-  serialize: () => {
-    throw new Error('nexmark events are written by the generator, not by queries');
-  },
+  serialize: (e) => Buffer.from(eventToJson(e)),
   deserialize: (b) => eventFromJson(b),
 });
 

@@ -82,9 +82,13 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
           const reader = new OutputReader(log, Object.values(DEMO_TOPICS).filter((t) => t !== DEMO_TOPICS.clicks));
           const view = new LiveView({ rate: opts.rate, live: !json && process.stderr.isTTY === true });
           const generator = new ClickstreamGenerator(DEFAULT_CLICKSTREAM);
-          await app.start();
-          logger.info({ dataDir, rate: opts.rate, durationMs: Number.isFinite(durationMs) ? durationMs : null }, 'demo started');
+          // Before the app starts (it reads the runtime lazily), so a refused --ui-host fails before anything runs.
           const dashboard = await startDashboardFromCli(opts, { app, log });
+          await app.start().catch(async (e: unknown) => {
+            await dashboard?.close();
+            throw e;
+          });
+          logger.info({ dataDir, rate: opts.rate, durationMs: Number.isFinite(durationMs) ? durationMs : null }, 'demo started');
 
           const started = Date.now();
           let owed = 0;

@@ -7,6 +7,8 @@ import { LogManager } from '../../log/log-manager.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED } from '../exit-codes.js';
 import { cliLogger, defaultLogLevel, logLevel, logLoggerOf, LOG_LEVEL_HELP } from '../logging.js';
 import { durationMillis } from '../options.js';
+import type { StreamsApp } from '../../engine/app.js';
+import { showLiveStatus } from '../run/live-status.js';
 import { RunFailure, reportText, runApp, type RunReport } from '../run/run-app.js';
 import type { GlobalOptions } from '../main.js';
 import { DASHBOARD_HELP, startDashboardFromCli, withDashboardOptions, type DashboardCliOptions } from '../../dashboard/cli-options.js';
@@ -63,6 +65,8 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
           args,
           logger,
           dashboard: (app) => startDashboardFromCli(opts, { app, log: manager }),
+          // A terminal gets a status line with rates; pipes and --json get only the summary.
+          ...(!json && process.stderr.isTTY === true ? { watch: (app: StreamsApp) => showLiveStatus(app) } : {}),
         });
       } catch (e) {
         if (!(e instanceof RunFailure)) throw e;

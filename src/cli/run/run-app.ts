@@ -18,6 +18,8 @@ export interface RunAppOptions {
   readonly logger: Logger;
   /** Starts the dashboard (--ui-port) for the built app, before it starts; closed before the app closes. */
   readonly dashboard?: (app: StreamsApp) => Promise<{ close(): Promise<void> } | undefined>;
+  /** Called once the app is started, e.g. to show a live status line; returns the function that stops it. */
+  readonly watch?: (app: StreamsApp) => () => void;
 }
 
 /** What `tributary run` prints at the end (`--json`: this object, one line). */
@@ -82,6 +84,7 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
   const cpuStart = process.cpuUsage();
   const started = Date.now();
   let dashboard: { close(): Promise<void> } | undefined;
+  let unwatch = (): void => {};
   try {
     const ctx: RunContext = { log: o.log, dataDir: o.dataDir, durationMs: o.durationMs, signal: controller.signal, args: o.args };
     const app = await buildApp(loaded, o.file, ctx);
@@ -91,6 +94,7 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
     o.logger.info({ app: appId, file: loaded.path, durationMs: o.durationMs ?? null, log: o.log.kind }, 'starting application');
     const running = app.run({ until: 'closed' });
     running.catch(fail);
+    if (o.watch) unwatch = o.watch(app);
     const generating = loaded.module.generate
       ? Promise.resolve()
           .then(() => loaded.module.generate!(ctx))
@@ -98,6 +102,7 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
           .catch(fail)
       : Promise.resolve();
     if (!controller.signal.aborted) await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }));
+    unwatch();
     o.logger.info({ app: appId, reason: stoppedBy }, 'stopping application');
     await generating;
     await dashboard?.close();
@@ -116,6 +121,7 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
     o.logger.info({ app: appId, ...report }, 'application closed');
     return report!;
   } finally {
+    unwatch();
     await dashboard?.close().catch(() => {});
     if (timer) clearTimeout(timer);
     process.off('SIGINT', onSignal);

@@ -7,7 +7,7 @@ import type { Decoded } from '../../protocol/types.js';
 import { Writer } from '../../protocol/writer.js';
 import { TributaryError } from '../../records/errors.js';
 import { tpKey } from '../log.js';
-import { STALE_ROUTING, KafkaConnectionError, check, isRetriable, kafkaNameOf } from './errors.js';
+import { STALE_ROUTING, KafkaConnectionError, KafkaResponseError, check, isRetriable, kafkaNameOf } from './errors.js';
 
 /**
  * The connection to a Kafka cluster: @platformatic/kafka's network layer (sockets, framing,
@@ -213,6 +213,10 @@ export class KafkaClient {
     if (id === undefined) {
       await this.metadata([topic]);
       id = this.leaders.get(key);
+    }
+    const count = this.partitionCounts.get(topic);
+    if (id === undefined && count !== undefined && partition >= count) {
+      throw new KafkaResponseError(3, `${topic}-${partition}: the topic has ${count} partitions`);
     }
     const node = id === undefined ? undefined : this.nodes.get(id);
     if (!node) throw new KafkaConnectionError(`no leader known for ${topic}-${partition} (LEADER_NOT_AVAILABLE)`);

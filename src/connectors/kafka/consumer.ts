@@ -49,6 +49,8 @@ export class KafkaConsumer implements LogConsumer {
 
   constructor(
     private readonly client: KafkaClient,
+    /** ListOffsets(earliest), for positions that retention removed. */
+    private readonly earliest: (tps: readonly TopicPartition[]) => Promise<number[]>,
     options: ConsumerOptions = {},
   ) {
     this.isolation = options.isolation ?? 'read_committed';
@@ -250,10 +252,13 @@ export class KafkaConsumer implements LogConsumer {
         const fetchOffset = asked.get(tpKey(t.topic, p.partitionIndex));
         if (fetchOffset === undefined) continue;
         if (p.errorCode === CODES.OFFSET_OUT_OF_RANGE) {
-          // Retention or compaction removed the position: from the earliest offset left (Kafka
-          // Streams' auto.offset.reset=earliest).
+          // Retention removed the position (Kafka deletes by record timestamp, so old event
+          // times go fast): from the earliest offset left (Kafka Streams' auto.offset.reset=earliest).
           const a = this.parts.get(tpKey(t.topic, p.partitionIndex));
-          if (a && a.position === fetchOffset) a.position = Number(p.logStartOffset) >= 0 ? Math.max(Number(p.logStartOffset), 0) : 0;
+          if (a && a.position === fetchOffset) {
+            const [earliest] = await this.earliest([{ topic: t.topic, partition: p.partitionIndex }]);
+            if (a.position === fetchOffset) a.position = earliest!;
+          }
           continue;
         }
         if (p.errorCode !== 0) {

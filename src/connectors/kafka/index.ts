@@ -2,7 +2,10 @@ import type { ConnectionOptions } from '@platformatic/kafka';
 import { ApiKeys } from '../../protocol/api-keys.js';
 import type { Compression } from '../../records/compression/index.js';
 import type {
+  ConsumerGroupMetadata,
   ConsumerOptions,
+  GroupMembership,
+  GroupOptions,
   Isolation,
   Log,
   LogConnector,
@@ -17,7 +20,8 @@ import type {
 import { tpKey } from '../log.js';
 import { COORDINATOR_GROUP, KafkaClient, type BrokerAddress } from './client.js';
 import { KafkaConsumer } from './consumer.js';
-import { CODES, KafkaResponseError, check } from './errors.js';
+import { KafkaGroupMember } from './group.js';
+import { CODES, GroupMembershipLostError, KafkaResponseError, MEMBERSHIP_LOST, check } from './errors.js';
 import { KafkaProducer } from './producer.js';
 
 export { KafkaResponseError, KafkaConnectionError, GroupMembershipLostError } from './errors.js';
@@ -175,7 +179,7 @@ export class KafkaLog implements Log {
   }
 
   consumer(options?: ConsumerOptions): LogConsumer {
-    return new KafkaConsumer(this.client, options);
+    return new KafkaConsumer(this.client, (tps) => this.beginningOffsets(tps), options);
   }
 
   async committedOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<number[]> {
@@ -206,7 +210,7 @@ export class KafkaLog implements Log {
     return partitions.map((tp) => found.get(tpKey(tp.topic, tp.partition)) ?? -1);
   }
 
-  async commitOffsets(groupId: string, offsets: readonly PartitionOffset[], member?: { generationId: number; memberId: string; groupInstanceId?: string }): Promise<void> {
+  async commitOffsets(groupId: string, offsets: readonly PartitionOffset[], member?: ConsumerGroupMetadata): Promise<void> {
     if (offsets.length === 0) return;
     const topics = new Map<string, Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }>>();
     for (const o of offsets) {
@@ -223,8 +227,21 @@ export class KafkaLog implements Log {
         groupInstanceId: member?.groupInstanceId ?? null,
         topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
       });
-      for (const t of r.topics) for (const p of t.partitions) check(p.errorCode, `OffsetCommit(${groupId}) ${t.name}-${p.partitionIndex}`);
+      for (const t of r.topics) {
+        for (const p of t.partitions) {
+          if (p.errorCode === 0) continue;
+          const e = new KafkaResponseError(p.errorCode, `OffsetCommit(${groupId}) ${t.name}-${p.partitionIndex}`);
+          if (member && MEMBERSHIP_LOST.has(e.kafkaName)) throw new GroupMembershipLostError(e.code, `${e.message}: this member was fenced out of group ${groupId}`, { cause: e });
+          throw e;
+        }
+      }
     });
+  }
+
+  async joinGroup(groupId: string, options: GroupOptions): Promise<GroupMembership> {
+    const member = new KafkaGroupMember(this.client, groupId, options);
+    await member.rejoin();
+    return member;
   }
 
   producer(options: ProducerOptions = {}): Promise<LogProducer> {

@@ -41,7 +41,7 @@ window.addEventListener('hashchange', showTab);
 function renderTopology(t) {
   const box = $('topology');
   box.textContent = '';
-  const W = 170, H = 34, GX = 60, GY = 14, PAD = 24;
+  const W = 160, H = 34, GX = 40, GY = 12, PAD = 24;
   const byName = new Map(t.nodes.map((n) => [n.name, n]));
   const positions = new Map();
   let y0 = PAD, width = 0;
@@ -97,7 +97,7 @@ function renderTopology(t) {
     const g = el('svg:g', { class: `node ${cls}`, transform: `translate(${p.x},${p.y})`, 'data-node': name });
     g.append(el('svg:rect', { width: String(W), height: String(H), rx: '5' }));
     const label = n.topic ? `${n.type === 'source' ? '⇢ ' : '⇥ '}${n.topic}` : name;
-    g.append(el('svg:text', { x: '8', y: '14' }, label.length > 26 ? label.slice(0, 25) + '…' : label));
+    g.append(el('svg:text', { x: '8', y: '14' }, label.length > 24 ? label.slice(0, 23) + '…' : label));
     g.append(el('svg:text', { x: '8', y: '27', class: 'rate' }, n.topic ? (n.internal ? 'repartition topic' : n.type) : n.type + (n.stores.length ? ` · ${n.stores.join(', ')}` : '')));
     g.append(el('svg:title', {}, `${name} (${n.type})${n.detail ? '\n' + n.detail : ''}${n.stores.length ? '\nstores: ' + n.stores.join(', ') : ''}`));
     svg.append(g);

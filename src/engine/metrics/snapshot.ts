@@ -61,8 +61,11 @@ export interface AppSnapshot {
   readonly outputs: ReadonlyArray<{ readonly topic: string; readonly records: number }>;
 }
 
-/** Stores up to this many entries are measured exactly; bigger ones from their first entries. */
-export const EXACT_BYTES_LIMIT = 10_000;
+/**
+ * Stores up to this many entries are measured exactly; bigger ones from their first entries (in
+ * key order), so a sample costs at most this many reads per store.
+ */
+export const EXACT_BYTES_LIMIT = 1_000;
 
 function finite(n: number): number | null {
   return Number.isFinite(n) ? n : null;

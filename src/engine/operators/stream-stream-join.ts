@@ -25,8 +25,8 @@ interface Entry {
 
 /** The buffered records of one key on one side, by (event time, sequence). */
 interface KeyGroup {
+  /** The store key bytes as latin1 (each char one byte). */
   readonly id: string;
-  readonly kb: Buffer;
   readonly key: unknown;
   entries: Entry[];
 }
@@ -189,7 +189,7 @@ export class StreamStreamJoinOperator extends Operator {
     this.gen++;
     for (const { side, entry: e } of dirty) {
       if (e.removed && !e.persisted) continue; // came and went between two commits
-      const sk = keyWithTime(e.group.kb, e.ts, seqBytes(e.seq));
+      const sk = keyWithTime(Buffer.from(e.group.id, 'latin1'), e.ts, seqBytes(e.seq));
       if (e.removed) {
         this.stores[side]!.delete(sk);
         e.persisted = false;
@@ -217,7 +217,7 @@ export class StreamStreamJoinOperator extends Operator {
     const groups = this.groups[side]!;
     let g = groups.get(id);
     if (!g) {
-      g = { id, kb, key: key === undefined ? this.keyCodec.decode(kb) : key, entries: [] };
+      g = { id, key: key === undefined ? this.keyCodec.decode(kb) : key, entries: [] };
       groups.set(id, g);
     }
     return g;

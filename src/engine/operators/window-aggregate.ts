@@ -16,12 +16,11 @@ import { Operator } from './operator.js';
 interface KeySlots {
   /** The record key as it came (emitted in the Windowed key). */
   readonly key: unknown;
-  /** The store key bytes (prefix of every slot's store key). */
-  readonly kb: Buffer;
+  /** The store key bytes as latin1 (each char one byte): the map key, and the prefix of every slot's store key. */
   readonly id: string;
   starts: number[];
   accs: unknown[];
-  /** Slot starts changed since the last flush (put when present, deleted when gone). */
+  /** Slot starts changed since the last flush (put when present, deleted when gone); NO_CHANGES when none. */
   changed: number[];
   /** The flush generation this key was last queued in. */
   gen: number;
@@ -207,13 +206,14 @@ export class WindowAggregateOperator extends Operator {
     this.dirty = [];
     this.gen++;
     for (const ks of dirty) {
+      const kb = Buffer.from(ks.id, 'latin1');
       for (const s of ks.changed) {
         const i = indexOf(ks.starts, s);
-        const sk = keyWithTime(ks.kb, s);
+        const sk = keyWithTime(kb, s);
         if (i >= 0) this.store.put(sk, encodeState(ks.accs[i]));
         else this.store.delete(sk);
       }
-      ks.changed = [];
+      ks.changed = NO_CHANGES;
     }
   }
 
@@ -252,7 +252,7 @@ export class WindowAggregateOperator extends Operator {
     const id = kb.toString('latin1');
     let ks = this.keys.get(id);
     if (!ks) {
-      ks = { key: key === undefined ? this.keyCodec.decode(kb) : key, kb, id, starts: [], accs: [], changed: [], gen: 0 };
+      ks = { key: key === undefined ? this.keyCodec.decode(kb) : key, id, starts: [], accs: [], changed: NO_CHANGES, gen: 0 };
       this.keys.set(id, ks);
     }
     return ks;
@@ -264,6 +264,10 @@ export class WindowAggregateOperator extends Operator {
       this.dirty.push(ks);
     }
     const c = ks.changed;
+    if (c === NO_CHANGES) {
+      ks.changed = [start];
+      return;
+    }
     for (let i = 0; i < c.length; i++) if (c[i] === start) return;
     c.push(start);
   }
@@ -274,6 +278,8 @@ export class WindowAggregateOperator extends Operator {
 }
 
 const NONE: unique symbol = Symbol('no window');
+/** Shared by every key without changes (most of them, between commits): saves an array per key. */
+const NO_CHANGES: number[] = [];
 
 function indexOf(starts: readonly number[], s: number): number {
   // A key has a handful of slots: a linear scan beats a binary search.

@@ -4,4 +4,4 @@
  * start()/run()/close().
  */
 export { StreamsRuntime, type RunSummary } from './runtime.js';
-export { resolveRuntimeOptions, type RuntimeOptions, type ResolvedRuntimeOptions, type ProcessingGuarantee } from './options.js';
+export { resolveRuntimeOptions, type RuntimeOptions, type ResolvedRuntimeOptions, type ProcessingGuarantee, type RebalanceInfo } from './options.js';

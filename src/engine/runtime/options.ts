@@ -52,13 +52,40 @@ export interface RuntimeOptions {
   readonly fetchMaxBytes?: number;
   /** mapAsync calls pending in a task before fetching stops until they settle; default 10,000. */
   readonly maxPendingAsync?: number;
+  /**
+   * Scale-out: this process joins the consumer group `<applicationId>` and runs only the tasks of
+   * the partitions the group assigns it; processes come and go, and on each rebalance the tasks
+   * move (committed, closed, restored from their changelogs elsewhere). Needs a log with a group
+   * coordinator (`kafka({ brokers })`: Kafka or `tributary broker`) and a distinct `instanceId` per
+   * process. Not for bounded runs. Default false (one process runs every task).
+   */
+  readonly scaleOut?: boolean;
+  /** Scale-out: Kafka's session.timeout.ms (a process silent this long loses its tasks); default 10 s. */
+  readonly sessionTimeoutMs?: number;
+  /** Scale-out: called after each rebalance with what this process got and how long it took. */
+  readonly onRebalance?: (info: RebalanceInfo) => void;
   /** Called once with the error that stopped a running application (start()); run() rejects with it. */
   readonly onError?: (error: unknown) => void;
   /** @internal Test seam: awaited before each commit (an in-process stand-in for SIGSTOP). */
   readonly beforeCommit?: () => Promise<void> | void;
 }
 
+/** One rebalance of a scaled-out application, as this process saw it. */
+export interface RebalanceInfo {
+  readonly generationId: number;
+  /** Task partitions this process runs now. */
+  readonly partitions: readonly number[];
+  /** From noticing the rebalance to processing again (commit, rejoin, restore). */
+  readonly durationMs: number;
+  /** Restoring the newly assigned tasks' stores from their changelogs. */
+  readonly restoreMs: number;
+  readonly restoredRecords: number;
+}
+
 export interface ResolvedRuntimeOptions {
+  readonly scaleOut: boolean;
+  readonly sessionTimeoutMs: number;
+  readonly onRebalance: ((info: RebalanceInfo) => void) | undefined;
   readonly log: LogConnector;
   readonly processingGuarantee: ProcessingGuarantee;
   readonly commitIntervalMs: number;
@@ -102,6 +129,9 @@ export function resolveRuntimeOptions(app: RuntimeOptions, call: RuntimeOptions 
     fetchMaxBytesPerPartition: positive('fetchMaxBytesPerPartition', o.fetchMaxBytesPerPartition, 512 * 1024),
     fetchMaxBytes: positive('fetchMaxBytes', o.fetchMaxBytes, 2 * 1024 * 1024),
     maxPendingAsync: positive('maxPendingAsync', o.maxPendingAsync, 10_000),
+    scaleOut: o.scaleOut ?? false,
+    sessionTimeoutMs: positive('sessionTimeoutMs', o.sessionTimeoutMs, 10_000),
+    onRebalance: o.onRebalance,
     onError: o.onError,
     beforeCommit: o.beforeCommit,
   };

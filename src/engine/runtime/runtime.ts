@@ -1,6 +1,8 @@
 import {
+  GroupMembershipLostError,
   ProducerFencedError,
   tpKey,
+  type GroupMembership,
   type Log,
   type LogConsumer,
   type LogProducer,
@@ -129,6 +131,10 @@ export class StreamsRuntime {
   private nextCommit = 0;
   private nextTick = 0;
   private dirty = false;
+  /** Scale-out: this process's group membership. */
+  private member: GroupMembership | undefined;
+  /** Scale-out: a commit was refused for a stale generation; the tasks' state is not committed state. */
+  private lost = false;
   /** Plain counters for metrics, updated per batch and per commit (src/engine/metrics). */
   readonly stats = new RuntimeStats();
 
@@ -231,12 +237,59 @@ export class StreamsRuntime {
 
     // The producer first: registering the transactional id aborts what a crashed or zombie
     // predecessor left open, so the changelogs' and inputs' last stable offsets can move.
+    // Scale-out: a stopped process's open transaction blocks its partitions' new owner (their last
+    // stable offset) until the coordinator aborts it: Kafka Streams' 10 s, not the default 60 s.
     this.producer = this.exactlyOnce
-      ? await this.log.producer({ transactionalId: `${app}-${this.options.instanceId}` })
+      ? await this.log.producer({ transactionalId: `${app}-${this.options.instanceId}`, ...(this.options.scaleOut ? { transactionTimeoutMs: 10_000 } : {}) })
       : await this.log.producer();
 
-    // Input partitions, their readers and committed offsets.
-    for (const r of this.runners.values()) {
+    if (this.options.scaleOut) {
+      if (!this.log.joinGroup) throw new TopologyError(`scaleOut needs a log with a group coordinator (kafka({ brokers })): the ${this.log.kind} log has none`);
+      if (this.bounded) throw new TopologyError("bounded runs (until: 'end') do not scale out: run them in one process");
+      const partitions = Math.max(...t.subtopologies.map((s) => this.plan.tasks[s.id]!));
+      this.member = await this.log.joinGroup(this.groupId, { partitions, sessionTimeoutMs: this.options.sessionTimeoutMs });
+      const mine = new Set(this.member.partitions);
+      for (const [id, r] of this.runners) {
+        if (mine.has(r.task.partition)) continue;
+        r.task.close();
+        await r.state?.close();
+        this.runners.delete(id);
+      }
+    }
+
+    await this.addInputs([...this.runners.values()]);
+    if (this.bounded) {
+      const srcs = this.inputList.filter((i) => i.kind !== 'repartition');
+      const ends = await this.log.endOffsets(srcs.map((i) => i.tp), 'read_committed');
+      srcs.forEach((input, i) => (input.stopAt = ends[i]!));
+    }
+
+    const r0 = Date.now();
+    await this.restore([...this.runners.values()]);
+    this.restoreMs = Date.now() - r0;
+    this.stats.restoreDone = true;
+    this.stats.restoreMs = this.restoreMs;
+    this.stats.rebalances++;
+
+    this.consumer = this.log.consumer({
+      isolation: 'read_committed',
+      maxBytesPerPartition: this.options.fetchMaxBytesPerPartition,
+      maxBytes: this.options.fetchMaxBytes,
+    });
+    this.consumer.assign(this.inputList.map((i): PartitionOffset => ({ ...i.tp, offset: i.processed })));
+    for (const i of this.inputList) {
+      if (i.processed >= i.stopAt) {
+        i.paused = true;
+        this.consumer.pause([i.tp]);
+      }
+    }
+  }
+
+  /** The input partitions of `runners` (new ones at their committed offsets, earliest when none). */
+  private async addInputs(runners: readonly TaskRunner[]): Promise<void> {
+    const t = this.topology;
+    const added: Input[] = [];
+    for (const r of runners) {
       const s = t.subtopologies[r.task.subtopology]!;
       for (const topic of r.task.inputTopics) {
         const kind = s.sources.find((x) => x.spec.topic === topic)!.spec.kind;
@@ -255,42 +308,65 @@ export class StreamsRuntime {
             count: { records: 0 },
           };
           this.inputs.set(key, input);
+          added.push(input);
         }
         input.tasks.push(r.task);
       }
     }
     this.inputList = [...this.inputs.values()];
-    const tps = this.inputList.map((i) => i.tp);
+    const tps = added.map((i) => i.tp);
+    if (tps.length === 0) return;
     const [committed, beginning] = await Promise.all([this.log.committedOffsets(this.groupId, tps), this.log.beginningOffsets(tps)]);
-    this.inputList.forEach((input, i) => {
+    added.forEach((input, i) => {
       input.committed = committed[i]!;
       input.processed = committed[i]! >= 0 ? committed[i]! : beginning[i]!;
     });
-    if (this.bounded) {
-      const srcs = this.inputList.filter((i) => i.kind !== 'repartition');
-      const ends = await this.log.endOffsets(srcs.map((i) => i.tp), 'read_committed');
-      srcs.forEach((input, i) => (input.stopAt = ends[i]!));
+  }
+
+  /**
+   * Scale-out: the group moved on. Commit what was processed (or, if the group already fenced
+   * this member out, abort it and drop every task: their state holds uncommitted updates), rejoin,
+   * close the tasks of partitions no longer ours, create and restore the new ones, reassign.
+   */
+  private async rebalance(): Promise<void> {
+    const member = this.member!;
+    const t0 = Date.now();
+    await this.commit();
+    const lost = this.lost;
+    const next = new Set(await member.rejoin());
+    for (const [id, r] of this.runners) {
+      if (!lost && next.has(r.task.partition)) continue;
+      r.task.close();
+      await r.state?.close();
+      this.runners.delete(id);
     }
-
-    const r0 = Date.now();
-    await this.restore();
-    this.restoreMs = Date.now() - r0;
-    this.stats.restoreDone = true;
-    this.stats.restoreMs = this.restoreMs;
-    this.stats.rebalances++;
-
-    this.consumer = this.log.consumer({
-      isolation: 'read_committed',
-      maxBytesPerPartition: this.options.fetchMaxBytesPerPartition,
-      maxBytes: this.options.fetchMaxBytes,
-    });
-    this.consumer.assign(this.inputList.map((i): PartitionOffset => ({ ...i.tp, offset: i.processed })));
-    for (const i of this.inputList) {
-      if (i.processed >= i.stopAt) {
-        i.paused = true;
-        this.consumer.pause([i.tp]);
+    for (const [key, input] of this.inputs) {
+      const tasks = input.tasks.filter((task) => this.runners.get(task.id)?.task === task);
+      if (tasks.length === 0) this.inputs.delete(key);
+      else input.tasks.splice(0, input.tasks.length, ...tasks);
+    }
+    this.inputList = [...this.inputs.values()];
+    const created: TaskRunner[] = [];
+    for (const s of this.topology.subtopologies) {
+      for (const p of [...next].sort((a, b) => a - b)) {
+        if (p < this.plan.tasks[s.id]! && !this.runners.has(`${s.id}_${p}`)) created.push(await this.createRunner(s.id, p));
       }
     }
+    await this.addInputs(created);
+    const restoredBefore = this.restoredRecords;
+    const r0 = Date.now();
+    await this.restore(created);
+    const restoreMs = Date.now() - r0;
+    this.consumer.assign(this.inputList.map((i): PartitionOffset => ({ ...i.tp, offset: i.processed })));
+    this.lost = false;
+    this.stats.rebalances++;
+    this.options.onRebalance?.({
+      generationId: member.generation.generationId,
+      partitions: [...next].sort((a, b) => a - b),
+      durationMs: Date.now() - t0,
+      restoreMs,
+      restoredRecords: this.restoredRecords - restoredBefore,
+    });
   }
 
   private async createRunner(subtopology: number, partition: number): Promise<TaskRunner> {
@@ -333,7 +409,7 @@ export class StreamsRuntime {
    * rebuilt from the start; an on-disk store whose local checkpoint is valid reads only the tail
    * after its checkpointed offset (see src/state/local-checkpoint.ts).
    */
-  private async restore(): Promise<void> {
+  private async restore(runners: readonly TaskRunner[]): Promise<void> {
     interface Target {
       runner: TaskRunner;
       store: string;
@@ -341,8 +417,9 @@ export class StreamsRuntime {
       end: number;
     }
     const byTp = new Map<string, { tp: TopicPartition; start: number; end: number; targets: Target[] }>();
-    const existing = await this.log.describeTopics([...new Set([...this.runners.values()].flatMap((r) => r.stores.map((s) => s.changelogTopic)))]);
-    for (const r of this.runners.values()) {
+    if (runners.length === 0) return;
+    const existing = await this.log.describeTopics([...new Set(runners.flatMap((r) => r.stores.map((s) => s.changelogTopic)))]);
+    for (const r of runners) {
       for (const s of r.stores) {
         const topic = s.changelogTopic;
         const info = existing.get(topic);
@@ -414,6 +491,7 @@ export class StreamsRuntime {
   private async runLoop(): Promise<void> {
     try {
       while (!this.stopping) {
+        if (this.member?.rebalanceNeeded) await this.rebalance();
         let now = Date.now();
         if (now >= this.nextTick) {
           for (const r of this.runners.values()) r.task.advanceWallClock(now);
@@ -536,12 +614,26 @@ export class StreamsRuntime {
     for (const i of this.inputList) if (i.processed > i.committed) offsets.push({ ...i.tp, offset: i.processed });
     if (offsets.length === 0 && changelogs === 0 && !this.producer.inTransaction && this.producer.bufferedBytes === 0 && !this.dirty) return;
     if (this.options.beforeCommit) await this.options.beforeCommit();
-    if (this.exactlyOnce) {
-      if (offsets.length > 0) this.producer.sendOffsetsToTransaction(this.groupId, offsets);
-      await this.producer.commitTransaction();
-    } else {
-      await this.producer.flush();
-      if (offsets.length > 0) await this.log.commitOffsets(this.groupId, offsets);
+    if (this.lost) {
+      // Fenced out of the group: nothing of this generation may become visible.
+      if (this.exactlyOnce) await this.producer.abortTransaction();
+      return;
+    }
+    try {
+      if (this.exactlyOnce) {
+        if (offsets.length > 0) this.producer.sendOffsetsToTransaction(this.groupId, offsets, this.member?.generation);
+        await this.producer.commitTransaction();
+      } else {
+        await this.producer.flush();
+        if (offsets.length > 0) await this.log.commitOffsets(this.groupId, offsets, this.member?.generation);
+      }
+    } catch (e) {
+      if (!(e instanceof GroupMembershipLostError) || this.member === undefined) throw e;
+      // EOS-v2: the group has a newer generation; our partitions may be someone else's now.
+      if (this.exactlyOnce) await this.producer.abortTransaction();
+      this.lost = true;
+      this.member.markLost();
+      return;
     }
     for (const o of offsets) this.inputs.get(tpKey(o.topic, o.partition))!.committed = o.offset;
     this.dirty = false;
@@ -588,6 +680,7 @@ export class StreamsRuntime {
 
   private async shutdown(failed = false): Promise<void> {
     this.consumer?.close();
+    await this.member?.leave();
     if (this.producer) {
       if (failed && this.exactlyOnce && !(this.failure instanceof ProducerFencedError)) await this.producer.abortTransaction().catch(() => {});
       await this.producer.close().catch(() => {});

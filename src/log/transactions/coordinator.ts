@@ -18,8 +18,10 @@ import {
   type TransactionState,
 } from './state-codec.js';
 
+import { CONSUMER_OFFSETS_TOPIC, groupPartition } from '../consumer-offsets.js';
+
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
-export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
+export { CONSUMER_OFFSETS_TOPIC };
 /** Kafka's producer-id blocks: ids are reserved (durably) 1000 at a time. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 const MAX_EPOCH = 0x7fff;
@@ -688,17 +690,9 @@ function dedupe(partitions: readonly TopicPartition[]): TopicPartition[] {
   return out;
 }
 
-/** Java's String.hashCode. */
-function javaHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
 /** Kafka's group -> __consumer_offsets partition: Utils.abs(groupId.hashCode) % partitions. */
 export function defaultOffsetsPartition(log: LogManager, groupId: string): TopicPartition | null {
   const n = log.partitionCount(CONSUMER_OFFSETS_TOPIC);
   if (n <= 0) return null;
-  const h = javaHash(groupId);
-  return { topic: CONSUMER_OFFSETS_TOPIC, partition: (h === -2147483648 ? 0 : Math.abs(h)) % n };
+  return { topic: CONSUMER_OFFSETS_TOPIC, partition: groupPartition(groupId, n) };
 }

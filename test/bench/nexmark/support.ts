@@ -3,7 +3,7 @@
 // bounded run is.
 import { StreamsApp, TopologyTestDriver, json } from '../../../src/index.js';
 import { generateEvents } from '../../../bench/nexmark/generator.js';
-import { eventToJson, type Auction, type Bid, type NexmarkEvent, type Person } from '../../../bench/nexmark/model.js';
+import { type Auction, type Bid, type NexmarkEvent, type Person } from '../../../bench/nexmark/model.js';
 import { EVENTS_TOPIC, nexmarkEvents, type NexmarkQuery } from '../../../bench/nexmark/queries/query.js';
 
 /**
@@ -23,6 +23,8 @@ export const persons = (): Person[] => testEvents().filter((e): e is Person => e
 export interface RunOptions {
   /** Wall clock (ms) at which event i is piped in; default: it stays at 0. */
   readonly wallClockAt?: (i: number) => number;
+  /** Wall clock (ms) to move to after the last event, before draining (fires processing-time timers). */
+  readonly finalWallClock?: number;
   /** Task partitions of the events topic (default 1). */
   readonly partitions?: number;
 }
@@ -30,10 +32,11 @@ export interface RunOptions {
 /** Runs the query over the events and returns every value it wrote, in order. */
 export function runQuery<R>(query: NexmarkQuery, events: readonly NexmarkEvent[] = testEvents(), options: RunOptions = {}): R[] {
   const app = new StreamsApp({ applicationId: `test-${query.name}` });
-  query.build(nexmarkEvents(app), 'out');
+  const source = nexmarkEvents(app);
+  query.build(source, 'out');
   const driver = new TopologyTestDriver(app, { partitions: { [EVENTS_TOPIC]: options.partitions ?? 1 } });
   try {
-    const input = driver.input<Buffer | null, Buffer>(EVENTS_TOPIC);
+    const input = driver.input(source);
     const out = driver.output<unknown, R>('out', { value: json<R>() });
     const values: R[] = [];
     for (let i = 0; i < events.length; i++) {
@@ -42,10 +45,11 @@ export function runQuery<R>(query: NexmarkQuery, events: readonly NexmarkEvent[]
         const now = options.wallClockAt(i);
         if (now > driver.wallClock) driver.advanceWallClock(now - driver.wallClock);
       }
-      input.pipe({ key: null, value: Buffer.from(eventToJson(e)), timestamp: e.dateTime });
+      input.pipe({ key: null, value: e, timestamp: e.dateTime });
       // Read as we go: the driver keeps topics whole, a long run would hold them twice.
       if (i % 5000 === 4999) for (const v of out.readValues()) values.push(v!);
     }
+    if (options.finalWallClock !== undefined && options.finalWallClock > driver.wallClock) driver.advanceWallClock(options.finalWallClock - driver.wallClock);
     driver.drain();
     for (const v of out.readValues()) values.push(v!);
     return values;

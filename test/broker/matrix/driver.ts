@@ -37,7 +37,7 @@ export interface MatrixClient {
   createTopic?(bootstrap: string, topic: string, partitions: number): Promise<void>;
   /** Produces with acks=all and the given compression; resolves when every record is acknowledged. */
   produce(bootstrap: string, topic: string, records: readonly ProducedRecord[], codec: Compression): Promise<void>;
-  /** Reads `count` records of every partition of `topic` from the beginning, without a group. */
+  /** Reads `count` records of all partitions of `topic` from the beginning: without a group, or in a fresh one where the client needs a group. */
   consumeFromBeginning(bootstrap: string, topic: string, count: number): Promise<ConsumedRecord[]>;
   /** Starts a member of `groupId` subscribed to `topic`, reading from the earliest offset when none is committed. */
   startMember(bootstrap: string, topic: string, groupId: string): Promise<GroupMember>;

@@ -13,6 +13,15 @@ import { open, produceVia, readVia, targets } from './logs.js';
 
 const count = (acc: number | undefined) => (acc ?? 0) + 1;
 
+/**
+ * The generated clicks carry 1970 event times: Kafka's time retention (7 days, by record
+ * timestamp) would delete them, and the outputs, at its next check. Inputs and outputs are kept.
+ */
+function topicsKept(input: string, output: string, dlq: string) {
+  const config = { 'retention.ms': -1 };
+  return [input, output, dlq].map((name) => ({ name, partitions: PARTITIONS, config }));
+}
+
 async function resultsVia(log: Log, topic = 'counts'): Promise<{ map: Map<string, number>; n: number }> {
   const kd = windowed(string());
   const map = new Map<string, number>();
@@ -32,7 +41,7 @@ for (const target of targets()) {
       const { connector, admin } = await open(await target.start());
       const { dir, cleanup } = tempDir();
       try {
-        await admin.createTopics([{ name: 'clicks', partitions: PARTITIONS }]);
+        await admin.createTopics(topicsKept('clicks', 'counts', 'wc-dlq'));
         const { records } = generate(4_000, 1);
         await produceVia(admin, 'clicks', records);
         const ref = timeWindowReference(eventsOf(records), REF_OPTS, count);
@@ -64,7 +73,7 @@ for (const target of targets()) {
       const { connector, admin } = await open(await target.start());
       const { dir, cleanup } = tempDir();
       try {
-        await admin.createTopics([{ name: 'clicks2', partitions: PARTITIONS }]);
+        await admin.createTopics(topicsKept('clicks2', 'counts2', 'wc2-dlq'));
         const { records } = generate(3_000, 2);
         const ref = timeWindowReference(eventsOf(records), REF_OPTS, count);
         const options = { log: connector, stateDir: join(dir, 'state'), commitIntervalMs: 50 };
@@ -96,7 +105,7 @@ for (const target of targets()) {
       const { connector, admin } = await open(await target.start());
       const { dir, cleanup } = tempDir();
       try {
-        await admin.createTopics([{ name: 'clicks3', partitions: PARTITIONS }]);
+        await admin.createTopics(topicsKept('clicks3', 'counts3', 'zz-dlq'));
         const { records } = generate(4_000, 5);
         await produceVia(admin, 'clicks3', records);
         const ref = timeWindowReference(eventsOf(records), REF_OPTS, count);
@@ -147,7 +156,7 @@ for (const target of targets()) {
       const { connector, admin } = await open(await target.start());
       const { dir, cleanup } = tempDir();
       try {
-        await admin.createTopics([{ name: 'clicks4', partitions: PARTITIONS }]);
+        await admin.createTopics(topicsKept('clicks4', 'counts4', 'alo-dlq'));
         const { records } = generate(3_000, 3);
         await produceVia(admin, 'clicks4', records);
         const ref = timeWindowReference(eventsOf(records), REF_OPTS, count);

@@ -58,15 +58,18 @@ for (const target of targets()) {
       try {
         for (let k = 0; k < KILLS; k++) {
           const run = launch(bootstrap, join(dir, 'state'), 'run');
-          const ready = await run.ready;
-          assert.ok(ready, 'the app started');
+          const ready = await Promise.race([run.ready, sleep(180_000).then(() => 'timeout' as const)]);
+          if (ready !== true) run.child.kill('SIGKILL');
+          assert.equal(ready, true, `the app started (${ready === 'timeout' ? 'not READY after 180 s' : 'it exited'})`);
           await Promise.race([sleep(500 + random() * 2_000), run.exit]);
           if (run.out().includes('READY')) killedRunning++;
           run.child.kill('SIGKILL');
           assert.equal(await run.exit, null, 'killed by the signal, not crashed');
         }
         const fin = launch(bootstrap, join(dir, 'state'), 'finish');
-        assert.equal(await fin.exit, 0, 'the finishing run completes');
+        const finished = await Promise.race([fin.exit, sleep(300_000).then(() => 'timeout' as const)]);
+        if (finished === 'timeout') fin.child.kill('SIGKILL');
+        assert.equal(finished, 0, 'the finishing run completes (within 300 s)');
 
         const { admin } = await open(bootstrap);
         try {

@@ -56,8 +56,10 @@ export function brokerTarget(): LogTarget {
   };
 }
 
+/** Both targets; TRIBUTARY_LOG_TARGETS=kafka (or broker) runs one. */
 export function targets(): LogTarget[] {
-  return [kafkaTarget(), brokerTarget()];
+  const only = process.env.TRIBUTARY_LOG_TARGETS?.split(',');
+  return [kafkaTarget(), brokerTarget()].filter((t) => !only || only.includes(t.name));
 }
 
 export interface In {

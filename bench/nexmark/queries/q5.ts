@@ -1,0 +1,57 @@
+/**
+ * q5 (hot items): per 10 s window sliding every 2 s, the auctions with the most bids.
+ *
+ *   SELECT auction, num FROM (count(*) per auction per HOP(2 s, 10 s) window) AuctionBids
+ *   JOIN (max of those counts per window) MaxBids
+ *   ON same window AND AuctionBids.num >= MaxBids.maxn
+ *
+ * The counts are the engine's hopping-window count per auction; the per-window maximum is a
+ * process() keyed by window start that collects the window's counts and, on an event-time timer
+ * at the window end (when every count of that window has arrived), emits those equal to the
+ * maximum. A "top-N per window" operator (or an aggregate over a windowed table, grouped by
+ * window) would make the second stage direct. Rows carry the window as starttime/endtime.
+ */
+import { hopping, json, type ListState, type Windowed } from '../../../src/index.js';
+import { idKey, isBid, type NexmarkQuery } from './query.js';
+
+export interface Q5Row {
+  auction: number;
+  num: number;
+  starttime: number;
+  endtime: number;
+}
+
+export const q5: NexmarkQuery = {
+  name: 'q5',
+  title: 'hot items: most-bid auctions per 10 s window, every 2 s',
+  build(events, output) {
+    events
+      .filter(isBid)
+      .keyBy((b) => b.auction, { key: idKey(), name: 'q5-by-auction' })
+      .window(hopping('10s', '2s'), { name: 'q5-window' })
+      .count({ name: 'q5-count' })
+      .toStream()
+      .map((num: number, w: Windowed<number>): readonly [number, Q5Row] => [w.start, { auction: w.key, num, starttime: w.start, endtime: w.end }])
+      .keyBy((row) => row.starttime, { key: idKey(), name: 'q5-by-window' })
+      .process<number, Q5Row>(() => {
+        let counts!: ListState<Q5Row>;
+        return {
+          init(ctx) {
+            counts = ctx.state.list('counts');
+          },
+          process(r, ctx) {
+            counts.add(r.value);
+            ctx.timers.registerEventTime(r.value.endtime);
+          },
+          onTimer(_t, ctx) {
+            const rows = counts.get();
+            let max = 0;
+            for (const row of rows) if (row.num > max) max = row.num;
+            for (const row of rows) if (row.num >= max) ctx.forward(ctx.key, row);
+            counts.clear();
+          },
+        };
+      }, { name: 'q5-max' })
+      .to(output, { value: json<Q5Row>() });
+  },
+};
