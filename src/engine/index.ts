@@ -5,7 +5,7 @@
  */
 export { StreamsApp, type StreamOptions, type TableOptions } from './app.js';
 export type { StreamsAppOptions } from './options.js';
-export type { RuntimeOptions, ProcessingGuarantee } from './runtime/options.js';
+export type { RuntimeOptions, ProcessingGuarantee, RebalanceInfo } from './runtime/options.js';
 export type { RunSummary } from './runtime/runtime.js';
 export type { RunContext, AppModule } from './app-module.js';
 export { embedded, type EmbeddedOptions, kafka, type KafkaOptions, type LogConnector, type Log, ProducerFencedError } from '../connectors/index.js';

@@ -21,8 +21,6 @@ interface PageGlobals {
   tributaryDashboard: { samples: unknown[]; charts: Record<string, { data: Array<Array<number | null>> } | undefined> };
   document: {
     getElementById(id: string): { textContent: string | null } | null;
-    querySelector(selector: string): { textContent: string | null; click(): void } | null;
-    querySelectorAll(selector: string): { length: number };
   };
 }
 
@@ -106,12 +104,12 @@ test(
       await page.waitForSelector('#query-store option[value="trending-aggregate"]', { state: 'attached' });
       await page.selectOption('#query-store', 'trending-aggregate');
       await page.fill('#query-key', 'site');
-      await page.waitForFunction(async () => {
-        const d = (globalThis as unknown as PageGlobals).document;
-        d.querySelector('#query button')!.click();
-        await new Promise((r) => setTimeout(r, 300));
-        return d.querySelectorAll('#query-result tbody tr').length > 0 && !/Error/.test(d.querySelector('#query-result tbody')!.textContent ?? '');
-      });
+      // The trending windows may not exist yet at the first query: ask again until one is there.
+      for (let asked = 1; ; asked++) {
+        await page.click('#query button');
+        await page.waitForSelector(`#query-result[data-answered="${asked}"]`, { state: 'attached' });
+        if ((await page.locator('#query-result tbody tr').count()) > 0) break;
+      }
       const firstRow = await page.$$eval('#query-result tbody tr:first-child td', (els) => els.map((e) => e.textContent));
       assert.equal(firstRow[0], 'site');
       assert.match(firstRow[2] ?? '', /^\{".*\d\}$/);

@@ -104,3 +104,15 @@ test('table.groupBy: restored from the changelogs, a later update still subtract
   second.input('users', { key: string(), value: json<User>() }).pipeValue('u1', { region: 'us', score: 1 });
   assert.deepEqual(out.readKeyValues(), [['eu', 0], ['us', 1]]);
 });
+
+test('table.groupBy: the new key and value types flow into the aggregations (wrong types are compile errors)', () => {
+  const app = new StreamsApp({ applicationId: 'regroup-types' });
+  const users = app.table('users', { key: string(), value: json<User>() });
+  const g = users.groupBy((u) => [u.region, u.score] as const, { key: string() });
+  // @ts-expect-error the adder receives the new values (numbers), not Users
+  g.aggregate(() => 0, (acc, u: User) => acc + u.score, (acc) => acc);
+  // @ts-expect-error count() is a table of numbers keyed by the new key
+  const wrong: import('../../src/index.js').Table<number, number> = g.count();
+  const counts: import('../../src/index.js').Table<string, number> = g.count({ name: 'typed-count' });
+  assert.ok(wrong && counts);
+});

@@ -6,12 +6,12 @@
  *   ON same window AND AuctionBids.num >= MaxBids.maxn
  *
  * The counts are the engine's hopping-window count per auction; the per-window maximum is a
- * process() keyed by window start that collects the window's counts and, on an event-time timer
- * at the window end (when every count of that window has arrived), emits those equal to the
- * maximum. A "top-N per window" operator (or an aggregate over a windowed table, grouped by
+ * process() keyed by window start that keeps the window's maximum count and the rows at it and,
+ * on an event-time timer at the window end (when every count of that window has arrived), emits
+ * them. A "top-N per window" operator (or an aggregate over a windowed table, grouped by
  * window) would make the second stage direct. Rows carry the window as starttime/endtime.
  */
-import { hopping, json, type ListState, type Windowed } from '../../../src/index.js';
+import { hopping, json, type ValueState, type Windowed } from '../../../src/index.js';
 import { idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q5Row {
@@ -34,21 +34,24 @@ export const q5: NexmarkQuery = {
       .map((num: number, w: Windowed<number>): readonly [number, Q5Row] => [w.start, { auction: w.key, num, starttime: w.start, endtime: w.end }])
       .keyBy((row) => row.starttime, { key: idKey(), name: 'q5-by-window' })
       .process<number, Q5Row>(() => {
-        let counts!: ListState<Q5Row>;
+        // Only the rows at the window's current maximum: a count below it can never be emitted.
+        let top!: ValueState<{ max: number; rows: Q5Row[] }>;
         return {
           init(ctx) {
-            counts = ctx.state.list('counts');
+            top = ctx.state.value('top');
           },
           process(r, ctx) {
-            counts.add(r.value);
-            ctx.timers.registerEventTime(r.value.endtime);
+            const row = r.value;
+            const t = top.get();
+            if (t === undefined) {
+              top.set({ max: row.num, rows: [row] });
+              ctx.timers.registerEventTime(row.endtime);
+            } else if (row.num > t.max) top.set({ max: row.num, rows: [row] });
+            else if (row.num === t.max) top.set({ max: t.max, rows: [...t.rows, row] });
           },
           onTimer(_t, ctx) {
-            const rows = counts.get();
-            let max = 0;
-            for (const row of rows) if (row.num > max) max = row.num;
-            for (const row of rows) if (row.num >= max) ctx.forward(ctx.key, row);
-            counts.clear();
+            for (const row of top.get()?.rows ?? []) ctx.forward(ctx.key, row);
+            top.clear();
           },
         };
       }, { name: 'q5-max' })

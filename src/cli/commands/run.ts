@@ -38,7 +38,8 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
       '\nThe file\'s default export gets a RunContext {log, dataDir, durationMs, signal, args} and returns an' +
         '\nunstarted StreamsApp built on ctx.log; an exported `generate(ctx)` runs beside it until ctx.signal aborts.' +
         '\n`import ... from \'tributary\'` in the file resolves to this installation.' +
-        '\nAt the end a summary goes to stdout; with --json one object:' +
+        '\nOn a terminal (and without --json) stderr shows a progress bar while state restores, then a status line' +
+        '\nwith records in/out and their rates. At the end a summary goes to stdout; with --json one object:' +
         '\n  {"application_id","stopped_by","duration_ms","cpu_ms","records_in","records_out","late_records",' +
         '\n   "dead_lettered","commits","restored_records","restore_ms"}' +
         `\n${LOG_LEVEL_HELP}` +

@@ -89,7 +89,6 @@ function renderTopology(t) {
     const path = el('svg:path', { class: e.via ? 'edge via' : 'edge', d });
     path.append(el('svg:title', {}, e.via ? `via ${e.via}` : `${e.from} → ${e.to}${e.port ? ` [${e.port}]` : ''}`));
     svg.append(path);
-    if (!e.via) svg.append(el('svg:text', { class: 'rate', 'data-edge-from': e.from, x: String((x1 + x2) / 2 - 10), y: String((y1 + y2) / 2 - 3) }, ''));
   }
   for (const [name, p] of positions) {
     const n = byName.get(name);
@@ -97,8 +96,11 @@ function renderTopology(t) {
     const g = el('svg:g', { class: `node ${cls}`, transform: `translate(${p.x},${p.y})`, 'data-node': name });
     g.append(el('svg:rect', { width: String(W), height: String(H), rx: '5' }));
     const label = n.topic ? `${n.type === 'source' ? '⇢ ' : '⇥ '}${n.topic}` : name;
-    g.append(el('svg:text', { x: '8', y: '14' }, label.length > 24 ? label.slice(0, 23) + '…' : label));
-    g.append(el('svg:text', { x: '8', y: '27', class: 'rate' }, n.topic ? (n.internal ? 'repartition topic' : n.type) : n.type + (n.stores.length ? ` · ${n.stores.join(', ')}` : '')));
+    g.append(el('svg:text', { x: '8', y: '14' }, label.length > 19 ? label.slice(0, 18) + '…' : label));
+    const sub = n.topic ? (n.internal ? 'repartition topic' : n.type) : n.type + (n.stores.length ? ` · ${n.stores.join(', ')}` : '');
+    g.append(el('svg:text', { x: '8', y: '27', class: 'rate' }, sub.length > 30 ? sub.slice(0, 29) + '…' : sub));
+    // Records/s this operator passes downstream, filled in by updateEdgeRates.
+    g.append(el('svg:text', { x: String(W - 6), y: '14', class: 'rate', 'text-anchor': 'end', 'data-edge-from': name }, ''));
     g.append(el('svg:title', {}, `${name} (${n.type})${n.detail ? '\n' + n.detail : ''}${n.stores.length ? '\nstores: ' + n.stores.join(', ') : ''}`));
     svg.append(g);
   }
@@ -240,8 +242,16 @@ async function loadStores() {
   }
 }
 
+let querySeq = 0;
 $('query').addEventListener('submit', async (ev) => {
   ev.preventDefault();
+  // Only the latest query's answer is shown (an earlier, slower one must not overwrite it).
+  const seq = ++querySeq;
+  const show = (rows) => {
+    if (seq !== querySeq) return;
+    fillTable('query-result', rows);
+    $('query-result').dataset.answered = String(seq);
+  };
   const store = $('query-store').value;
   const params = new URLSearchParams();
   for (const k of ['key', 'from', 'to']) {
@@ -250,9 +260,9 @@ $('query').addEventListener('submit', async (ev) => {
   }
   try {
     const r = await api(`/api/state/${encodeURIComponent(store)}?${params}`);
-    fillTable('query-result', r.entries.map((e) => [typeof e.key === 'string' ? e.key : JSON.stringify(e.key), e.window ? `${new Date(e.window.start).toISOString().slice(11, 19)}–${new Date(e.window.end).toISOString().slice(11, 19)}` : '', JSON.stringify(e.value), e.partition]));
+    show(r.entries.map((e) => [typeof e.key === 'string' ? e.key : JSON.stringify(e.key), e.window ? `${new Date(e.window.start).toISOString().slice(11, 19)}–${new Date(e.window.end).toISOString().slice(11, 19)}` : '', JSON.stringify(e.value), e.partition]));
   } catch (e) {
-    fillTable('query-result', [[String(e), '', '', '']]);
+    show([[String(e), '', '', '']]);
   }
 });
 

@@ -4,7 +4,7 @@
 // SIGKILLed at random moments and restarted; a last run finishes the input. The outputs, read
 // read_committed, must equal the reference computed straight from the input.
 //
-// KAFKA_EOS_RECORDS (default 30,000), KAFKA_EOS_KILLS (default 5), KAFKA_EOS_SEED.
+// KAFKA_EOS_RECORDS (default 15,000), KAFKA_EOS_KILLS (default 5), KAFKA_EOS_SEED.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +16,7 @@ import { rng, tempDir } from '../../engine/runtime/helpers.js';
 import { GRACE, INPUT, OOO, PARTITIONS, WINDOW, type EosEvent } from '../../engine/runtime/fixtures/eos-app.js';
 import { open, readVia, targets } from './logs.js';
 
-const RECORDS = Number(process.env.KAFKA_EOS_RECORDS ?? 30_000);
+const RECORDS = Number(process.env.KAFKA_EOS_RECORDS ?? 15_000);
 const KILLS = Number(process.env.KAFKA_EOS_KILLS ?? 5);
 const SEED = Number(process.env.KAFKA_EOS_SEED ?? Date.now() % 100_000);
 const PER_PARTITION = Math.ceil(RECORDS / PARTITIONS);

@@ -1,0 +1,196 @@
+/**
+ * The Nexmark runner: one query over N generated events on the embedded log, exactly-once, one
+ * process, parallelism 1 (one partition, as the Flink peer runs).
+ *
+ *  - source 'log': the events are generated and written to the log first (not timed), then a
+ *    bounded run (`app.run({ until: 'end' })`) processes them: the engine alone is measured.
+ *    Latency is not meaningful for pre-written input (every event waits from the start) and is
+ *    not reported.
+ *  - source 'generator': the generator appends the events while the application runs (started
+ *    with `app.start()`), at full speed or at `rate` events/s; the time is until every event's
+ *    processing is committed. Latency = from an event batch's append to the commit that covers
+ *    it (its results visible to read_committed readers), sampled every 10 ms; at full speed the
+ *    application runs behind the generator, so it measures the backlog, at a rate the app keeps
+ *    up with it is the end-to-end latency.
+ *
+ * Events per CPU-core-second = events / (user + system CPU seconds of this process over the
+ * timed part): Nexmark's "cores" measure, and what stays stable on a shared machine.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StreamsApp, embedded } from '../../src/index.js';
+import { LogManager, silentLogger } from '../../src/log/index.js';
+import { encodeRecordBatch } from '../../src/records/record-batch.js';
+import { RssSampler } from '../support/rss-sampler.js';
+import { JsonEventBatch, NexmarkGenerator } from './generator.js';
+import { EVENTS_TOPIC, nexmarkEvents, queryNamed } from './queries/index.js';
+
+export type NexmarkSource = 'generator' | 'log';
+
+export interface NexmarkRunOptions {
+  readonly query: string;
+  readonly events: number;
+  readonly source: NexmarkSource;
+  /** Events/s the generator appends at with source 'generator' (default: as fast as it can). */
+  readonly rate?: number;
+  /** Partitions of the events topic (default 1). */
+  readonly partitions?: number;
+  /** Called with the events processed (or written) so far. */
+  readonly onProgress?: (phase: 'write' | 'process', done: number, total: number) => void;
+}
+
+export interface NexmarkResult {
+  readonly query: string;
+  readonly source: NexmarkSource;
+  readonly events: number;
+  readonly outputs: number;
+  readonly seconds: number;
+  readonly events_per_sec: number;
+  readonly events_per_core_sec: number;
+  readonly cpu_seconds: number;
+  readonly p50_ms: number | null;
+  readonly p99_ms: number | null;
+  readonly peak_rss_mb: number;
+}
+
+const OUTPUT = 'nexmark-out';
+
+export class NexmarkRunError extends Error {
+  readonly code = 'NEXMARK_RUN_ERROR';
+}
+
+/** Appends `count` events to the topic in batches, round-robin over its partitions; calls back per batch. */
+async function appendEvents(
+  log: LogManager,
+  count: number,
+  partitions: number,
+  onBatch: (partition: number, endOffset: number, appended: number) => Promise<void> | void,
+): Promise<void> {
+  const gen = new NexmarkGenerator({ numEvents: count });
+  const batch = new JsonEventBatch(1000);
+  let appended = 0;
+  let p = 0;
+  const records: Array<{ key: null; value: Buffer; timestamp: number }> = [];
+  while (gen.fillJson(batch) > 0) {
+    records.length = 0;
+    for (let i = 0; i < batch.count; i++) records.push({ key: null, value: batch.value(i), timestamp: batch.timestamps[i]! });
+    const r = await log.partition(EVENTS_TOPIC, p).append(encodeRecordBatch({ records }));
+    appended += batch.count;
+    await onBatch(p, r.lastOffset + 1, appended);
+    p = (p + 1) % partitions;
+  }
+}
+
+function outputCount(summary: { recordsOut: Record<string, number> }): number {
+  return summary.recordsOut[OUTPUT] ?? 0;
+}
+
+export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
+  const query = queryNamed(o.query);
+  if (!query) throw new NexmarkRunError(`unknown query ${o.query}`);
+  const partitions = o.partitions ?? 1;
+  const dir = mkdtempSync(join(tmpdir(), `tributary-nexmark-${o.query}-`));
+  const rss = new RssSampler();
+  const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
+  try {
+    await log.createTopic(EVENTS_TOPIC, { partitions, config: { 'retention.ms': -1 } });
+    // Idleness is a wall-clock rule; a starved partition on a loaded machine must not turn idle.
+    const app = new StreamsApp({ applicationId: `nexmark-${o.query}`, idleTimeout: '1h' });
+    query.build(nexmarkEvents(app), OUTPUT);
+    const runtime = { log: embedded({ manager: log }), stateDir: join(dir, 'state') };
+    const progressTimer = (total: number): NodeJS.Timeout =>
+      setInterval(() => {
+        const rt = app.activeRuntime;
+        if (!rt || !o.onProgress) return;
+        void rt.inputProgress().then((ps) => {
+          const done = ps.filter((x) => x.topic === EVENTS_TOPIC).reduce((s, x) => s + x.processed, 0);
+          o.onProgress?.('process', done, total);
+        });
+      }, 250);
+
+    if (o.source === 'log') {
+      await appendEvents(log, o.events, partitions, (_p, _end, n) => {
+        if (n % 100_000 < 1000) o.onProgress?.('write', n, o.events);
+      });
+      rss.reset();
+      const timer = progressTimer(o.events);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const summary = await app.run({ until: 'end', ...runtime });
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      clearInterval(timer);
+      o.onProgress?.('process', o.events, o.events);
+      return result(o, outputCount(summary), seconds, cpu, null, rss.peakMb());
+    }
+
+    // source 'generator': append while the application runs; latency from append to commit.
+    rss.reset();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await app.start(runtime);
+    const pending: Array<{ partition: number; end: number; at: number }> = [];
+    const latencies: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling || pending.length > 0) {
+        const rt = app.activeRuntime;
+        if (rt) {
+          const committed = new Map<number, number>();
+          for (const x of await rt.inputProgress()) if (x.topic === EVENTS_TOPIC) committed.set(x.partition, x.committed);
+          const now = performance.now();
+          let done = 0;
+          for (let i = 0; i < pending.length; i++) {
+            const b = pending[i]!;
+            if ((committed.get(b.partition) ?? -1) >= b.end) latencies.push(now - b.at);
+            else pending[done++] = b;
+          }
+          pending.length = done;
+          o.onProgress?.('process', o.events - pending.length * 1000, o.events);
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const started = performance.now();
+    await appendEvents(log, o.events, partitions, async (partition, end, n) => {
+      pending.push({ partition, end, at: performance.now() });
+      if (o.rate) {
+        const due = started + (n / o.rate) * 1000;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      } else if (n % 20_000 < 1000) {
+        await new Promise((r) => setImmediate(r)); // let the application's turns run
+      }
+    });
+    sampling = false;
+    await sampler;
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const summary = await app.close();
+    latencies.sort((a, b) => a - b);
+    const pct = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10;
+    return result(o, summary ? outputCount(summary) : 0, seconds, cpu, latencies.length ? [pct(0.5), pct(0.99)] : null, rss.peakMb());
+  } finally {
+    rss.stop();
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function result(o: NexmarkRunOptions, outputs: number, seconds: number, cpu: NodeJS.CpuUsage, latency: [number, number] | null, peakMb: number): NexmarkResult {
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return {
+    query: o.query,
+    source: o.source,
+    events: o.events,
+    outputs,
+    seconds: Math.round(seconds * 1000) / 1000,
+    events_per_sec: Math.round(o.events / seconds),
+    events_per_core_sec: Math.round(o.events / cpuSeconds),
+    cpu_seconds: Math.round(cpuSeconds * 1000) / 1000,
+    p50_ms: latency ? latency[0] : null,
+    p99_ms: latency ? latency[1] : null,
+    peak_rss_mb: Math.round(peakMb),
+  };
+}

@@ -1,0 +1,145 @@
+// Scale-out across processes: 3 processes of one application over a 12-partition topic through
+// the consumer group of Kafka or of `tributary broker`; one is SIGKILLed, later one is added; one
+// is SIGSTOPped until the group has moved on (a zombie) and then SIGCONTed: it is fenced (its
+// commit refused or its producer fenced) and commits nothing. A last bounded run emits the final
+// windows; the committed output equals the reference computed from the input.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { string, windowed, type Log } from '../../../src/index.js';
+import { partitionForKey } from '../../../src/records/partitioner.js';
+import { timeWindowReference, windowKey, type Ev } from '../../engine/reference.js';
+import { REF_OPTS, build, generate, type Click } from '../../engine/runtime/clicks.js';
+import { tempDir } from '../../engine/runtime/helpers.js';
+import { APP, INPUT, OUTPUT } from './fixtures/scale-app.js';
+import { open, produceVia, readVia, targets, type In } from './logs.js';
+
+const PARTITIONS = 12;
+const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'scale-app.ts');
+
+function eventsOf(records: readonly In[]): Ev[] {
+  const byPartition: Ev[][] = Array.from({ length: PARTITIONS }, () => []);
+  for (const rec of records) {
+    const p = partitionForKey(Buffer.from(rec.key!), PARTITIONS);
+    const c = JSON.parse(rec.value) as Click;
+    byPartition[p]!.push({ key: c.page, ts: c.ts, n: 1, partition: p });
+  }
+  return byPartition.flat();
+}
+
+interface Proc {
+  child: ChildProcess;
+  out: () => string;
+  ready: Promise<boolean>;
+  exit: Promise<number | null>;
+}
+
+function launch(bootstrap: string, stateDir: string, instance: string): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, bootstrap, join(stateDir, instance), instance], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let onReady: (v: boolean) => void = () => {};
+  const ready = new Promise<boolean>((r) => (onReady = r));
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('READY')) onReady(true);
+  });
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => (onReady(false), resolve(code))));
+  return { child, out: () => out, ready, exit };
+}
+
+async function caughtUp(admin: Log): Promise<boolean> {
+  const tps = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: INPUT, partition }));
+  const [c, e] = await Promise.all([admin.committedOffsets(APP, tps), admin.endOffsets(tps)]);
+  return c.every((o, i) => o >= e[i]!);
+}
+
+async function waitCaughtUp(admin: Log, what: string): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (!(await caughtUp(admin)) && Date.now() < deadline) await sleep(250);
+  assert.ok(await caughtUp(admin), what);
+}
+
+function rebalances(p: Proc): Array<{ durationMs: number; restoreMs: number; restoredRecords: number; partitions: number[] }> {
+  return p
+    .out()
+    .split('\n')
+    .filter((l) => l.startsWith('REBALANCE '))
+    .map((l) => JSON.parse(l.slice('REBALANCE '.length)));
+}
+
+for (const target of targets()) {
+  describe(`scale-out across processes on ${target.name === 'kafka' ? 'a real Kafka cluster' : 'tributary broker'}`, { skip: target.skip }, () => {
+    after(() => target.stop());
+
+    test('3 processes over 12 partitions; one SIGKILLed, one added, one a SIGSTOPped zombie: fenced, and the output equals the reference', { timeout: 900_000 }, async () => {
+      const bootstrap = await target.start();
+      const { admin } = await open(bootstrap);
+      const { dir, cleanup } = tempDir('tributary-scale-');
+      const procs = new Map<string, Proc>();
+      try {
+        const keep = { 'retention.ms': -1 };
+        await admin.createTopics([INPUT, OUTPUT, `${APP}-dlq`].map((name) => ({ name, partitions: PARTITIONS, config: keep })));
+        const { records } = generate(8_000, 21);
+        const ref = timeWindowReference(eventsOf(records), REF_OPTS, (acc: number | undefined) => (acc ?? 0) + 1);
+        const quarter = Math.ceil(records.length / 4);
+        await produceVia(admin, INPUT, records.slice(0, quarter));
+        for (const i of ['a', 'b', 'c']) procs.set(i, launch(bootstrap, dir, i));
+        for (const [i, p] of procs) assert.ok(await p.ready, `process ${i} started: ${p.out()}`);
+        await waitCaughtUp(admin, 'three processes processed the first quarter');
+
+        const t0 = Date.now();
+        procs.get('b')!.child.kill('SIGKILL');
+        assert.equal(await procs.get('b')!.exit, null);
+        procs.delete('b');
+        await produceVia(admin, INPUT, records.slice(quarter, 2 * quarter));
+        await waitCaughtUp(admin, 'the two left took over the killed one');
+        const takeover = Date.now() - t0;
+
+        // The zombie: c stopped until the group has moved on without it.
+        const zombie = procs.get('c')!;
+        zombie.child.kill('SIGSTOP');
+        await produceVia(admin, INPUT, records.slice(2 * quarter, 3 * quarter));
+        await waitCaughtUp(admin, 'a took over the stopped one');
+        procs.set('d', launch(bootstrap, dir, 'd'));
+        assert.ok(await procs.get('d')!.ready, `process d started: ${procs.get('d')!.out()}`);
+        zombie.child.kill('SIGCONT');
+        await produceVia(admin, INPUT, records.slice(3 * quarter));
+        await waitCaughtUp(admin, 'the last quarter processed with d in the group');
+        await sleep(2_000);
+        const zombieOut = zombie.out();
+        assert.ok(
+          /FAILED ProducerFencedError/.test(zombieOut) || rebalances(zombie).length > 0,
+          `the zombie was fenced (its producer, or its generation: it had to rejoin): ${zombieOut.slice(-500)}`,
+        );
+        for (const [, p] of procs) p.child.kill('SIGTERM');
+        for (const [, p] of procs) await p.exit;
+        procs.clear();
+
+        await build(APP, { input: INPUT, output: OUTPUT }).run({ log: (await open(bootstrap)).connector, stateDir: join(dir, 'fin'), instanceId: 'fin', until: 'end' });
+        const kd = windowed(string());
+        const map = new Map<string, number>();
+        const out = await readVia(admin, OUTPUT);
+        for (const r of out) {
+          const w = kd.deserialize(r.key!);
+          map.set(windowKey(w.key, w.start), JSON.parse(r.value!.toString()) as number);
+        }
+        const all = [zombie, ...['a', 'd'].map(() => zombie)].flatMap(rebalances);
+        process.stderr.write(
+          `scale-out across processes on ${target.name}: takeover after SIGKILL ${takeover} ms (session timeout 6 s); ` +
+            `zombie ${/FAILED ProducerFencedError/.test(zombieOut) ? 'fenced by its producer epoch' : 'fenced out of its generation and rejoined'}; ` +
+            `restores seen by the zombie: ${all.map((r) => `${r.restoredRecords} in ${r.restoreMs} ms`).join(', ') || 'none'}\n`,
+        );
+        assert.equal(out.length, ref.results.size, 'one result per window: nothing lost or duplicated');
+        assert.deepEqual(map, ref.results);
+      } finally {
+        for (const [, p] of procs) p.child.kill('SIGKILL');
+        await admin.close();
+        cleanup();
+      }
+    });
+  });
+}

@@ -1,0 +1,117 @@
+// Scale-out: several instances of one application (same applicationId, distinct instanceIds,
+// scaleOut: true) share a 12-partition input through the consumer group of Kafka or of
+// `tributary broker`; one leaves while they run, later one joins; tasks move on each rebalance
+// (committed, closed, restored from the changelogs elsewhere). A last bounded run emits the final
+// windows; the committed output equals the reference computed from the input.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { string, windowed, type Log, type RebalanceInfo, type StreamsApp } from '../../../src/index.js';
+import { partitionForKey } from '../../../src/records/partitioner.js';
+import { timeWindowReference, windowKey, type Ev } from '../../engine/reference.js';
+import { REF_OPTS, build, generate, type Click } from '../../engine/runtime/clicks.js';
+import { tempDir } from '../../engine/runtime/helpers.js';
+import { open, produceVia, readVia, targets, type In } from './logs.js';
+
+const PARTITIONS = 12;
+const count = (acc: number | undefined) => (acc ?? 0) + 1;
+
+function eventsOf(records: readonly In[]): Ev[] {
+  const byPartition: Ev[][] = Array.from({ length: PARTITIONS }, () => []);
+  for (const rec of records) {
+    const p = partitionForKey(Buffer.from(rec.key!), PARTITIONS);
+    const c = JSON.parse(rec.value) as Click;
+    byPartition[p]!.push({ key: c.page, ts: c.ts, n: 1, partition: p });
+  }
+  return byPartition.flat();
+}
+
+async function committedUpTo(admin: Log, group: string, topic: string): Promise<boolean> {
+  const tps = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }));
+  const [c, e] = await Promise.all([admin.committedOffsets(group, tps), admin.endOffsets(tps)]);
+  return c.every((o, i) => o >= e[i]!);
+}
+
+for (const target of targets()) {
+  describe(`scale-out on ${target.name === 'kafka' ? 'a real Kafka cluster' : 'tributary broker'}`, { skip: target.skip }, () => {
+    after(() => target.stop());
+
+    test('3 instances over 12 partitions, one leaves, one joins: tasks move with their state, output equals the reference', { timeout: 600_000 }, async () => {
+      const { connector, admin } = await open(await target.start());
+      const { dir, cleanup } = tempDir();
+      const rebalances: Array<RebalanceInfo & { instance: string }> = [];
+      const running = new Map<string, StreamsApp>();
+      const start = async (instance: string) => {
+        const app = build('so', { input: 'so-clicks', output: 'so-counts' });
+        await app.start({
+          log: connector,
+          stateDir: join(dir, instance),
+          instanceId: instance,
+          scaleOut: true,
+          sessionTimeoutMs: 6_000,
+          commitIntervalMs: 50,
+          onRebalance: (info) => rebalances.push({ ...info, instance }),
+          onError: (e) => process.stderr.write(`instance ${instance} failed: ${String(e)}\n`),
+        });
+        running.set(instance, app);
+      };
+      try {
+        const keep = { 'retention.ms': -1 };
+        await admin.createTopics(['so-clicks', 'so-counts', 'so-dlq'].map((name) => ({ name, partitions: PARTITIONS, config: keep })));
+        const { records } = generate(6_000, 11);
+        const ref = timeWindowReference(eventsOf(records), REF_OPTS, count);
+        const third = Math.ceil(records.length / 3);
+        await produceVia(admin, 'so-clicks', records.slice(0, third));
+        await Promise.all(['a', 'b', 'c'].map(start));
+        const deadline = () => Date.now() + 120_000;
+        let until = deadline();
+        while (!(await committedUpTo(admin, 'so', 'so-clicks')) && Date.now() < until) await sleep(200);
+        assert.ok(await committedUpTo(admin, 'so', 'so-clicks'), 'the three instances processed the first third');
+        const owned = (instance: string) => running.get(instance)!.tasks.map((t) => t.partition);
+        const spread = ['a', 'b', 'c'].map((i) => new Set(owned(i)).size);
+        assert.deepEqual(spread, [4, 4, 4], `12 partitions shared 4/4/4 (${spread})`);
+
+        await running.get('b')!.close();
+        running.delete('b');
+        await produceVia(admin, 'so-clicks', records.slice(third, 2 * third));
+        until = deadline();
+        while (!(await committedUpTo(admin, 'so', 'so-clicks')) && Date.now() < until) await sleep(200);
+        assert.ok(await committedUpTo(admin, 'so', 'so-clicks'), 'the two left processed the second third');
+        assert.equal(new Set([...owned('a'), ...owned('c')]).size, PARTITIONS, "b's partitions moved to a and c");
+
+        await start('d');
+        await produceVia(admin, 'so-clicks', records.slice(2 * third));
+        until = deadline();
+        while (!(await committedUpTo(admin, 'so', 'so-clicks')) && Date.now() < until) await sleep(200);
+        assert.ok(await committedUpTo(admin, 'so', 'so-clicks'), 'the three processed the rest');
+        assert.ok(owned('d').length > 0, 'the new instance got partitions');
+        for (const app of running.values()) await app.close();
+        running.clear();
+
+        // The last windows close at the end of input: a bounded run (one process) ends them.
+        await build('so', { input: 'so-clicks', output: 'so-counts' }).run({ log: connector, stateDir: join(dir, 'fin'), instanceId: 'fin', until: 'end' });
+        const kd = windowed(string());
+        const map = new Map<string, number>();
+        const out = await readVia(admin, 'so-counts');
+        for (const r of out) {
+          const w = kd.deserialize(r.key!);
+          map.set(windowKey(w.key, w.start), JSON.parse(r.value!.toString()) as number);
+        }
+        assert.equal(out.length, ref.results.size, 'one result per window: nothing duplicated across rebalances');
+        assert.deepEqual(map, ref.results);
+        const moved = rebalances.filter((r) => r.restoredRecords > 0);
+        process.stderr.write(
+          `scale-out on ${target.name}: ${rebalances.length} rebalances seen by the instances; ` +
+            `rebalance ${Math.min(...rebalances.map((r) => r.durationMs))}-${Math.max(...rebalances.map((r) => r.durationMs))} ms, ` +
+            `restore ${moved.map((r) => `${r.restoredRecords} records in ${r.restoreMs} ms`).join(', ') || 'none'}\n`,
+        );
+        assert.ok(moved.length > 0, 'moved tasks restored their state from the changelogs');
+      } finally {
+        for (const app of running.values()) await app.close().catch(() => {});
+        await admin.close();
+        cleanup();
+      }
+    });
+  });
+}
