@@ -13,6 +13,7 @@ import { registerAcls } from './commands/acls.js';
 import { registerRun } from './commands/run.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerGroups } from './commands/groups.js';
+import { registerBench } from './commands/bench.js';
 
 export interface GlobalOptions {
   dataDir: string;
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerRun(program, globals);
   registerDescribe(program, globals);
   registerGroups(program, globals);
+  registerBench(program, globals);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -19,6 +19,7 @@ import type { GlobalOptions } from '../main.js';
 
 const PARTITIONS = 4;
 const TICK_MS = 50;
+const MAX_CLICKS_PER_BATCH = 2_000;
 
 interface DemoCommandOptions extends DashboardCliOptions {
   rate: number;
@@ -102,8 +103,10 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
             lastTick = now;
             const n = Math.floor(owed);
             owed -= n;
-            if (n > 0) {
-              const batches = generator.batches(n, PARTITIONS, now);
+            // A late tick (a busy machine) owes many clicks: generate them in chunks, so that no batch grows past
+            // max.message.bytes (1 MiB; a click is ~250 bytes of JSON).
+            for (let left = n; left > 0; left -= MAX_CLICKS_PER_BATCH) {
+              const batches = generator.batches(Math.min(left, MAX_CLICKS_PER_BATCH), PARTITIONS, now);
               appending = appending
                 .then(async () => {
                   for (let p = 0; p < PARTITIONS; p++) if (batches[p]!.length) await log.partition(DEMO_TOPICS.clicks, p).append(batches[p]!);
