@@ -1,6 +1,6 @@
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
 import type { RecordHeader } from '../records/record.js';
-import type { Serde } from './serdes.js';
+import { isUtf8Serde, type Serde } from './serdes.js';
 
 /**
  * How the engine writes keys and values whose serde it does not know (a map() changed the type
@@ -48,6 +48,8 @@ export function headerValue(headers: readonly RecordHeader[], key: string): Buff
 
 /** Encodes/decodes one side (key or value) of records on a topic, with a serde or the auto format. */
 export class TopicCodec {
+  private readonly formatHeaders = new Map<Format, RecordHeader>();
+
   constructor(
     private readonly serde: Serde<unknown> | undefined,
     private readonly header: string,
@@ -68,7 +70,7 @@ export class TopicCodec {
     if (v === null || v === undefined) return null;
     if (this.serde) return this.serde.serialize(v);
     const { bytes, format } = encodeAuto(v, this.internal);
-    headers.push({ key: this.header, value: Buffer.from(format, 'latin1') });
+    headers.push(this.formatHeader(format));
     return bytes;
   }
 
@@ -76,7 +78,19 @@ export class TopicCodec {
     if (b === null) return null;
     if (this.serde) return this.serde.deserialize(b);
     const f = headerValue(headers, this.header);
-    return decodeAuto(b, f ? f.toString('latin1') : undefined);
+    // One-byte formats: a one-character string V8 keeps cached, not a new string per record.
+    return decodeAuto(b, f ? (f.length === 1 ? String.fromCharCode(f[0]!) : f.toString('latin1')) : undefined);
+  }
+
+  /**
+   * The header naming a format, one object per format and codec shared by every record written
+   * with it (like the sink's stamp header): nothing downstream changes a header, and a header per
+   * record was an allocation per record on every repartition.
+   */
+  private formatHeader(format: Format): RecordHeader {
+    let h = this.formatHeaders.get(format);
+    if (h === undefined) this.formatHeaders.set(format, (h = { key: this.header, value: Buffer.from(format, 'latin1') }));
+    return h;
   }
 }
 
@@ -97,6 +111,25 @@ export class StoreKeyCodec {
     if (this.serde) return this.serde.deserialize(b);
     return decodeAuto(b.subarray(1), String.fromCharCode(b[0]!));
   }
+
+  /**
+   * `encode(k).toString('latin1')`, the key's bytes as a JS map key. For an ASCII string under
+   * the string serde or the auto format that string is known without encoding (UTF-8 of ASCII
+   * is the same bytes, and latin1 maps bytes to the same char codes): no Buffer and no new
+   * string per record.
+   */
+  id(k: unknown): string {
+    if (typeof k === 'string' && isAscii(k)) {
+      if (this.serde === undefined) return 's' + k;
+      if (isUtf8Serde(this.serde)) return k;
+    }
+    return this.encode(k).toString('latin1');
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 // V8's format always starts with its version tag 0xff, so 0x00 can mark a plain number: the

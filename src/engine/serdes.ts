@@ -45,11 +45,21 @@ export function json<T>(schema?: Schema<T>): Serde<T> {
 
 /** UTF-8 text. Keys written with it partition exactly like Java's StringSerializer keys. */
 export function string(): Serde<string> {
-  return {
+  const serde: Serde<string> = {
     name: 'string',
     serialize: (v) => Buffer.from(v, 'utf8'),
     deserialize: (b) => b.toString('utf8'),
   };
+  utf8Serdes.add(serde);
+  return serde;
+}
+
+/** The serdes made by string(): their bytes are known to be UTF-8 (see StoreKeyCodec.id). */
+const utf8Serdes = new WeakSet<object>();
+
+/** @internal Whether `serde` came from string() (a custom serde named 'string' does not count). */
+export function isUtf8Serde(serde: object): boolean {
+  return utf8Serdes.has(serde);
 }
 
 /** The bytes as they are. */

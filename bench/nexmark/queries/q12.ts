@@ -9,7 +9,7 @@
  * end. Processing-time windows in window() would make it direct. The result depends on when
  * records are processed (that is the query's point); the test drives the wall clock.
  */
-import { json, type MapState } from '../../../src/index.js';
+import { json, type ProcessorContext, type ValueState } from '../../../src/index.js';
 import { idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q12Row {
@@ -29,23 +29,30 @@ export const q12: NexmarkQuery = {
       .filter(isBid)
       .keyBy((b) => b.bidder, { key: idKey(), name: 'q12-by-bidder' })
       .process<number, Q12Row>(() => {
-        let counts!: MapState<number, number>;
+        // The wall clock only moves forward: a bidder has at most one open window.
+        let open!: ValueState<{ start: number; count: number }>;
+        const emit = (ctx: ProcessorContext<number, number, Q12Row>, w: { start: number; count: number }): void =>
+          ctx.forward(ctx.key, { bidder: ctx.key, bid_count: w.count, starttime: w.start, endtime: w.start + SIZE });
         return {
           init(ctx) {
-            counts = ctx.state.map('counts');
+            open = ctx.state.value('window');
           },
           process(_r, ctx) {
             const start = Math.floor(ctx.wallClock / SIZE) * SIZE;
-            const n = counts.get(start);
-            if (n === undefined) ctx.timers.registerProcessingTime(start + SIZE);
-            counts.set(start, (n ?? 0) + 1);
+            const w = open.get();
+            if (w !== undefined && w.start === start) {
+              open.set({ start, count: w.count + 1 });
+              return;
+            }
+            if (w !== undefined) emit(ctx, w); // its timer has not fired yet
+            open.set({ start, count: 1 });
+            ctx.timers.registerProcessingTime(start + SIZE);
           },
           onTimer(t, ctx) {
-            const start = t.time - SIZE;
-            const n = counts.get(start);
-            if (n === undefined) return;
-            ctx.forward(ctx.key, { bidder: ctx.key, bid_count: n, starttime: start, endtime: t.time });
-            counts.delete(start);
+            const w = open.get();
+            if (w === undefined || w.start + SIZE !== t.time) return;
+            emit(ctx, w);
+            open.clear();
           },
         };
       }, { name: 'q12-count' })

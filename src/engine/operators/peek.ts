@@ -1,23 +1,9 @@
-import type { Rec } from '../records.js';
-import { Operator } from './operator.js';
+import { PEEK, StatelessOperator } from './stateless.js';
 import type { UserFn } from './user-fn.js';
 
-/** Calls a function for its side effect and passes the record on unchanged. */
-export class PeekOperator extends Operator {
-  constructor(
-    name: string,
-    private readonly fn: UserFn<unknown>,
-  ) {
-    super(name);
-  }
-
-  process(rec: Rec): void {
-    try {
-      this.fn(rec.value, rec.key, rec);
-    } catch (e) {
-      this.ctx.deadLetter(rec, e, this.name);
-      return;
-    }
-    this.forward(rec);
+/** Calls a function for its side effect and passes the record on unchanged. Fused with the stateless operators after it, see stateless.ts. */
+export class PeekOperator extends StatelessOperator {
+  constructor(name: string, fn: UserFn<unknown>) {
+    super(name, PEEK, fn);
   }
 }

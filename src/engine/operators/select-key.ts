@@ -1,24 +1,9 @@
-import type { Rec } from '../records.js';
-import { Operator } from './operator.js';
+import { SELECT_KEY, StatelessOperator } from './stateless.js';
 import type { UserFn } from './user-fn.js';
 
-/** New key for each record, same value (keyBy and selectKey). */
-export class SelectKeyOperator extends Operator {
-  constructor(
-    name: string,
-    private readonly fn: UserFn<unknown>,
-  ) {
-    super(name);
-  }
-
-  process(rec: Rec): void {
-    let k: unknown;
-    try {
-      k = this.fn(rec.value, rec.key, rec);
-    } catch (e) {
-      this.ctx.deadLetter(rec, e, this.name);
-      return;
-    }
-    this.forward(rec.with(k, rec.value));
+/** New key for each record, same value (keyBy and selectKey). Fused with the stateless operators after it, see stateless.ts. */
+export class SelectKeyOperator extends StatelessOperator {
+  constructor(name: string, fn: UserFn<unknown>) {
+    super(name, SELECT_KEY, fn);
   }
 }

@@ -17,6 +17,8 @@ export class SinkOperator extends Operator {
   private roundRobin = 0;
   private lastStamp = NaN;
   private stampHeader: RecordHeader | undefined;
+  /** Headers this sink adds to the record being written (reused: copied when not empty). */
+  private readonly added: RecordHeader[] = [];
 
   constructor(
     name: string,
@@ -34,15 +36,16 @@ export class SinkOperator extends Operator {
   }
 
   process(rec: Rec): void {
-    // A new headers array only when something is added to it: most records carry none.
-    const extend = this.internal || this.keyCodec.addsHeader || this.valueCodec.addsHeader;
-    const headers: RecordHeader[] = extend ? [...rec.headers] : (rec.headers as RecordHeader[]);
+    // Format headers (auto format) go to a scratch list first: most records get none, and then
+    // need no headers array of their own.
+    const added = this.added;
+    added.length = 0;
     let key: Buffer | null;
     let value: Buffer | null;
     let partition: number;
     try {
-      key = this.keyCodec.encode(rec.key, headers);
-      value = this.valueCodec.encode(rec.value, headers);
+      key = this.keyCodec.encode(rec.key, added);
+      value = this.valueCodec.encode(rec.value, added);
       const n = this.partitions;
       if (this.partitioner) {
         partition = this.partitioner(rec.key, rec.value, key, n);
@@ -62,8 +65,9 @@ export class SinkOperator extends Operator {
         this.lastStamp = rec.stamp;
         this.stampHeader = { key: STAMP_HEADER, value: encodeDouble(rec.stamp) };
       }
-      headers.push(this.stampHeader);
+      added.push(this.stampHeader);
     }
+    const headers = added.length === 0 ? rec.headers : rec.headers.length === 0 ? added.slice() : [...rec.headers, ...added];
     this.ctx.send(this.topic, partition, rec.timestamp, key, value, headers);
   }
 }

@@ -56,7 +56,10 @@ export class SourceOperator extends Operator {
 const ENGINE_HEADER_PREFIX = 'tributary.';
 
 export function stripEngineHeaders(headers: readonly RecordHeader[]): readonly RecordHeader[] {
-  let found = false;
-  for (const h of headers) if (h.key.startsWith(ENGINE_HEADER_PREFIX)) found = true;
-  return found ? headers.filter((h) => !h.key.startsWith(ENGINE_HEADER_PREFIX)) : headers;
+  let engine = 0;
+  for (let i = 0; i < headers.length; i++) if (headers[i]!.key.startsWith(ENGINE_HEADER_PREFIX)) engine++;
+  if (engine === 0) return headers;
+  // Repartitioned records usually carry engine headers only: share the empty list, no array per record.
+  if (engine === headers.length) return Rec.NO_HEADERS;
+  return headers.filter((h) => !h.key.startsWith(ENGINE_HEADER_PREFIX));
 }

@@ -80,7 +80,7 @@ export class StreamStreamJoinOperator extends Operator {
         const seq = extra.readUInt32BE(0);
         this.seq = Math.max(this.seq, seq + 1);
         const [value, matched] = decodeState<Buffered>(e.value);
-        const group = this.groupOf(side, Buffer.from(key), undefined);
+        const group = this.groupOf(side, key.toString('latin1'), undefined);
         insertEntry(group, { ts: time, seq, value, matched, persisted: true, removed: false, gen: 0, group });
         this.timers[side]!.add(this.expiry(time), group.id);
       }
@@ -103,8 +103,7 @@ export class StreamStreamJoinOperator extends Operator {
       this.ctx.late(rec, this.name, false);
       return;
     }
-    const kb = this.keyCodec.encode(rec.key);
-    const id = kb.toString('latin1');
+    const id = this.keyCodec.id(rec.key);
     const other = this.groups[1 - side]!.get(id);
     const outs: Array<{ value: unknown; ts: number }> = [];
     const matched: Entry[] = [];
@@ -132,7 +131,7 @@ export class StreamStreamJoinOperator extends Operator {
         this.touch((1 - side) as 0 | 1, e);
       }
     }
-    const group = this.groupOf(side, kb, rec.key);
+    const group = this.groupOf(side, id, rec.key);
     const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: outs.length > 0, persisted: false, removed: false, gen: 0, group };
     insertEntry(group, entry);
     this.touch(side, entry);
@@ -212,12 +211,12 @@ export class StreamStreamJoinOperator extends Operator {
     this.dirty.push({ side, entry: e });
   }
 
-  private groupOf(side: 0 | 1, kb: Buffer, key: unknown): KeyGroup {
-    const id = kb.toString('latin1');
+  /** The side's group of a key by id (the latin1 string of its store-key bytes); `key` undefined: decode it from the id. */
+  private groupOf(side: 0 | 1, id: string, key: unknown): KeyGroup {
     const groups = this.groups[side]!;
     let g = groups.get(id);
     if (!g) {
-      g = { id, key: key === undefined ? this.keyCodec.decode(kb) : key, entries: [] };
+      g = { id, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, entries: [] };
       groups.set(id, g);
     }
     return g;

@@ -90,7 +90,7 @@ export class WindowAggregateOperator extends Operator {
     const close = size + this.grace;
     for (const e of this.store.all()) {
       const { key: kb, time: start } = splitKeyWithTime(e.key);
-      const ks = this.slotsOf(Buffer.from(kb), undefined);
+      const ks = this.slotsOf(kb.toString('latin1'), undefined);
       insertSlot(ks, start, decodeState(e.value));
       // The windows this slot belongs to that the restored watermark has not closed yet.
       const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
@@ -112,8 +112,7 @@ export class WindowAggregateOperator extends Operator {
     const first = firstWindowStart(this.windows, ts);
     const last = lastWindowStart(this.windows, ts);
     if (last + close <= W) return; // every window closed (LatenessOperator has counted it)
-    const kb = this.keyCodec.encode(rec.key);
-    const ks = this.slotsOf(kb, rec.key);
+    const ks = this.slotsOf(this.keyCodec.id(rec.key), rec.key);
     const pane = this.pane;
     if (pane !== undefined) {
       const ps = Math.floor(ts / pane) * pane;
@@ -248,11 +247,11 @@ export class WindowAggregateOperator extends Operator {
     this.forward(new Rec(key, this.agg.result(acc), end - 1, rec.headers, rec.stamp, rec.origin));
   }
 
-  private slotsOf(kb: Buffer, key: unknown): KeySlots {
-    const id = kb.toString('latin1');
+  /** The key's slots by id (the latin1 string of its store-key bytes); `key` undefined: decode it from the id. */
+  private slotsOf(id: string, key: unknown): KeySlots {
     let ks = this.keys.get(id);
     if (!ks) {
-      ks = { key: key === undefined ? this.keyCodec.decode(kb) : key, id, starts: [], accs: [], changed: NO_CHANGES, gen: 0 };
+      ks = { key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NO_CHANGES, gen: 0 };
       this.keys.set(id, ks);
     }
     return ks;

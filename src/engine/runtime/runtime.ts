@@ -440,7 +440,8 @@ export class StreamsRuntime {
     const entries = [...byTp.values()];
     if (entries.length === 0) return;
     const tps = entries.map((e) => e.tp);
-    const [starts, ends] = await Promise.all([this.log.beginningOffsets(tps), this.log.endOffsets(tps, 'read_committed')]);
+    const starts = await this.log.beginningOffsets(tps);
+    const ends = await this.stableEnds(tps);
     entries.forEach((e, i) => {
       for (const t of e.targets) {
         if (t.end < 0) t.end = ends[i]!;
@@ -482,6 +483,23 @@ export class StreamsRuntime {
       }
     } finally {
       consumer.close();
+    }
+  }
+
+  /**
+   * The read_committed ends of changelog partitions once no transaction is pending on them. Kafka
+   * writes a committed transaction's markers after EndTxn returns, so right after a task moved
+   * the previous owner's last commit may not be readable yet (its input offsets already are, with
+   * require_stable): restoring to that end would miss its updates. A changelog has one writer,
+   * the task's owner, so waiting until the last stable offset reaches the high watermark (the
+   * markers written, or a dead owner's transaction aborted by its timeout) gives the whole state.
+   */
+  private async stableEnds(tps: readonly TopicPartition[]): Promise<number[]> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [stable, high] = await Promise.all([this.log.endOffsets(tps, 'read_committed'), this.log.endOffsets(tps, 'read_uncommitted')]);
+      if (stable.every((s, i) => s >= high[i]!) || Date.now() > deadline || this.stopping) return stable;
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 

@@ -1,0 +1,84 @@
+/**
+ * The Flink peer (bench/peers/flink): Apache Flink 2.2 in one JVM (local MiniCluster),
+ * parallelism 1, running nexmark/nexmark's SQL over a JSON-lines file of the events our generator
+ * produced (byte for byte what Tributary reads from its log). Built on first use: Maven fetches
+ * the Flink jars into ~/.cache/tributary/flink-peer/lib, javac compiles FlinkNexmark.java.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JsonEventBatch, NexmarkGenerator } from '../nexmark/generator.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PROJECT = join(here, 'flink');
+const CACHE = process.env.TRIBUTARY_FLINK_PEER_CACHE ?? join(homedir(), '.cache', 'tributary', 'flink-peer');
+const LIB = join(CACHE, 'lib');
+const CLASSES = join(CACHE, 'classes');
+
+/** The queries the Flink peer implements. */
+export const FLINK_QUERIES = ['q0', 'q1', 'q2'];
+
+export class PeerUnavailableError extends Error {
+  readonly code = 'PEER_UNAVAILABLE';
+}
+
+export function ensureFlinkPeer(): string {
+  for (const tool of ['java', 'javac', 'mvn']) {
+    if (spawnSync(tool, ['-version'], { stdio: 'ignore' }).error) throw new PeerUnavailableError(`${tool} is not installed`);
+  }
+  if (!existsSync(LIB) || readdirSync(LIB).length < 10) {
+    mkdirSync(LIB, { recursive: true });
+    execFileSync('mvn', ['-q', '-B', '-f', join(PROJECT, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`], { stdio: 'inherit' });
+  }
+  mkdirSync(CLASSES, { recursive: true });
+  execFileSync('javac', ['-d', CLASSES, '-cp', `${LIB}/*`, join(PROJECT, 'src/main/java/dev/tributary/peers/FlinkNexmark.java')], { stdio: 'inherit' });
+  return `${CLASSES}:${LIB}/*`;
+}
+
+/** Writes the first `count` events (generator defaults) as JSON lines. */
+export async function writeEventsFile(path: string, count: number): Promise<void> {
+  const out = createWriteStream(path);
+  const gen = new NexmarkGenerator({ numEvents: count });
+  const batch = new JsonEventBatch(4096);
+  while (gen.fillJson(batch) > 0) {
+    const lines = Buffer.allocUnsafe(batch.length + batch.count);
+    let at = 0;
+    for (let i = 0; i < batch.count; i++) {
+      at += batch.value(i).copy(lines, at);
+      lines[at++] = 10;
+    }
+    if (!out.write(lines.subarray(0, at))) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+}
+
+function java(classpath: string, args: string[], cpu?: string): string {
+  const cmd = cpu ? 'taskset' : 'java';
+  const full = [...(cpu ? ['-c', cpu, 'java'] : []), '-Xmx1g', '-cp', classpath, 'dev.tributary.peers.FlinkNexmark', ...args];
+  const r = spawnSync(cmd, full, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`Flink peer failed (${r.status}): ${(r.stderr ?? '').split('\n').slice(-8).join('\n')}`);
+  return r.stdout;
+}
+
+/** The query's result rows from Flink, each an array of column values. */
+export function flinkRows(classpath: string, file: string, query: string): unknown[][] {
+  return java(classpath, [file, query, 'rows'])
+    .split('\n')
+    .filter((l) => l.startsWith('['))
+    .map((l) => JSON.parse(l) as unknown[]);
+}
+
+export interface FlinkTiming {
+  seconds: number;
+  cpu_seconds: number;
+}
+
+/** `repeats` runs of the query into a blackhole sink in one JVM (later runs are JIT-warm). */
+export function flinkTimings(classpath: string, file: string, query: string, repeats: number, cpu: string | undefined): FlinkTiming[] {
+  return java(classpath, [file, query, 'time', String(repeats)], cpu)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as FlinkTiming);
+}
