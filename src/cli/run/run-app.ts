@@ -108,11 +108,8 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
     await dashboard?.close();
     let summary: RunSummary | undefined;
     try {
-      // Raced with `running`: when the app failed to start, close() never settles (the runtime's
-      // done promise is not rejected on a failed start), while `running` has already rejected.
-      const closing = app.close().then(() => running);
-      closing.catch(() => {});
-      summary = await Promise.race([closing, running]);
+      // close() rejects with the start error when the app failed to start; `running` carries the run's summary.
+      summary = await app.close().then(() => running);
     } catch (e) {
       fail(e);
     }

@@ -6,6 +6,7 @@ import type { RecordInput } from '../../records/record.js';
 import { ProducerFencedError, type LogProducer, type PartitionOffset, type ProducerRecord, type TopicPartition } from '../log.js';
 import { CONSUMER_OFFSETS_TOPIC, type GroupOffsetsStore } from './group-offsets.js';
 import { retryConcurrent } from './retry.js';
+import { cutBySize, recordSizeBound } from '../records.js';
 
 /**
  * What the producer needs of the transaction coordinator (Kafka's InitProducerId,
@@ -35,8 +36,6 @@ class PartitionBuffer {
   ) {}
 }
 
-/** Length, attributes, timestamp and offset deltas, key and value lengths, header count: at most 36 bytes. */
-const RECORD_OVERHEAD = 36;
 /** Target encoded size of one batch: below Kafka's default max.message.bytes (1 MiB) with room for estimate error. */
 const DEFAULT_BATCH_BYTES = 900 * 1024;
 
@@ -95,12 +94,7 @@ export class EmbeddedProducer implements LogProducer {
     let buf = list[r.partition];
     if (buf === undefined) buf = list[r.partition] = new PartitionBuffer(r.topic, r.partition, this.manager.partition(r.topic, r.partition));
     buf.records.push(r);
-    // An upper bound of the encoded size: varints at their widest, header keys at 3 UTF-8 bytes a char.
-    let size = RECORD_OVERHEAD;
-    if (r.key !== null) size += r.key.length;
-    if (r.value !== null) size += r.value.length;
-    const h = r.headers;
-    for (let i = 0; i < h.length; i++) size += 10 + 3 * h[i]!.key.length + (h[i]!.value?.length ?? 0);
+    const size = recordSizeBound(r);
     buf.bytes += size;
     this._bufferedBytes += size;
     if (!buf.dirty) {
@@ -164,21 +158,8 @@ export class EmbeddedProducer implements LogProducer {
           appends.push(b.log.append(this.encode(records, b)));
           continue;
         }
-        let from = 0;
-        while (from < records.length) {
-          // Split by estimated size so that no batch exceeds max.message.bytes.
-          let to = from;
-          let size = 0;
-          while (to < records.length && (to === from || size < this.batchBytes)) {
-            const r = records[to]!;
-            size += RECORD_OVERHEAD + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-            const h = r.headers;
-            if (h) for (let i = 0; i < h.length; i++) size += 10 + 3 * h[i]!.key.length + (h[i]!.value?.length ?? 0);
-            to++;
-          }
-          appends.push(b.log.append(this.encode(from === 0 && to === records.length ? records : records.slice(from, to), b)));
-          from = to;
-        }
+        // Split by the size bound so that no batch exceeds max.message.bytes.
+        for (const run of cutBySize(records, this.batchBytes)) appends.push(b.log.append(this.encode(run, b)));
       }
       await Promise.all(appends);
     } catch (e) {

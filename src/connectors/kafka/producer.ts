@@ -12,6 +12,7 @@ import {
   type PartitionOffset,
   type ProducerRecord,
 } from '../log.js';
+import { cutBySize, recordSizeBound } from '../records.js';
 import { COORDINATOR_GROUP, COORDINATOR_TRANSACTION, type BrokerAddress, type KafkaClient } from './client.js';
 import { CODES, FENCING, GroupMembershipLostError, KafkaResponseError, MEMBERSHIP_LOST, check, isRetriable } from './errors.js';
 
@@ -28,8 +29,6 @@ class PartitionBuffer {
   ) {}
 }
 
-/** Length, attributes, deltas, key/value lengths, header count: at most 36 bytes a record. */
-const RECORD_OVERHEAD = 36;
 /** One batch's target size: under Kafka's default max.message.bytes (1 MiB) with room for the estimate's error. */
 const DEFAULT_BATCH_BYTES = 900 * 1024;
 /** Kafka's produce timeout (the broker waits this long for min.insync.replicas acknowledgements). */
@@ -106,9 +105,7 @@ export class KafkaProducer implements LogProducer {
     let buf = this.buffers.get(key);
     if (!buf) this.buffers.set(key, (buf = new PartitionBuffer(r.topic, r.partition)));
     buf.records.push(r);
-    let size = RECORD_OVERHEAD + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    const h = r.headers;
-    for (let i = 0; i < h.length; i++) size += 10 + 3 * h[i]!.key.length + (h[i]!.value?.length ?? 0);
+    const size = recordSizeBound(r);
     buf.bytes += size;
     this._bufferedBytes += size;
     if (!buf.dirty) {
@@ -157,22 +154,7 @@ export class KafkaProducer implements LogProducer {
   }
 
   private cut(records: RecordInput[]): RecordInput[][] {
-    const out: RecordInput[][] = [];
-    let from = 0;
-    while (from < records.length) {
-      let to = from;
-      let size = 0;
-      while (to < records.length && (to === from || size < this.batchBytes)) {
-        const r = records[to]!;
-        size += RECORD_OVERHEAD + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-        const h = r.headers;
-        if (h) for (let i = 0; i < h.length; i++) size += 10 + 3 * h[i]!.key.length + (h[i]!.value?.length ?? 0);
-        to++;
-      }
-      out.push(from === 0 && to === records.length ? records : records.slice(from, to));
-      from = to;
-    }
-    return out;
+    return cutBySize(records, this.batchBytes);
   }
 
   /** One batch per partition, grouped by leader; retried (same sequence numbers) after leader moves. */

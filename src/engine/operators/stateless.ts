@@ -17,9 +17,10 @@ export type StepKind = typeof FILTER | typeof MAP | typeof MAP_VALUES | typeof S
  * the only downstream of the one before) into `chain`, and process() runs the whole run in one
  * loop with key and value in locals, making one Rec at the end instead of one per transforming
  * operator, and calling the run's last downstream directly. Results, dead letters and the
- * per-operator `forwarded` counters are those of the unfused operators: every step passes the
- * same record context (timestamp, headers, origin) to its function as before, and an error is
- * dead-lettered with the record as that operator saw it and the operator's name. An operator
+ * per-operator `forwarded` counters are those of the unfused operators: every function gets the
+ * run's input record as its RecordContext (timestamp, headers, topic/partition/offset: what
+ * RecordContext shows does not change along the run), and an error is dead-lettered with the
+ * record as that operator saw it and the operator's name. An operator
  * inside someone's run keeps its own process() for any other parent that calls it (merge).
  */
 export abstract class StatelessOperator extends Operator {

@@ -169,7 +169,12 @@ export class StreamsRuntime {
 
   async start(): Promise<void> {
     this.startedAt = Date.now();
-    this.log = await this.options.log.connect();
+    try {
+      this.log = await this.options.log.connect();
+    } catch (e) {
+      this.failedToStart(e);
+      throw e;
+    }
     try {
       await this.prepare();
     } catch (e) {
@@ -179,11 +184,22 @@ export class StreamsRuntime {
         await r.state?.close().catch(() => {});
       }
       await this.log.close().catch(() => {});
+      this.failedToStart(e);
       throw e;
     }
     this.nextCommit = Date.now() + this.options.commitIntervalMs;
     this.nextTick = Date.now() + this.options.wallClockIntervalMs;
     this.loop = this.runLoop();
+  }
+
+  /**
+   * A failed start ends the run: close() and finishedPromise reject with the start's error instead
+   * of waiting for a loop that never ran, and the application may be started again.
+   */
+  private failedToStart(e: unknown): void {
+    this.failure = e;
+    this.finished = true;
+    this.rejectDone(e);
   }
 
   /** Stops the loop, commits what was processed, closes. Resolves with the summary. */
