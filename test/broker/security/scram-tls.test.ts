@@ -61,25 +61,31 @@ test('kafkajs with SCRAM-SHA-256 and SCRAM-SHA-512 over TLS produces and consume
   const { broker, certs } = await tlsScramBroker(t);
   const producer = kafkajs(broker.port, certs, { mechanism: 'scram-sha-256', username: 'alice', password: 'alice-secret' }).producer();
   await producer.connect();
-  t.after(() => producer.disconnect());
-  await producer.send({ topic: 'secure', messages: [{ key: 'k1', value: 'one' }, { key: 'k2', value: 'two' }] });
+  // Clients disconnect before the broker closes (after-hooks run first-registered first): a kafkajs consumer
+  // left connected to a closed broker keeps retrying, and the test process never exits.
+  const disconnect: Array<() => Promise<void>> = [() => producer.disconnect()];
+  try {
+    await producer.send({ topic: 'secure', messages: [{ key: 'k1', value: 'one' }, { key: 'k2', value: 'two' }] });
 
-  const consumer = kafkajs(broker.port, certs, { mechanism: 'scram-sha-512', username: 'bob', password: 'bob-secret' }).consumer({ groupId: 'g-scram' });
-  await consumer.connect();
-  t.after(() => consumer.disconnect());
-  await consumer.subscribe({ topic: 'secure', fromBeginning: true });
-  const got: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ message }) => {
-          got.push(message.value!.toString());
-          if (got.length === 2) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  assert.deepEqual(got, ['one', 'two']);
+    const consumer = kafkajs(broker.port, certs, { mechanism: 'scram-sha-512', username: 'bob', password: 'bob-secret' }).consumer({ groupId: 'g-scram' });
+    await consumer.connect();
+    disconnect.unshift(() => consumer.disconnect());
+    await consumer.subscribe({ topic: 'secure', fromBeginning: true });
+    const got: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            got.push(message.value!.toString());
+            if (got.length === 2) resolve();
+          },
+        })
+        .catch(reject);
+    });
+    assert.deepEqual(got, ['one', 'two']);
+  } finally {
+    for (const d of disconnect) await d();
+  }
 
   // bob has no SCRAM-SHA-256 credential, and a wrong password is wrong in either mechanism.
   for (const sasl of [
