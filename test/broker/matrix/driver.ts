@@ -199,7 +199,24 @@ export async function runClientMatrix(t: TestContext, client: MatrixClient): Pro
     const fetched = broker.groups.fetchOffsets(groupId, [{ name: topic, partitions: Array.from({ length: GROUP_PARTITIONS }, (_, p) => p) }]);
     return fetched.topics[0]!.partitions.map((p) => p.offset);
   };
-  await eventually(() => committed().join(',') === logEnd().join(','), 30_000, 'the group to commit everything it consumed');
+  // A member can commit, under the new generation, offsets it read of a partition it owned before the
+  // rebalance, after the new owner committed further (@platformatic/kafka 1.35 keeps a revoked partition's
+  // uncommitted offsets across the rejoin; Kafka's classic coordinator checks only member and generation, as ours
+  // does): the stale commit then stands until the owner commits again. So when the commits stop short of the
+  // log end, another round gives the owners records to commit; the group must still commit all of it.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await eventually(() => committed().join(',') === logEnd().join(','), 15_000, 'the group to commit everything it consumed');
+      break;
+    } catch (e) {
+      const ends = logEnd();
+      const detail = committed().map((c, p) => `${p}: ${c}/${ends[p]}`).join(', ');
+      if (attempt === 2) throw new Error(`${(e as Error).message} (partition: committed/log end ${detail})`);
+      const more = keyedAndUnkeyed(`r3.settle${attempt}`, 60);
+      await client.produce(bootstrap, topic, more, 'none');
+      await waitConsumed(more, 'the group to consume a round after the commits stopped short');
+    }
+  }
   const before = committed();
   for (const m of members.splice(0)) await m.stop();
   await eventually(() => broker.groups.describeGroup(groupId).groupState === 'Empty', 30_000, 'the group to empty');
