@@ -246,3 +246,17 @@ test('one LogManager per data directory in a process: two connections share it (
     cleanup();
   }
 });
+
+test('a transaction larger than the topic segment.bytes is cut into batches that each fit a segment', async () => {
+  await withLog(async (log) => {
+    await log.createTopics([{ name: 'small-segments', partitions: 1, config: { 'segment.bytes': 4096 } }]);
+    const p = await log.producer({ transactionalId: 'small-segments-tx' });
+    const sent = Array.from({ length: 200 }, (_, i) => `v${i}-${'x'.repeat(150)}`);
+    for (const v of sent) p.send(rec('small-segments', 0, v));
+    await p.commitTransaction();
+    const c = log.consumer();
+    c.assign([{ topic: 'small-segments', partition: 0, offset: 0 }]);
+    assert.deepEqual(await drain(c), sent);
+    await p.close();
+  });
+});

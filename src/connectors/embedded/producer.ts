@@ -38,6 +38,8 @@ class PartitionBuffer {
 
 /** Target encoded size of one batch: below Kafka's default max.message.bytes (1 MiB) with room for estimate error. */
 const DEFAULT_BATCH_BYTES = 900 * 1024;
+/** RecordBatch v2's header, before the first record. */
+const BATCH_OVERHEAD = 61;
 
 /**
  * The embedded log's producer: buffers records per partition and, on flush, encodes each
@@ -153,13 +155,16 @@ export class EmbeddedProducer implements LogProducer {
         this._bufferedBytes -= b.bytes;
         b.bytes = 0;
         b.dirty = false;
-        if (bytes <= this.batchBytes) {
+        // A batch must fit max.message.bytes and one segment (Kafka refuses larger appends with
+        // MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE): topics with small segments get smaller batches.
+        const config = b.log.config;
+        const limit = Math.min(this.batchBytes, config['max.message.bytes'] - BATCH_OVERHEAD, config['segment.bytes'] - BATCH_OVERHEAD);
+        if (bytes <= limit) {
           // The common case: one batch (the estimate in send() is an upper bound of the encoded size).
           appends.push(b.log.append(this.encode(records, b)));
           continue;
         }
-        // Split by the size bound so that no batch exceeds max.message.bytes.
-        for (const run of cutBySize(records, this.batchBytes)) appends.push(b.log.append(this.encode(run, b)));
+        for (const run of cutBySize(records, limit)) appends.push(b.log.append(this.encode(run, b)));
       }
       await Promise.all(appends);
     } catch (e) {
