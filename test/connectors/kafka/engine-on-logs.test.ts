@@ -122,8 +122,13 @@ for (const target of targets()) {
             beforeCommit: async () => {
               // Pause at the first commit (after the second) whose transaction holds appended data.
               if (++commits < 3 || release !== undefined) return;
-              const [lso, hw] = await Promise.all([admin.endOffsets(rep, 'read_committed'), admin.endOffsets(rep, 'read_uncommitted')]);
-              if (!hw.some((h, i) => h > lso[i]!)) return;
+              // Kafka writes the previous commit's markers after EndTxn returned: an LSO below the high watermark
+              // may be those markers still pending, not this transaction's data. Look again once they are written.
+              for (let look = 0; look < 2; look++) {
+                if (look > 0) await new Promise((r) => setTimeout(r, 300));
+                const [lso, hw] = await Promise.all([admin.endOffsets(rep, 'read_committed'), admin.endOffsets(rep, 'read_uncommitted')]);
+                if (!hw.some((h, i) => h > lso[i]!)) return;
+              }
               paused();
               await new Promise<void>((r) => (release = r)); // "SIGSTOP"
             },
