@@ -16,6 +16,14 @@ import { EMPTY_BUFFER, Group, Member, type GroupState, type JoinResult, type Pro
 
 /** Kafka's offset.metadata.max.bytes. */
 const MAX_OFFSET_METADATA_BYTES = 4096;
+
+/** An offset as Kafka checks it before committing: its partition exists, its metadata fits; else the error code. */
+function checkedOffset(o: OffsetToCommit, partitions: number, now: number): CommittedOffset | number {
+  if (o.partition < 0 || o.partition >= partitions) return ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION;
+  const metadata = o.metadata ?? '';
+  if (Buffer.byteLength(metadata) > MAX_OFFSET_METADATA_BYTES) return ErrorCodes.OFFSET_METADATA_TOO_LARGE;
+  return { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestamp: now };
+}
 /** Kafka's GroupCoordinator.NewMemberJoinTimeoutMs: a new member has this long to finish joining. */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
 
@@ -43,12 +51,21 @@ export interface SyncParams {
   assignments: { memberId: string; assignment: Buffer }[];
 }
 
+/** One offset of an OffsetCommit or TxnOffsetCommit. */
+export interface OffsetToCommit {
+  topic: string;
+  partition: number;
+  offset: number;
+  leaderEpoch: number;
+  metadata: string | null;
+}
+
 export interface CommitParams {
   groupId: string;
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
-  offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
+  offsets: OffsetToCommit[];
 }
 
 export interface TxnCommitParams {
@@ -60,7 +77,7 @@ export interface TxnCommitParams {
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
-  offsets: { topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }[];
+  offsets: OffsetToCommit[];
   /**
    * Checks the producer against the transaction coordinator (its transaction is ongoing and holds
    * the group's offsets partition); throws a TransactionError. Runs synchronously right before the
@@ -739,16 +756,11 @@ export class GroupCoordinator {
         count = this.topics.exists(o.topic) ? this.topics.partitionCount(o.topic) : 0;
         partitionCounts.set(o.topic, count);
       }
-      if (o.partition < 0 || o.partition >= count) {
-        codes[index] = ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION;
+      const value = checkedOffset(o, count, now);
+      if (typeof value === 'number') {
+        codes[index] = value;
         return;
       }
-      const metadata = o.metadata ?? '';
-      if (Buffer.byteLength(metadata) > MAX_OFFSET_METADATA_BYTES) {
-        codes[index] = ErrorCodes.OFFSET_METADATA_TOO_LARGE;
-        return;
-      }
-      const value: CommittedOffset = { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestamp: now };
       records.push({ key: offsetKey(p.groupId, o.topic, o.partition), value: offsetValue(value) });
       accepted.push({ index, topic: o.topic, partition: o.partition, value });
     });
@@ -837,16 +849,11 @@ export class GroupCoordinator {
     const now = this.clock();
     p.offsets.forEach((o, index) => {
       const count = this.topics.exists(o.topic) ? this.topics.partitionCount(o.topic) : 0;
-      if (o.partition < 0 || o.partition >= count) {
-        codes[index] = ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION;
+      const value = checkedOffset(o, count, now);
+      if (typeof value === 'number') {
+        codes[index] = value;
         return;
       }
-      const metadata = o.metadata ?? '';
-      if (Buffer.byteLength(metadata) > MAX_OFFSET_METADATA_BYTES) {
-        codes[index] = ErrorCodes.OFFSET_METADATA_TOO_LARGE;
-        return;
-      }
-      const value: CommittedOffset = { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestamp: now };
       records.push({ key: offsetKey(p.groupId, o.topic, o.partition), value: offsetValue(value) });
       accepted.push({ topic: o.topic, partition: o.partition, value });
     });

@@ -1,5 +1,20 @@
 import { ApiKeys } from '../../protocol/index.js';
+import type { FetchedOffset } from '../group/coordinator.js';
 import { defineHandler } from '../handler.js';
+
+/** The coordinator's committed offsets in the response's layout (the same for one group and for several). */
+function responseTopics(topics: readonly { name: string; partitions: readonly FetchedOffset[] }[]) {
+  return topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({
+      partitionIndex: p.partition,
+      committedOffset: BigInt(p.offset),
+      committedLeaderEpoch: p.leaderEpoch,
+      metadata: p.metadata,
+      errorCode: p.errorCode,
+    })),
+  }));
+}
 
 /**
  * OffsetFetch: one group (v0-v7) or several (v8+); null topics means every committed partition.
@@ -23,16 +38,7 @@ export const offsetFetch = defineHandler({
           return {
             groupId: g.groupId,
             errorCode: r.errorCode,
-            topics: r.topics.map((t) => ({
-              name: t.name,
-              partitions: t.partitions.map((p) => ({
-                partitionIndex: p.partition,
-                committedOffset: BigInt(p.offset),
-                committedLeaderEpoch: p.leaderEpoch,
-                metadata: p.metadata,
-                errorCode: p.errorCode,
-              })),
-            })),
+            topics: responseTopics(r.topics),
           };
         }),
       };
@@ -41,16 +47,7 @@ export const offsetFetch = defineHandler({
     return {
       throttleTimeMs: 0,
       errorCode: r.errorCode,
-      topics: r.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({
-          partitionIndex: p.partition,
-          committedOffset: BigInt(p.offset),
-          committedLeaderEpoch: p.leaderEpoch,
-          metadata: p.metadata,
-          errorCode: p.errorCode,
-        })),
-      })),
+      topics: responseTopics(r.topics),
     };
   },
 });
