@@ -4,14 +4,11 @@ import type { PartitionLog } from '../../log/partition-log.js';
 import { OffsetOutOfRangeError } from '../../log/errors.js';
 import { BATCH_LENGTH, LAST_OFFSET_DELTA, LOG_OVERHEAD } from '../../records/batch-header.js';
 import { readInt64 } from '../../records/int64.js';
-import { tpKey, type ConsumerOptions, type FetchedPartition, type Isolation, type LogConsumer, type PartitionOffset, type TopicPartition } from '../log.js';
+import { AssignedPartitions, type AssignedPartition } from '../assigned-partitions.js';
+import type { ConsumerOptions, FetchedPartition, LogConsumer, PartitionOffset } from '../log.js';
 
-interface Assigned {
-  readonly topic: string;
-  readonly partition: number;
+interface Assigned extends AssignedPartition {
   readonly log: PartitionLog;
-  position: number;
-  paused: boolean;
   /** High watermark at the last read: under read_committed, waiting starts from here (see waitOffset). */
   seenHighWatermark: number;
 }
@@ -22,61 +19,25 @@ interface Assigned {
  * unpaused partition's waitForData (appends wake it; one timer per partition and wait; no
  * polling loop) until data comes, `maxWaitMs` passes or wakeup() is called.
  */
-export class EmbeddedConsumer implements LogConsumer {
-  private readonly parts = new Map<string, Assigned>();
+export class EmbeddedConsumer extends AssignedPartitions<Assigned> implements LogConsumer {
   private list: Assigned[] = [];
   private rotate = 0;
   private waiting: AbortController | null = null;
   private closed = false;
-  private readonly isolation: Isolation;
-  private readonly maxBytesPerPartition: number;
-  private readonly maxBytes: number;
 
   constructor(
     private readonly manager: LogManager,
     options: ConsumerOptions = {},
   ) {
-    this.isolation = options.isolation ?? 'read_committed';
-    this.maxBytesPerPartition = options.maxBytesPerPartition ?? 1024 * 1024;
-    this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    super(options);
   }
 
-  assign(partitions: readonly PartitionOffset[]): void {
-    this.parts.clear();
-    for (const p of partitions) {
-      const log = this.manager.partition(p.topic, p.partition);
-      this.parts.set(tpKey(p.topic, p.partition), {
-        topic: p.topic,
-        partition: p.partition,
-        log,
-        position: p.offset,
-        paused: false,
-        seenHighWatermark: -1,
-      });
-    }
+  protected assigned(p: PartitionOffset): Assigned {
+    return { topic: p.topic, partition: p.partition, log: this.manager.partition(p.topic, p.partition), position: p.offset, paused: false, seenHighWatermark: -1 };
+  }
+
+  protected override onAssign(): void {
     this.list = [...this.parts.values()];
-    this.wakeup();
-  }
-
-  assignment(): TopicPartition[] {
-    return this.list.map((p) => ({ topic: p.topic, partition: p.partition }));
-  }
-
-  seek(tp: TopicPartition, offset: number): void {
-    this.get(tp).position = offset;
-  }
-
-  position(tp: TopicPartition): number {
-    return this.get(tp).position;
-  }
-
-  pause(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.get(tp).paused = true;
-  }
-
-  resume(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.get(tp).paused = false;
-    this.wakeup();
   }
 
   async fetch(maxWaitMs: number): Promise<FetchedPartition[]> {
@@ -100,11 +61,6 @@ export class EmbeddedConsumer implements LogConsumer {
     this.wakeup();
   }
 
-  private get(tp: TopicPartition): Assigned {
-    const p = this.parts.get(tpKey(tp.topic, tp.partition));
-    if (!p) throw new Error(`partition ${tp.topic}-${tp.partition} is not assigned to this consumer`);
-    return p;
-  }
 
   private readAvailable(): FetchedPartition[] {
     const out: FetchedPartition[] = [];

@@ -2,15 +2,12 @@ import type { ConnectionPool } from '@platformatic/kafka';
 import { ApiKeys } from '../../protocol/api-keys.js';
 import { BATCH_LENGTH, LOG_OVERHEAD } from '../../records/batch-header.js';
 import { lastOffsetIn } from '../embedded/consumer.js';
-import { tpKey, type ConsumerOptions, type FetchedPartition, type Isolation, type LogConsumer, type PartitionOffset, type TopicPartition } from '../log.js';
+import { AssignedPartitions, type AssignedPartition } from '../assigned-partitions.js';
+import { tpKey, type ConsumerOptions, type FetchedPartition, type LogConsumer, type PartitionOffset, type TopicPartition } from '../log.js';
 import type { BrokerAddress, KafkaClient } from './client.js';
 import { CODES, KafkaResponseError, STALE_ROUTING, isRetriable, kafkaNameOf } from './errors.js';
 
-interface Assigned {
-  readonly topic: string;
-  readonly partition: number;
-  position: number;
-  paused: boolean;
+interface Assigned extends AssignedPartition {
   /** A Fetch for this partition is under way (its answer is applied only if the position is unchanged). */
   inFlight: boolean;
 }
@@ -34,12 +31,8 @@ interface Pending {
  * ends or `wakeup()` is called; answers that come later are handed out by the next fetch, if the
  * partition's position has not moved meanwhile (seek/assign).
  */
-export class KafkaConsumer implements LogConsumer {
-  private readonly parts = new Map<string, Assigned>();
+export class KafkaConsumer extends AssignedPartitions<Assigned> implements LogConsumer {
   private readonly pending = new Map<number, Pending>();
-  private readonly isolation: Isolation;
-  private readonly maxBytesPerPartition: number;
-  private readonly maxBytes: number;
   private pool: ConnectionPool;
   private wake: (() => void) | null = null;
   private rotate = 0;
@@ -53,43 +46,12 @@ export class KafkaConsumer implements LogConsumer {
     private readonly earliest: (tps: readonly TopicPartition[]) => Promise<number[]>,
     options: ConsumerOptions = {},
   ) {
-    this.isolation = options.isolation ?? 'read_committed';
-    this.maxBytesPerPartition = options.maxBytesPerPartition ?? 1024 * 1024;
-    this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    super(options);
     this.pool = client.newPool();
   }
 
-  assign(partitions: readonly PartitionOffset[]): void {
-    const before = this.parts;
-    const next = new Map<string, Assigned>();
-    for (const p of partitions) {
-      const key = tpKey(p.topic, p.partition);
-      next.set(key, { topic: p.topic, partition: p.partition, position: p.offset, paused: false, inFlight: before.get(key)?.inFlight ?? false });
-    }
-    this.parts.clear();
-    for (const [k, v] of next) this.parts.set(k, v);
-    this.wakeup();
-  }
-
-  assignment(): TopicPartition[] {
-    return [...this.parts.values()].map((p) => ({ topic: p.topic, partition: p.partition }));
-  }
-
-  seek(tp: TopicPartition, offset: number): void {
-    this.get(tp).position = offset;
-  }
-
-  position(tp: TopicPartition): number {
-    return this.get(tp).position;
-  }
-
-  pause(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.get(tp).paused = true;
-  }
-
-  resume(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.get(tp).paused = false;
-    this.wakeup();
+  protected assigned(p: PartitionOffset, before: Assigned | undefined): Assigned {
+    return { topic: p.topic, partition: p.partition, position: p.offset, paused: false, inFlight: before?.inFlight ?? false };
   }
 
   async fetch(maxWaitMs: number): Promise<FetchedPartition[]> {
@@ -147,11 +109,6 @@ export class KafkaConsumer implements LogConsumer {
     void this.client.closePool(this.pool);
   }
 
-  private get(tp: TopicPartition): Assigned {
-    const p = this.parts.get(tpKey(tp.topic, tp.partition));
-    if (!p) throw new Error(`partition ${tp.topic}-${tp.partition} is not assigned to this consumer`);
-    return p;
-  }
 
   /** Answered fetches: their partitions whose position still matches, positions moved past them. */
   private collect(): FetchedPartition[] {
