@@ -121,16 +121,18 @@ export function registerConnect(program: Command, globals: () => GlobalOptions):
     .command('http')
     .description('HTTP ingest (POST /topics/<topic>) and live output (GET /topics/<topic>/events as SSE, /topics/<topic>/ws)')
     .option('--port <n>', 'port to listen on (0: any free port)', nonNegativeInt('--port'), 8080)
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--host <host>', 'address to listen on (other than loopback only with a token)', '127.0.0.1')
+    .option('--token <token>', 'required on every request as Authorization: Bearer <token> or ?token= (default: $TRIBUTARY_HTTP_TOKEN)')
     .option('--key-field <field>', 'default key field of POSTed records (?key= overrides)')
     .option('--create-topics <partitions>', 'create unknown topics on first POST with this many partitions', positiveInt('--create-topics'))
     .option('--max-in-flight-bytes <n>', 'bytes of bodies in flight before 429', positiveInt('--max-in-flight-bytes'))
-    .action(async (o: { port: number; host: string; keyField?: string; createTopics?: number; maxInFlightBytes?: number }) => {
+    .action(async (o: { port: number; host: string; token?: string; keyField?: string; createTopics?: number; maxInFlightBytes?: number }) => {
       await withConnectorLog(globals().dataDir, async (log, onStop) => {
         const server = new HttpConnector({
           log,
           port: o.port,
           host: o.host,
+          token: o.token ?? process.env.TRIBUTARY_HTTP_TOKEN,
           keyField: o.keyField,
           createTopicPartitions: o.createTopics,
           maxInFlightBytes: o.maxInFlightBytes,

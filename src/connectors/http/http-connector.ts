@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { TributaryError } from '../../records/errors.js';
 import { JsonRecordWriter } from '../files/json-records.js';
 import type { Log } from '../log.js';
+import { bearerToken, bindingProblem, tokenMatches } from './access.js';
 import { RecordAppender } from './appender.js';
 import { bodyFormat, parseBody } from './body-parser.js';
 import { BadRequestBodyError } from './errors.js';
@@ -14,8 +15,13 @@ export interface HttpConnectorOptions {
   readonly log: Log;
   /** Default 0: a free port (see `port` after start()). */
   readonly port?: number;
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1. Any other address requires `token`. */
   readonly host?: string;
+  /**
+   * Required on every request when set (`Authorization: Bearer <token>`, or `?token=` for
+   * EventSource and WebSocket clients), and required when `host` is not loopback: POSTs write data.
+   */
+  readonly token?: string;
   /** Topics that may be written and read; default every topic. */
   readonly topics?: readonly string[];
   /** Create a topic on its first POST with this many partitions; default: unknown topics are 404. */
@@ -75,6 +81,8 @@ export class HttpConnector {
   }
 
   async start(): Promise<void> {
+    const problem = bindingProblem(this.options.host ?? '127.0.0.1', this.options.token);
+    if (problem !== null) throw new TributaryError('INVALID_CONFIG', `the HTTP connector cannot bind to ${this.options.host}: ${problem}`);
     const server = createServer((req, res) => {
       this.route(req, res).catch((e) => this.fail(res, e));
     });
@@ -102,6 +110,8 @@ export class HttpConnector {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
+    // Refused before a body is read; the connection closes, since the body is left unread.
+    if (!this.authorized(req, url)) return this.send(res, 401, { error: 'a token is required: Authorization: Bearer <token>, or ?token=<token>' }, true);
     const m = /^\/topics\/([^/]+)(\/events)?\/?$/.exec(url.pathname);
     if (!m) return this.send(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
     const topic = decodeURIComponent(m[1]!);
@@ -217,8 +227,17 @@ export class HttpConnector {
     res.end();
   }
 
+  private authorized(req: IncomingMessage, url: URL): boolean {
+    const token = this.options.token;
+    return token === undefined || token.length === 0 || tokenMatches(token, bearerToken(req, url));
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (!this.authorized(req, url)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      return;
+    }
     const m = /^\/topics\/([^/]+)\/ws\/?$/.exec(url.pathname);
     const topic = m ? decodeURIComponent(m[1]!) : '';
     if (!m || (this.options.topics && !this.options.topics.includes(topic))) {

@@ -188,3 +188,30 @@ test('WebSocket: the same events as JSON messages, from earliest then live', () 
     const status = await new Promise<number>((resolve) => refused.on('unexpected-response', (_req, res) => resolve(res.statusCode!)).on('error', () => {}));
     assert.equal(status, 404);
   }));
+
+test('access: only loopback without a token; with a token every route needs it, and a refused POST writes nothing', async () => {
+  await withLog(async (log) => {
+    await assert.rejects(new HttpConnector({ log, host: '0.0.0.0' }).start(), (e: Error & { code?: string }) => e.code === 'INVALID_CONFIG' && /token is required/.test(e.message));
+    await assert.rejects(new HttpConnector({ log, token: 'short' }).start(), /at least 16 characters/);
+  });
+  const token = 'a-long-enough-token-0123';
+  await withServer(
+    async (c, log) => {
+      const refused = await post(c, '/topics/clicks', JSON.stringify({ n: 1 }));
+      assert.equal(refused.status, 401);
+      const wrong = await fetch(`${c.url}/topics/clicks`, { method: 'POST', body: '{"n":1}', headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-token-at-all' } });
+      assert.equal(wrong.status, 401);
+      assert.equal((await readTopic(log, 'clicks')).length, 0, 'nothing written without the token');
+      const ok = await fetch(`${c.url}/topics/clicks`, { method: 'POST', body: '{"n":2}', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } });
+      assert.equal(ok.status, 201);
+      assert.equal((await fetch(`${c.url}/topics/clicks/events?from=earliest`)).status, 401);
+      const s = sseEvents(`${c.url}/topics/clicks/events?from=earliest&token=${token}`);
+      assert.deepEqual((await s.next(1)).map((e) => e.data.value), [{ n: 2 }]);
+      s.close();
+      const ws = new WebSocket(`${c.url.replace('http', 'ws')}/topics/clicks/ws?from=earliest`);
+      const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!)).on('error', () => {}));
+      assert.equal(status, 401);
+    },
+    { token },
+  );
+});
