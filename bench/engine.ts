@@ -1,7 +1,7 @@
 /**
  * Engine throughput on the embedded log, exactly-once on, one process:
  *
- *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--keys K] [--store memory|lmdb]
+ *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--keys K] [--store memory|lmdb] [--profile DIR]
  *
  * (a) 'stateless filter+map', (b) 'tumbling count' (keyBy + 10 s tumbling count over 100K keys, `--keys`),
  * (c) 'hopping count' (keyBy + 10 s / 2 s hopping count), (d) 'windowed join' (two streams of
@@ -14,12 +14,14 @@
  * Events: 8-byte values (uint32 key id, uint32 amount), string keys after keyBy, event time =
  * record timestamp, 100K events per second of event time. Each case runs in its own child
  * process (clean heap and RSS) and its own temporary data directory. `--store` picks the task
- * state stores: the engine's in-memory store (default) or LMDB on disk.
+ * state stores: the engine's in-memory store (default) or LMDB on disk. `--profile DIR` writes a
+ * CPU profile of each case's timed run only (not the writing of the events) to DIR/<case>.cpuprofile.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StreamsApp, custom, embedded, float64, hopping, string, tumbling, type Serde } from '../src/index.js';
 import { LogManager, silentLogger } from '../src/log/index.js';
@@ -37,6 +39,8 @@ interface Options {
   /** Distinct keys of cases b and c (window state size). */
   keys: number;
   child: boolean;
+  /** Directory for CPU profiles of the timed runs. */
+  profile: string | undefined;
 }
 
 interface CaseResult {
@@ -59,7 +63,7 @@ const NAMES: Record<string, string> = {
 };
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false };
+  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false, profile: undefined };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -75,6 +79,7 @@ function parseArgs(args: string[]): Options {
     else if (a === '--keys') o.keys = Number(value());
     else if (a === '--child') o.child = true;
     else if (a === '--store') o.store = value() as Options['store'];
+    else if (a === '--profile') o.profile = value();
     else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
@@ -208,6 +213,7 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
     }
   }
   progress(`${NAMES[id]}: processing (exactly-once, bounded run)`);
+  const profiler = o.profile === undefined ? undefined : await startProfile();
   rss.reset();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -215,6 +221,7 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
   const summary = await app.run({ until: 'end', log: embedded({ manager: log }), stateDir: join(dir, 'state'), stateStore });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  if (profiler) await profiler.stop(join(o.profile!, `${id}.cpuprofile`));
   const peak = Math.round(rss.peakMb());
   const outputs = countOutput(log, output);
   output = '';
@@ -225,6 +232,25 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
     records_per_sec: Math.round(n / seconds),
     events_per_core_sec: Math.round(n / ((cpu.user + cpu.system) / 1e6)),
     peak_rss_mb: peak,
+  };
+}
+
+/** A CPU profile of this process from now until `stop` (the inspector's sampling profiler, as `node --cpu-prof`). */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      session.disconnect();
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      progress(`profile written to ${file}`);
+    },
   };
 }
 
@@ -305,6 +331,7 @@ export async function main(args: string[]): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   for (const id of o.cases) {
     const childArgs = ['--import', 'tsx', self, '--child', '--case', id, '--events', String(o.events), '--partitions', String(o.partitions), '--keys', String(o.keys), '--store', o.store];
+    if (o.profile) childArgs.push('--profile', resolve(o.profile));
     if (o.dir) childArgs.push('--dir', join(o.dir, id));
     const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
     if (r.status !== 0) throw new Error(`case ${id} failed (exit ${r.status})`);

@@ -1,44 +1,92 @@
 /**
- * `npm run bench -- peers [--events N] [--repeats R] [--queries q0,q1,q2] [--agree-events M] [--json]`:
- * Tributary against its peers on the same machine, same events, same run. For each query:
- *  1. agreement: the peer's rows and Tributary's over the first M events (50K) must be the same
- *     multiset, else no ratio is printed for that query;
- *  2. timing: N events (1M), each system pinned to the same core (taskset -c 1 when present),
- *     R repeats (3); Tributary one process per repeat (bench/nexmark/child.ts, source log),
- *     Flink one JVM running the query R times (the later runs JIT-warm); medians of events per
- *     CPU-core-second, and the ratio Tributary / peer.
- * Peers: Apache Flink 2.2 (q0-q2 so far). Kafka Streams is not built yet.
+ * `npm run bench -- peers [--peer flink] [--events N] [--repeats R] [--queries q0,q1,...] [--agree-events M] [--json] [--no-save]`:
+ * Tributary against its peers on the same machine, same events, same run; the rows must agree
+ * before a ratio is printed. Peers: Apache Flink 2.2 (--peer flink, every query; flink-run.ts
+ * says how each is checked and timed). Results are merged into bench/results/peers.json, one
+ * entry per peer and query (a run replaces the entries it measured).
+ *
+ * `--peer kafka-streams|kafkats-flow|all` (or a comma list): Kafka Streams 4.4 and @kafkats/flow
+ * 0.12 on a real Kafka broker, against Tributary reading the same topic (bench/peers/kafka-peers.ts);
+ * `--bootstrap host:port` uses a running broker, else a one-broker cluster is started and stopped.
+ * Their --events default is 200,000. With --json and Flink among several peers, only Flink's
+ * object is printed (every peer's rows are in peers.json).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { FLINK_QUERIES, ensureFlinkPeer, flinkRows, flinkTimings, writeEventsFile } from './peers/flink.js';
-import { sameRows, tributaryRows } from './peers/agreement.js';
-import type { NexmarkResult } from './nexmark/runner.js';
+import { FLINK_QUERIES, ensureFlinkPeer, writeEventsFile } from './peers/flink.js';
+import { runFlinkPeer } from './peers/flink-run.js';
+import { KAFKA_PEER_NOTES, KAFKA_PEER_QUERIES, runKafkaPeer, type KafkaPeerName, type KafkaPeerRow } from './peers/kafka-peers.js';
+import { withKafka } from './peers/kafka-input.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const RESULTS = join(here, 'results', 'peers.json');
 
-interface PeerRow {
-  query: string;
-  agreement: string;
-  tributary_events_per_core_sec: number;
-  flink_events_per_core_sec: number;
-  ratio: number | null;
+/** One measured peer+query; the fields every peer reports (a peer may add its own). */
+interface PeerResult {
+  readonly peer: string;
+  readonly query: string;
+  readonly ratio: number | null;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 function arg(args: string[], name: string, def: string): string {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
 }
 
+/** Merges `rows` into bench/results/peers.json: an entry per peer+query, the new replacing the old. */
+export function savePeerResults(rows: readonly PeerResult[], run: Record<string, unknown>): void {
+  let old: { results?: PeerResult[] } = {};
+  try {
+    old = JSON.parse(readFileSync(RESULTS, 'utf8')) as { results?: PeerResult[] };
+  } catch {
+    // first run: no file yet
+  }
+  const key = (r: PeerResult): string => `${r.peer}/${r.query}`;
+  const fresh = new Set(rows.map(key));
+  // entries of the q0-q2-only format (before per-peer entries) have no peer: they were Flink's
+  const kept = (old.results ?? []).filter((r) => r.peer !== undefined && !fresh.has(key(r)));
+  const results = [...kept, ...rows.map((r) => ({ ...r, measured: run }))].sort((a, b) => a.peer.localeCompare(b.peer) || Number(a.query.slice(1)) - Number(b.query.slice(1)));
+  writeFileSync(RESULTS, JSON.stringify({ bench: 'peers', results }, null, 2) + '\n');
+}
+
+const PEERS = ['flink', 'kafka-streams', 'kafkats-flow'];
+
+/**
+ * The Kafka peers (bench/peers/kafka-peers.ts): each over its queries (or --queries), on the broker
+ * of --bootstrap or a one-broker cluster of its own; rows saved like Flink's unless --no-save.
+ */
+async function kafkaPeers(args: string[], names: readonly KafkaPeerName[]): Promise<KafkaPeerRow[]> {
+  const events = Number(arg(args, '--events', '200000'));
+  const repeats = Number(arg(args, '--repeats', '3'));
+  const asked = args.includes('--queries') ? arg(args, '--queries', '').split(',') : undefined;
+  const cpu = spawnSync('taskset', ['-c', '1', 'true']).status === 0 ? '1' : undefined;
+  const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
+  const bootstrap = args.includes('--bootstrap') ? arg(args, '--bootstrap', '') : undefined;
+  return withKafka(bootstrap, log, async (bs) => {
+    const rows: KafkaPeerRow[] = [];
+    for (const peer of names) {
+      const got = await runKafkaPeer({ peer, bootstrap: bs, queries: asked ?? KAFKA_PEER_QUERIES[peer], events, repeats, cpu, log });
+      if (!args.includes('--no-save')) savePeerResults(got, { date: new Date().toISOString(), events, repeats, pinned_cpu: cpu ?? null, note: KAFKA_PEER_NOTES[peer] });
+      rows.push(...got);
+    }
+    return rows;
+  });
+}
+
 export async function main(args: string[]): Promise<void> {
+  const peer = arg(args, '--peer', 'flink');
+  const wanted = peer === 'all' ? PEERS : peer.split(',');
+  for (const p of wanted) if (!PEERS.includes(p)) throw new Error(`unknown peer ${p}; one of: ${PEERS.join(', ')}, all`);
+  const kafkaNames = wanted.filter((p): p is KafkaPeerName => p !== 'flink');
+  if (kafkaNames.length > 0) {
+    const kafkaRows = await kafkaPeers(args, kafkaNames);
+    if (args.includes('--json') && !wanted.includes('flink')) process.stdout.write(JSON.stringify({ bench: 'peers', peer, results: kafkaRows }) + '\n');
+    else if (!args.includes('--json')) for (const r of kafkaRows) process.stdout.write(`${r.query}  tributary ${r.tributary_events_per_core_sec}  ${r.peer} ${r.peer_events_per_core_sec}  ratio ${r.ratio ?? '-'}  (${r.agreement})\n`);
+  }
+  if (!wanted.includes('flink')) return;
   const events = Number(arg(args, '--events', '1000000'));
   const repeats = Number(arg(args, '--repeats', '3'));
   const agreeEvents = Number(arg(args, '--agree-events', '50000'));
@@ -48,32 +96,17 @@ export async function main(args: string[]): Promise<void> {
   const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
   const classpath = ensureFlinkPeer();
   const dir = mkdtempSync(join(tmpdir(), 'tributary-peers-'));
-  const rows: PeerRow[] = [];
   try {
     const agreeFile = join(dir, 'agree.jsonl');
     const file = join(dir, 'events.jsonl');
     await writeEventsFile(agreeFile, agreeEvents);
     await writeEventsFile(file, events);
-    for (const q of queries) {
-      const agree = sameRows(tributaryRows(q, agreeEvents), flinkRows(classpath, agreeFile, q));
-      log(`${q}: agreement over ${agreeEvents} events: ${agree.detail}`);
-      const trib: number[] = [];
-      for (let i = 0; i < repeats; i++) {
-        const cmd = [...(cpu ? ['-c', cpu] : []), process.execPath, '--import', 'tsx', join(here, 'nexmark', 'child.ts'), q, String(events), 'log'];
-        const r = spawnSync(cpu ? 'taskset' : cmd.shift()!, cpu ? cmd : cmd, { encoding: 'utf8', maxBuffer: 1 << 26 });
-        if (r.status !== 0) throw new Error(`tributary ${q} failed: ${r.stderr}`);
-        trib.push((JSON.parse(r.stdout.trim().split('\n').at(-1)!) as NexmarkResult).events_per_core_sec);
-      }
-      const flink = flinkTimings(classpath, file, q, repeats, cpu).map((t) => Math.round(events / t.cpu_seconds));
-      const t = Math.round(median(trib));
-      const f = Math.round(median(flink));
-      const row: PeerRow = { query: q, agreement: agree.detail, tributary_events_per_core_sec: t, flink_events_per_core_sec: f, ratio: agree.equal ? Math.round((t / f) * 100) / 100 : null };
-      log(`${q}: tributary ${trib.join(', ')} | flink ${flink.join(', ')} events/core-s -> ratio ${row.ratio ?? 'not printed (results differ)'}`);
-      rows.push(row);
-    }
+    const run = { date: new Date().toISOString(), events, agree_events: agreeEvents, repeats, pinned_cpu: cpu ?? null };
+    const save = !args.includes('--no-save');
+    const rows = runFlinkPeer({ classpath, queries, file, events, agreeFile, agreeEvents, repeats, cpu, log, onRow: (r) => save && savePeerResults([r], run) });
+    if (asJson) process.stdout.write(JSON.stringify({ bench: 'peers', peer, ...run, results: rows }) + '\n');
+    else for (const r of rows) process.stdout.write(`${r.query}  tributary ${r.tributary_events_per_core_sec}  flink ${r.peer_events_per_core_sec}  ratio ${r.ratio ?? '-'}  (${r.agreement})\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  if (asJson) process.stdout.write(JSON.stringify({ bench: 'peers', events, repeats, pinned_cpu: cpu ?? null, results: rows }) + '\n');
-  else for (const r of rows) process.stdout.write(`${r.query}  tributary ${r.tributary_events_per_core_sec}  flink ${r.flink_events_per_core_sec}  ratio ${r.ratio ?? '-'}  (${r.agreement})\n`);
 }

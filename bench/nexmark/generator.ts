@@ -141,12 +141,34 @@ export function channelUrl(n: number): string {
 
 const enc = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
+/**
+ * A constant piece of JSON as little-endian 32-bit words (zero-padded to a whole word): `put`
+ * writes it with 4-byte stores, several times faster than a byte loop or TypedArray.set for the
+ * short pieces an event is made of. The up to 3 bytes written past its end are overwritten by
+ * whatever follows (a JsonEventBatch keeps slack beyond an event's largest size).
+ */
+interface Piece {
+  readonly length: number;
+  readonly words: Uint32Array;
+}
+function piece(s: string): Piece {
+  const bytes = enc(s);
+  const words = new Uint32Array(Math.ceil(bytes.length / 4));
+  for (let i = 0; i < bytes.length; i++) words[i >> 2] = (words[i >> 2]! | (bytes[i]! << (8 * (i & 3)))) >>> 0;
+  return { length: bytes.length, words };
+}
+function put(view: DataView, pos: number, pc: Piece): number {
+  const w = pc.words;
+  for (let i = 0, n = w.length; i < n; i++) view.setUint32(pos + 4 * i, w[i]!, true);
+  return pos + pc.length;
+}
+
 interface Interned {
   str: string[];
-  bytes: Uint8Array[];
+  pieces: Piece[];
 }
 function intern(strs: string[]): Interned {
-  return { str: strs, bytes: strs.map(enc) };
+  return { str: strs, pieces: strs.map(piece) };
 }
 
 const NAMES: Interned = intern(FIRST_NAMES.flatMap((f) => LAST_NAMES.map((l) => `${f} ${l}`)));
@@ -155,23 +177,31 @@ const STATES: Interned = intern(US_STATES);
 const HOT_CHANNEL_NAMES: Interned = intern(HOT_CHANNELS);
 let hotUrls: Interned | undefined;
 const channelNames: (string | undefined)[] = new Array(CHANNELS_NUMBER);
-const channelNameBytes: (Uint8Array | undefined)[] = new Array(CHANNELS_NUMBER);
 const channelUrls: (string | undefined)[] = new Array(CHANNELS_NUMBER);
-const channelUrlBytes: (Uint8Array | undefined)[] = new Array(CHANNELS_NUMBER);
+/**
+ * A bid's JSON from its channel to its time, `,"channel":"…","url":"…","dateTime":`, per channel:
+ * one copy per bid instead of five (names and URLs are letters, digits and URL punctuation, which
+ * JSON does not escape).
+ */
+const channelJson: (Piece | undefined)[] = new Array(CHANNELS_NUMBER);
+let hotChannelJson: Piece[] | undefined;
+const channelJsonOf = (name: string, url: string): Piece => piece(`,"channel":"${name}","url":"${url}","dateTime":`);
+const NO_CHANNEL_JSON = channelJsonOf('', '');
 
 function ensureChannel(n: number): void {
   if (channelNames[n] === undefined) {
     const name = `channel-${n}`;
     const url = channelUrl(n);
     channelNames[n] = name;
-    channelNameBytes[n] = enc(name);
     channelUrls[n] = url;
-    channelUrlBytes[n] = enc(url);
+    channelJson[n] = channelJsonOf(name, url);
   }
 }
 
 function getHotUrls(): Interned {
-  return (hotUrls ??= intern(HOT_CHANNELS.map((_, i) => hotChannelUrl(i))));
+  hotUrls ??= intern(HOT_CHANNELS.map((_, i) => hotChannelUrl(i)));
+  hotChannelJson ??= HOT_CHANNELS.map((name, i) => channelJsonOf(name, hotUrls!.str[i]!));
+  return hotUrls;
 }
 
 /** Decimal digits of a non-negative safe integer into buf at pos; returns the new position. */
@@ -201,52 +231,27 @@ function writeUint(buf: Uint8Array, pos: number, v: number): number {
   return pos + digits;
 }
 
-function copy(dst: Uint8Array, pos: number, src: Uint8Array): number {
-  const n = src.length;
-  if (n > 8) {
-    dst.set(src, pos);
-    return pos + n;
-  }
-  for (let i = 0; i < n; i++) dst[pos + i] = src[i]!;
-  return pos + n;
-}
-
-/** Copy scratch[from, to) into dst, escaping the one JSON-special byte the generator makes: '\'. */
-function copyEscaped(dst: Uint8Array, pos: number, src: Uint8Array, from: number, to: number): number {
-  for (let i = from; i < to; i++) {
-    const c = src[i]!;
-    if (c === 92) dst[pos++] = 92;
-    dst[pos++] = c;
-  }
-  return pos;
-}
-
-const P_PERSON_ID = enc('{"event_type":0,"person":{"id":');
-const P_NAME = enc(',"name":"');
-const P_EMAIL = enc('","emailAddress":"');
-const P_CC = enc('","creditCard":"');
-const P_CITY = enc('","city":"');
-const P_STATE = enc('","state":"');
-const P_PDATE = enc('","dateTime":');
-const P_EXTRA = enc(',"extra":"');
-const P_END = enc('"}}');
-const A_ID = enc('{"event_type":1,"auction":{"id":');
-const A_ITEM = enc(',"itemName":"');
-const A_DESC = enc('","description":"');
-const A_INITIAL = enc('","initialBid":');
-const A_RESERVE = enc(',"reserve":');
-const A_DATE = enc(',"dateTime":');
-const A_EXPIRES = enc(',"expires":');
-const A_SELLER = enc(',"seller":');
-const A_CATEGORY = enc(',"category":');
-const B_AUCTION = enc('{"event_type":2,"bid":{"auction":');
-const B_BIDDER = enc(',"bidder":');
-const B_PRICE = enc(',"price":');
-const B_CHANNEL = enc(',"channel":"');
-const B_URL = enc('","url":"');
-const B_DATE = enc('","dateTime":');
-
-const EMPTY = new Uint8Array(0);
+const P_PERSON_ID = piece('{"event_type":0,"person":{"id":');
+const P_NAME = piece(',"name":"');
+const P_EMAIL = piece('","emailAddress":"');
+const P_CC = piece('","creditCard":"');
+const P_CITY = piece('","city":"');
+const P_STATE = piece('","state":"');
+const P_PDATE = piece('","dateTime":');
+const P_EXTRA = piece(',"extra":"');
+const P_END = piece('"}}');
+const A_ID = piece('{"event_type":1,"auction":{"id":');
+const A_ITEM = piece(',"itemName":"');
+const A_DESC = piece('","description":"');
+const A_INITIAL = piece('","initialBid":');
+const A_RESERVE = piece(',"reserve":');
+const A_DATE = piece(',"dateTime":');
+const A_EXPIRES = piece(',"expires":');
+const A_SELLER = piece(',"seller":');
+const A_CATEGORY = piece(',"category":');
+const B_AUCTION = piece('{"event_type":2,"bid":{"auction":');
+const B_BIDDER = piece(',"bidder":');
+const B_PRICE = piece(',"price":');
 
 /** Node's Buffer has a (public but undocumented) latin1Slice: the fastest bytes -> one-byte string. */
 type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string };
@@ -261,6 +266,8 @@ type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string };
  */
 export class JsonEventBatch {
   readonly buf: Buffer;
+  /** A view on buf for the generator's multi-byte stores. */
+  readonly view: DataView;
   readonly ends: Uint32Array;
   readonly timestamps: Float64Array;
   readonly types: Uint8Array;
@@ -281,6 +288,7 @@ export class JsonEventBatch {
     maxBytes = maxEvents * 640 + 4096,
   ) {
     this.buf = Buffer.allocUnsafe(maxBytes);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.ends = new Uint32Array(maxEvents);
     this.timestamps = new Float64Array(maxEvents);
     this.types = new Uint8Array(maxEvents);
@@ -342,43 +350,32 @@ function jumpTable(k: number): number {
   return 6 * k;
 }
 
-/** Two extra-string characters per entry for m = v % 676 in [-675, 675] (Java's signed %). */
+/**
+ * Two extra-string characters per entry for m = v % 676 in [-675, 675] (Java's signed %), as raw
+ * bytes (PAIRS, 2 per entry) and in their JSON form (PAIRS_JSON, 4 per entry: '\' (byte 92) is
+ * the one byte the generator makes that JSON must escape, so an entry is 2 to 4 bytes long,
+ * PAIRS_JSON_LEN). The JSON path always stores 4 bytes and advances by the length: no branch, no
+ * second pass to escape.
+ */
 const PAIRS = new Uint8Array(1351 * 2);
-/** How many '\' (byte 92, which JSON must escape) the pair holds. */
-const PAIR_BACKSLASHES = new Uint8Array(1351);
+const PAIRS_JSON = new Uint8Array(1351 * 4);
+/** PAIRS_JSON's 4 bytes of each entry as one little-endian word, for a single DataView store. */
+const PAIRS_JSON_WORD = new Uint32Array(1351);
+const PAIRS_JSON_LEN = new Uint8Array(1351);
 for (let m = -675; m <= 675; m++) {
+  const e = m + 675;
   const b0 = 97 + (m % 26);
   const b1 = 97 + Math.trunc(m / 26);
-  PAIRS[(m + 675) * 2] = b0;
-  PAIRS[(m + 675) * 2 + 1] = b1;
-  PAIR_BACKSLASHES[m + 675] = (b0 === 92 ? 1 : 0) + (b1 === 92 ? 1 : 0);
-}
-
-const typedIndexOf = Uint8Array.prototype.indexOf;
-const MAX_BACKSLASHES = 4096;
-const backslashAt = new Int32Array(MAX_BACKSLASHES);
-
-/**
- * Double each of the `count` '\' bytes in dst[start, end) in place (the bytes after `end` are
- * free); returns the new end. Native indexOf/copyWithin do the work: a JS byte loop is slower.
- */
-function escapeBackslashes(dst: Uint8Array, start: number, end: number, count: number): number {
-  if (count > MAX_BACKSLASHES) throw new RangeError('extra string too long');
-  let from = start;
-  for (let i = 0; i < count; i++) {
-    const at = typedIndexOf.call(dst, 92, from);
-    backslashAt[i] = at;
-    from = at + 1;
+  PAIRS[e * 2] = b0;
+  PAIRS[e * 2 + 1] = b1;
+  let o = e * 4;
+  for (const b of [b0, b1]) {
+    if (b === 92) PAIRS_JSON[o++] = 92;
+    PAIRS_JSON[o++] = b;
   }
-  let segEnd = end;
-  for (let i = count - 1; i >= 0; i--) {
-    const at = backslashAt[i]!;
-    if (segEnd > at + 1) dst.copyWithin(at + 1 + i + 1, at + 1, segEnd);
-    dst[at + i] = 92;
-    dst[at + i + 1] = 92;
-    segEnd = at;
-  }
-  return end + count;
+  PAIRS_JSON_LEN[e] = o - e * 4;
+  const w = e * 4;
+  PAIRS_JSON_WORD[e] = (PAIRS_JSON[w]! | (PAIRS_JSON[w + 1]! << 8) | (PAIRS_JSON[w + 2]! << 16) | (PAIRS_JSON[w + 3]! << 24)) >>> 0;
 }
 
 /** 10^(j/1024) for j in [0, 6 * 1024]: the table behind nextPrice's fast path. */
@@ -422,6 +419,8 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
 
   // The last generated event. Strings are [start, end) ranges of `dst` (scratch in object mode).
   private readonly scratch: LatinBuffer;
+  /** In JSON mode: a view on the batch buffer being filled (4-byte stores of extra characters). */
+  private view: DataView;
   private kind = 0;
   private eventId = 0;
   private dateTime = 0;
@@ -444,6 +443,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
 
   // Cached decimal digits of the last dateTime written (event times repeat for several events).
   private readonly dateDigits = new Uint8Array(DATE_DIGITS);
+  private readonly dateWords = new Uint32Array(DATE_DIGITS / 4);
   private dateDigitsFor = -1;
   private dateDigitsLen = 0;
 
@@ -455,6 +455,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.numEventsForAuctions = Math.trunc((this.c.numInFlightAuctions * PROPORTION_DENOMINATOR) / AUCTION_PROPORTION);
     const maxExtra = Math.ceil(Math.max(this.c.avgPersonByteSize, this.c.avgAuctionByteSize, this.c.avgBidByteSize) * 1.25) + 2;
     this.scratch = Buffer.alloc(maxExtra + 512) as LatinBuffer;
+    this.view = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
     this.maxEventBytes = 2 * maxExtra + 512;
     jumpTable(Math.ceil(maxExtra / 6) + 1);
     if (this.c.bidChannels) getHotUrls();
@@ -532,6 +533,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   fillJson(batch: JsonEventBatch): number {
     batch.clear();
     const buf = batch.buf;
+    this.view = batch.view;
     const limit = buf.length - this.maxEventBytes;
     if (limit < 0) throw new RangeError(`JsonEventBatch too small: needs at least ${this.maxEventBytes} bytes`);
     const max = Math.min(batch.maxEvents, this.config.maxEvents - this.count);
@@ -665,11 +667,11 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     const nameIdx = first * LAST_NAMES.length + last;
     this.nameIdx = nameIdx;
     if (json) {
-      p = copy(dst, p, P_PERSON_ID);
+      p = put(this.view, p, P_PERSON_ID);
       p = writeUint(dst, p, id);
-      p = copy(dst, p, P_NAME);
-      p = copy(dst, p, NAMES.bytes[nameIdx]!);
-      p = copy(dst, p, P_EMAIL);
+      p = put(this.view, p, P_NAME);
+      p = put(this.view, p, NAMES.pieces[nameIdx]!);
+      p = put(this.view, p, P_EMAIL);
     }
     // email: nextString(7) + "@" + nextString(5) + ".com"
     this.s1s = p;
@@ -681,7 +683,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     dst[p++] = 111;
     dst[p++] = 109;
     this.s1e = p;
-    if (json) p = copy(dst, p, P_CC);
+    if (json) p = put(this.view, p, P_CC);
     // credit card: four %04d numbers joined by ' '
     this.s2s = p;
     for (let i = 0; i < 4; i++) {
@@ -700,26 +702,26 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.cityIdx = cityIdx;
     this.stateIdx = stateIdx;
     if (json) {
-      p = copy(dst, p, P_CITY);
-      p = copy(dst, p, CITIES.bytes[cityIdx]!);
-      p = copy(dst, p, P_STATE);
-      p = copy(dst, p, STATES.bytes[stateIdx]!);
-      p = copy(dst, p, P_PDATE);
-      p = this.writeDate(dst, p);
-      p = copy(dst, p, P_EXTRA);
+      p = put(this.view, p, P_CITY);
+      p = put(this.view, p, CITIES.pieces[cityIdx]!);
+      p = put(this.view, p, P_STATE);
+      p = put(this.view, p, STATES.pieces[stateIdx]!);
+      p = put(this.view, p, P_PDATE);
+      p = this.writeDate(p);
+      p = put(this.view, p, P_EXTRA);
     }
     const currentSize =
       8 +
-      NAMES.bytes[nameIdx]!.length +
+      NAMES.pieces[nameIdx]!.length +
       (this.s1e - this.s1s) +
       (this.s2e - this.s2s) +
-      CITIES.bytes[cityIdx]!.length +
-      STATES.bytes[stateIdx]!.length;
+      CITIES.pieces[cityIdx]!.length +
+      STATES.pieces[stateIdx]!.length;
     const len = this.extraLength(currentSize, this.c.avgPersonByteSize);
     this.sxs = p;
     p = this.writeExact(dst, p, len, json);
     this.sxe = p;
-    return json ? copy(dst, p, P_END) : p;
+    return json ? put(this.view, p, P_END) : p;
   }
 
   private genAuction(adjusted: number, eventId: number, ts: number, dst: Uint8Array, p: number, json: boolean): number {
@@ -742,39 +744,39 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     const horizonMs = futureAuction - ts;
     this.expires = ts + 1 + this.nextLong(Math.max(horizonMs * 2, 1));
     if (json) {
-      p = copy(dst, p, A_ID);
+      p = put(this.view, p, A_ID);
       p = writeUint(dst, p, id);
-      p = copy(dst, p, A_ITEM);
+      p = put(this.view, p, A_ITEM);
     }
     this.s1s = p;
     p = this.writeString(dst, p, 20);
     this.s1e = p;
-    if (json) p = copy(dst, p, A_DESC);
+    if (json) p = put(this.view, p, A_DESC);
     this.s2s = p;
     p = this.writeString(dst, p, 100);
     this.s2e = p;
     this.reserve = initialBid + this.nextPrice();
     if (json) {
-      p = copy(dst, p, A_INITIAL);
+      p = put(this.view, p, A_INITIAL);
       p = writeUint(dst, p, initialBid);
-      p = copy(dst, p, A_RESERVE);
+      p = put(this.view, p, A_RESERVE);
       p = writeUint(dst, p, this.reserve);
-      p = copy(dst, p, A_DATE);
-      p = this.writeDate(dst, p);
-      p = copy(dst, p, A_EXPIRES);
+      p = put(this.view, p, A_DATE);
+      p = this.writeDate(p);
+      p = put(this.view, p, A_EXPIRES);
       p = writeUint(dst, p, this.expires);
-      p = copy(dst, p, A_SELLER);
+      p = put(this.view, p, A_SELLER);
       p = writeUint(dst, p, this.ref);
-      p = copy(dst, p, A_CATEGORY);
+      p = put(this.view, p, A_CATEGORY);
       p = writeUint(dst, p, this.category);
-      p = copy(dst, p, P_EXTRA);
+      p = put(this.view, p, P_EXTRA);
     }
     const currentSize = 8 + (this.s1e - this.s1s) + (this.s2e - this.s2s) + 8 + 8 + 8 + 8 + 8;
     const len = this.extraLength(currentSize, c.avgAuctionByteSize);
     this.sxs = p;
     p = this.writeExact(dst, p, len, json);
     this.sxe = p;
-    return json ? copy(dst, p, P_END) : p;
+    return json ? put(this.view, p, P_END) : p;
   }
 
   private genBid(eventId: number, dst: Uint8Array, p: number, json: boolean): number {
@@ -822,28 +824,20 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.nameIdx = idx;
     this.hotChannel = hot;
     if (json) {
-      p = copy(dst, p, B_AUCTION);
+      p = put(this.view, p, B_AUCTION);
       p = writeUint(dst, p, auction);
-      p = copy(dst, p, B_BIDDER);
+      p = put(this.view, p, B_BIDDER);
       p = writeUint(dst, p, bidder);
-      p = copy(dst, p, B_PRICE);
+      p = put(this.view, p, B_PRICE);
       p = writeUint(dst, p, price);
-      p = copy(dst, p, B_CHANNEL);
-      if (idx >= 0) {
-        p = copy(dst, p, hot ? HOT_CHANNEL_NAMES.bytes[idx]! : channelNameBytes[idx]!);
-        p = copy(dst, p, B_URL);
-        p = copy(dst, p, hot ? hotUrls!.bytes[idx]! : channelUrlBytes[idx]!);
-      } else {
-        p = copy(dst, p, B_URL);
-      }
-      p = copy(dst, p, B_DATE);
-      p = this.writeDate(dst, p);
-      p = copy(dst, p, P_EXTRA);
+      p = put(this.view, p, idx < 0 ? NO_CHANNEL_JSON : hot ? hotChannelJson![idx]! : channelJson[idx]!);
+      p = this.writeDate(p);
+      p = put(this.view, p, P_EXTRA);
     }
     this.sxs = p;
     p = this.writeExact(dst, p, len, json);
     this.sxe = p;
-    return json ? copy(dst, p, P_END) : p;
+    return json ? put(this.view, p, P_END) : p;
   }
 
   /** PersonGenerator.nextBase0PersonId. */
@@ -934,11 +928,10 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
    * Two characters at a time come from the PAIRS table.
    */
   private writeExact(dst: Uint8Array, p: number, length: number, json: boolean): number {
+    const view = this.view;
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;
-    const start = p;
-    let backslashes = 0;
     while (length > 0) {
       const t0 = (Math.imul(s0, M0) + 0xb) | 0;
       const pp = Math.imul(s1, M0) >>> 0;
@@ -955,17 +948,23 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
           const q = (v / 676) | 0;
           const e = v - q * 676 + 675;
           v = q;
-          backslashes += PAIR_BACKSLASHES[e]!;
-          dst[p] = PAIRS[2 * e]!;
-          dst[p + 1] = PAIRS[2 * e + 1]!;
-          p += 2;
+          if (json) {
+            // Bytes past the entry's length are overwritten by what follows (a batch keeps
+            // slack beyond an event's largest size).
+            view.setUint32(p, PAIRS_JSON_WORD[e]!, true);
+            p += PAIRS_JSON_LEN[e]!;
+          } else {
+            dst[p] = PAIRS[2 * e]!;
+            dst[p + 1] = PAIRS[2 * e + 1]!;
+            p += 2;
+          }
         }
         length -= 6;
       } else {
         while (length > 0) {
           const q = (v / 26) | 0;
           const b = 97 + v - q * 26;
-          if (b === 92) backslashes++;
+          if (json && b === 92) dst[p++] = 92;
           dst[p++] = b;
           v = q;
           length--;
@@ -975,18 +974,26 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.s0 = s0;
     this.s1 = s1;
     this.s2 = s2;
-    return json && backslashes > 0 ? escapeBackslashes(dst, start, p, backslashes) : p;
+    return p;
   }
 
-  /** The digits of this.dateTime, cached across the events that share it. */
-  private writeDate(dst: Uint8Array, p: number): number {
-    const digits = this.dateDigits;
+  /** The digits of this.dateTime (JSON mode), cached as words across the events that share it. */
+  private writeDate(p: number): number {
     if (this.dateDigitsFor !== this.dateTime) {
-      this.dateDigitsLen = writeUint(digits, 0, this.dateTime);
+      const digits = this.dateDigits;
+      const words = this.dateWords;
+      const n = writeUint(digits, 0, this.dateTime);
+      for (let i = n; i < DATE_DIGITS; i++) digits[i] = 0;
+      for (let w = 0; w < DATE_DIGITS / 4; w++) {
+        words[w] = (digits[4 * w]! | (digits[4 * w + 1]! << 8) | (digits[4 * w + 2]! << 16) | (digits[4 * w + 3]! << 24)) >>> 0;
+      }
+      this.dateDigitsLen = n;
       this.dateDigitsFor = this.dateTime;
     }
     const n = this.dateDigitsLen;
-    for (let i = 0; i < n; i++) dst[p + i] = digits[i]!;
+    const words = this.dateWords;
+    const view = this.view;
+    for (let i = 0; 4 * i < n; i++) view.setUint32(p + 4 * i, words[i]!, true);
     return p + n;
   }
 

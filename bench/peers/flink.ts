@@ -17,8 +17,17 @@ const CACHE = process.env.TRIBUTARY_FLINK_PEER_CACHE ?? join(homedir(), '.cache'
 const LIB = join(CACHE, 'lib');
 const CLASSES = join(CACHE, 'classes');
 
-/** The queries the Flink peer implements. */
-export const FLINK_QUERIES = ['q0', 'q1', 'q2'];
+/** The queries the Flink peer implements: every one Tributary has (q6 as Beam defines it, see FlinkNexmark.java). */
+export const FLINK_QUERIES = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8', 'q11', 'q12', 'q14', 'q15', 'q16', 'q17', 'q18', 'q19', 'q20', 'q22'];
+
+/**
+ * Queries whose rows cannot be compared, and why: the ratio is printed with this reason instead
+ * of an agreement (the work done is the same: every bid counted into a window).
+ */
+export const NOT_COMPARABLE: Record<string, string> = {
+  q12:
+    'not compared: processing-time windows depend on when each system reads each event, and Flink drops the windows still open at end of input (bounded input fires no processing-time timers)',
+};
 
 export class PeerUnavailableError extends Error {
   readonly code = 'PEER_UNAVAILABLE';
@@ -68,6 +77,25 @@ export function flinkRows(classpath: string, file: string, query: string): unkno
     .split('\n')
     .filter((l) => l.startsWith('['))
     .map((l) => JSON.parse(l) as unknown[]);
+}
+
+/**
+ * One JVM: the query's final rows over `agreeFile`, then `repeats` timed runs over `file` into a
+ * blackhole sink (the rows run warms the JIT a little, as a long-running cluster would be).
+ */
+export function flinkRowsAndTimings(
+  classpath: string,
+  agreeFile: string,
+  file: string,
+  query: string,
+  repeats: number,
+  cpu: string | undefined,
+): { rows: unknown[][]; timings: FlinkTiming[] } {
+  const out = java(classpath, [file, query, 'both', String(repeats), agreeFile], cpu).split('\n');
+  return {
+    rows: out.filter((l) => l.startsWith('[')).map((l) => JSON.parse(l) as unknown[]),
+    timings: out.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as FlinkTiming),
+  };
 }
 
 export interface FlinkTiming {

@@ -869,6 +869,25 @@ export function killSync(opts: KafkaClusterOptions = {}): number[] {
   return killed;
 }
 
+/**
+ * Kill one node of a running cluster (fault tests: SIGKILL is a crash, SIGTERM a clean stop) and
+ * wait until its JVM is gone. Its config and data stay: `up` with the same options starts it
+ * again (up launches every node of the run dir that is not running). Returns the pid signalled.
+ */
+export async function killNode(opts: KafkaClusterOptions & { id: number; signal?: NodeJS.Signals; timeoutMs?: number }): Promise<number> {
+  const r = resolveOptions(opts);
+  const node = readState(r.runDir)?.nodes.find((n) => n.id === opts.id);
+  if (!node) throw new KafkaScriptError(`no node ${opts.id} in ${r.runDir}`);
+  if (!isOurJvm(node.pid, r.runDir, node.id)) throw new KafkaScriptError(`node ${opts.id} is not running`);
+  signal(node.pid, opts.signal ?? 'SIGKILL');
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  while (isOurJvm(node.pid, r.runDir, node.id)) {
+    if (Date.now() > deadline) throw new KafkaScriptError(`node ${opts.id} (pid ${node.pid}) did not exit after ${opts.signal ?? 'SIGKILL'}`);
+    await sleep(50);
+  }
+  return node.pid;
+}
+
 export interface NodeStatus extends NodeInfo {
   /** up: serves Metadata; starting: JVM running, not serving yet; down: no JVM of ours. */
   state: 'up' | 'starting' | 'down';

@@ -1,26 +1,21 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { reportError } from './errors.js';
 import { EXIT_CODES_HELP, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { DEFAULT_DATA_DIR } from './options.js';
-import { registerBroker } from './commands/broker.js';
-import { registerConsume } from './commands/consume.js';
-import { registerConnect } from './commands/connect.js';
-import { registerDemo } from './commands/demo.js';
-import { registerProduce } from './commands/produce.js';
-import { registerTopics } from './commands/topics.js';
-import { registerUsers } from './commands/users.js';
-import { registerAcls } from './commands/acls.js';
-import { registerRun } from './commands/run.js';
-import { registerDescribe } from './commands/describe.js';
-import { registerGroups } from './commands/groups.js';
-import { registerBench } from './commands/bench.js';
+import { COMMANDS, requestedCommand } from './command-table.js';
 
 export interface GlobalOptions {
   dataDir: string;
   json: boolean;
 }
 
-export function buildProgram(): Command {
+/**
+ * The program for an argument list: the command it names is loaded (its module imported and its
+ * options declared); the others are listed by name and description only, so `tributary --help`
+ * and every command start without importing what other commands need (the engine, the broker).
+ * `'all'` loads every command (tests compare the two listings).
+ */
+export async function buildProgram(argv: readonly string[] | 'all'): Promise<Command> {
   const program = new Command('tributary');
   program
     .description('Stream processing for TypeScript on Node.js, with an embedded Kafka-compatible log')
@@ -33,18 +28,14 @@ export function buildProgram(): Command {
     const o = program.opts<{ dataDir: string; json?: boolean }>();
     return { dataDir: o.dataDir, json: o.json === true };
   };
-  registerTopics(program, globals);
-  registerProduce(program, globals);
-  registerConsume(program, globals);
-  registerConnect(program, globals);
-  registerBroker(program, globals);
-  registerDemo(program, globals);
-  registerUsers(program, globals);
-  registerAcls(program, globals);
-  registerRun(program, globals);
-  registerDescribe(program, globals);
-  registerGroups(program, globals);
-  registerBench(program, globals);
+  const wanted = argv === 'all' ? undefined : requestedCommand(argv);
+  const listed = new Map<Command, string>();
+  for (const entry of COMMANDS) {
+    if (argv === 'all' || entry.name === wanted) (await entry.load())(program, globals);
+    else listed.set(program.command(entry.name).description(entry.description), entry.term);
+  }
+  const help = new Help();
+  program.configureHelp({ subcommandTerm: (c) => listed.get(c) ?? help.subcommandTerm(c) });
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();
@@ -54,8 +45,8 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the process exit code; never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync([...argv], { from: 'user' });
     // A command that ended in a state of its own (interrupted, terminated) set process.exitCode.
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;

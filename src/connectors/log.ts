@@ -181,6 +181,12 @@ export interface GroupOptions {
   /** Kafka's max.poll.interval.ms for the rebalance: how long members get to rejoin. Default 60 s. */
   readonly rebalanceTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
+  /**
+   * Kafka Streams' application.server: where this member answers interactive queries (its
+   * dashboard's base URL). Sent in the member's JoinGroup metadata; the leader hands every member
+   * the endpoint of each partition's owner with the assignment (GroupMembership.endpoints).
+   */
+  readonly endpoint?: string;
 }
 
 /**
@@ -192,6 +198,8 @@ export interface GroupMembership {
   readonly generation: ConsumerGroupMetadata;
   readonly partitions: readonly number[];
   readonly rebalanceNeeded: boolean;
+  /** The endpoint (GroupOptions.endpoint) of each partition's owner in this generation; partitions of members that announced none are absent. */
+  readonly endpoints?: ReadonlyMap<number, string>;
   rejoin(): Promise<readonly number[]>;
   /** A commit was refused for a stale generation: rejoin before the next. */
   markLost(): void;

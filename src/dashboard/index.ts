@@ -4,6 +4,6 @@
  */
 export { startDashboard, type Dashboard, type DashboardOptions } from './server.js';
 export { DashboardError } from './errors.js';
-export { queryState, listQueryableStores, type StateOwnerLookup, type StateQuery, type StateQueryResult, type StateEntry } from './state-query.js';
+export { queryState, listQueryableStores, groupStateOwner, type StateOwnerLookup, type StateQuery, type StateQueryResult, type StateEntry } from './state-query.js';
 export type { Sample } from './sampler.js';
 export type { DashboardSources, BrokerSnapshot } from './sources.js';

@@ -6,7 +6,7 @@ import { DashboardError } from './errors.js';
 import { PrometheusExporter } from './prometheus.js';
 import { Sampler, type Sample } from './sampler.js';
 import { appSnapshot, brokerSnapshot, logSnapshot, type DashboardSources } from './sources.js';
-import { listQueryableStores, queryState, stateJson, type StateOwnerLookup } from './state-query.js';
+import { FORWARDED_HEADER, groupStateOwner, listQueryableStores, queryState, stateJson, type StateOwnerLookup } from './state-query.js';
 import { topologyGraph } from './topology-graph.js';
 
 export interface DashboardOptions extends DashboardSources {
@@ -16,7 +16,11 @@ export interface DashboardOptions extends DashboardSources {
   readonly host?: string;
   /** Required on every request when set (Bearer header, ?token=, or the cookie the page sets). */
   readonly token?: string;
-  /** Interactive queries: who owns a store partition when several processes run (default: this process owns all). */
+  /**
+   * Interactive queries: who owns a store partition when several processes run. Default: the
+   * application's consumer group (scale-out with RuntimeOptions.applicationServer; queries for other
+   * processes' partitions are forwarded with this dashboard's token), else this process owns all.
+   */
   readonly stateOwner?: StateOwnerLookup;
   /** How often the live charts get a point (ms); default 1000. */
   readonly sampleIntervalMs?: number;
@@ -50,7 +54,7 @@ const SECURITY_HEADERS = {
  *   /api/events          text/event-stream: one sample per interval
  *   /api/log             topics, partitions, offsets, consumer groups with lag
  *   /api/state           the queryable stores
- *   /api/state/<store>?key=K | ?from=A&to=B [&limit=N] [&partition=P]
+ *   /api/state/<store>?key=K | ?from=A&to=B [&limit=N] [&partition=P[,Q...]]
  */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const host = options.host ?? '127.0.0.1';
@@ -61,6 +65,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const sampler = new Sampler(sources, options.sampleIntervalMs ?? 1000);
   const streams = new Set<ServerResponse>();
   const started = Date.now();
+  const stateOwner = options.stateOwner ?? (options.app ? groupStateOwner(options.app, token !== undefined ? { authorization: `Bearer ${token}` } : undefined) : undefined);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://dashboard');
@@ -131,7 +136,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       };
       const key = p.get('key');
       if (key !== null && (p.has('from') || p.has('to'))) throw new DashboardError('BAD_QUERY', 'give either key or from/to, not both');
-      const partition = int('partition');
+      // One partition, or a list (what another process asks of this one, one request per owner).
+      const partitionText = p.get('partition');
+      if (partitionText !== null && !/^\d+(,\d+)*$/.test(partitionText)) throw new DashboardError('BAD_QUERY', `partition must be a non-negative integer or a comma-separated list of them, got '${partitionText}'`);
+      const partitions = partitionText === null ? undefined : partitionText.split(',').map(Number);
       const limit = int('limit');
       const result = await queryState(
         sources.app,
@@ -140,10 +148,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           ...(key !== null ? { key } : {}),
           ...(p.get('from') !== null ? { from: p.get('from')! } : {}),
           ...(p.get('to') !== null ? { to: p.get('to')! } : {}),
-          ...(partition !== undefined ? { partition } : {}),
+          ...(partitions !== undefined ? { partitions } : {}),
           ...(limit !== undefined ? { limit } : {}),
         },
-        options.stateOwner,
+        stateOwner,
+        { forwarded: req.headers[FORWARDED_HEADER] === '1' },
       );
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(stateJson(result));

@@ -2,6 +2,7 @@ import type { StreamsApp } from '../engine/app.js';
 import type { Task } from '../engine/task.js';
 import type { GraphNode } from '../engine/graph.js';
 import { partitionForKey } from '../records/partitioner.js';
+import { KeyEncodingError, type StoreLookup } from '../engine/store-lookup.js';
 import { DashboardError } from './errors.js';
 
 /**
@@ -36,8 +37,10 @@ export interface StateQuery {
   /** Inclusive bounds on the key text. */
   readonly from?: string;
   readonly to?: string;
-  /** Read only this partition (what a forwarding process asks of the owner). */
+  /** Read only this partition. */
   readonly partition?: number;
+  /** Read only these partitions (what a forwarding process asks of the owner; wins over `partition`). */
+  readonly partitions?: readonly number[];
   readonly limit?: number;
 }
 
@@ -91,12 +94,94 @@ function readTask(q: QueryableStore, task: Task, match: (text: string) => boolea
 }
 
 /**
- * Interactive queries over the state stores of a running application: by key (routed to the
- * partition that owns it: Kafka's murmur2 of the key's UTF-8 bytes, the partition a string key
- * is written to) or by an inclusive key range (every partition). Partitions this process does
- * not own are asked of their owner through `owner` (see StateOwnerLookup).
+ * The keys a query's key text may name: the text itself, and what it parses to as JSON when that
+ * is not a string (a number, an object key). Each is looked up where its bytes put it.
  */
-export async function queryState(app: StreamsApp, store: string, query: StateQuery, owner?: StateOwnerLookup): Promise<StateQueryResult> {
+function keyCandidates(text: string): unknown[] {
+  const out: unknown[] = [text];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'string') out.push(parsed);
+  } catch {
+    // not JSON: only the text
+  }
+  return out;
+}
+
+/** The candidates the store's key serde can encode, and the partitions their topic bytes hash to. */
+function keyPlacement(lookup: StoreLookup, text: string, n: number): KeyPlacement {
+  const keys: Array<{ key: unknown; partitions: Set<number> }> = [];
+  const partitions = new Set<number>();
+  for (const k of keyCandidates(text)) {
+    let bytes: Buffer[];
+    try {
+      bytes = lookup.topicKeys(k);
+    } catch (e) {
+      if (e instanceof KeyEncodingError) continue; // this reading of the text is not a key of this store
+      throw e;
+    }
+    const on = new Set(bytes.map((b) => partitionForKey(b, n)));
+    keys.push({ key: k, partitions: on });
+    for (const p of on) partitions.add(p);
+  }
+  return { keys, partitions: [...partitions].sort((a, b) => a - b) };
+}
+
+interface KeyPlacement {
+  /** The readings of the key text the store can hold, each with the partitions its bytes hash to. */
+  readonly keys: ReadonlyArray<{ readonly key: unknown; readonly partitions: ReadonlySet<number> }>;
+  readonly partitions: number[];
+}
+
+/**
+ * Point lookups of a key's readings in one task: gets (windowed: a range over the key's windows),
+ * never a scan. Only the readings that hash to this partition, unless none does (the caller named
+ * the partition: a key written with a partitioner of its own).
+ */
+function lookupTask(lookup: StoreLookup, placed: KeyPlacement, text: string, task: Task, out: StateEntry[]): void {
+  const here = placed.keys.filter((c) => c.partitions.has(task.partition));
+  for (const { key: k } of here.length > 0 ? here : placed.keys) {
+    let entries: Iterable<readonly [unknown, unknown]>;
+    try {
+      entries = lookup.entries((name) => task.store(name)!, k, task.watermark);
+      for (const [key, v] of entries) if (keyText(key) === text) out.push(entryOf(key, v, task.partition));
+    } catch (e) {
+      if (!(e instanceof KeyEncodingError)) throw e;
+    }
+  }
+}
+
+export interface QueryContext {
+  /** The query came from another process (it routed it here): answer from this process's tasks only, never forward again. */
+  readonly forwarded?: boolean;
+}
+
+/** A request header naming a query another process forwarded (see QueryContext.forwarded). */
+export const FORWARDED_HEADER = 'x-tributary-forwarded';
+
+/**
+ * The owners of a scaled-out application's partitions, from its consumer group: every process
+ * announced its dashboard (RuntimeOptions.applicationServer) and the group's leader handed out
+ * partition -> endpoint with the assignment; current as of the last rebalance. `headers` go with
+ * each forwarded query (the token: processes of one application share it).
+ */
+export function groupStateOwner(app: StreamsApp, headers?: Readonly<Record<string, string>>): StateOwnerLookup {
+  return (_store, partition) => {
+    const endpoints = app.activeRuntime?.queryEndpoints;
+    if (!endpoints) return undefined;
+    const url = endpoints.owners.get(partition);
+    if (url === undefined || url === endpoints.self) return undefined;
+    return { url, ...(headers ? { headers } : {}) };
+  };
+}
+
+/**
+ * Interactive queries over the state stores of a running application: by key (point lookups on
+ * the partition(s) the key's bytes hash to, by the store's key serde and Kafka's murmur2) or by an
+ * inclusive key range (every partition, merged). Partitions this process does not own are asked
+ * of their owner through `owner` (see StateOwnerLookup), one request per owner.
+ */
+export async function queryState(app: StreamsApp, store: string, query: StateQuery, owner?: StateOwnerLookup, context: QueryContext = {}): Promise<StateQueryResult> {
   const rt = app.activeRuntime;
   if (!rt || rt.isFinished) throw new DashboardError('NOT_RUNNING', 'the application is not running', 503);
   const q = queryable(app).find((x) => x.name === store);
@@ -106,40 +191,61 @@ export async function queryState(app: StreamsApp, store: string, query: StateQue
   }
   const n = rt.taskCounts[q.subtopology] ?? 0;
   const limit = Math.min(MAX_LIMIT, Math.max(1, query.limit ?? DEFAULT_LIMIT));
-  if (query.partition !== undefined && !(Number.isInteger(query.partition) && query.partition >= 0 && query.partition < n)) {
-    throw new DashboardError('BAD_QUERY', `partition must be in [0, ${n - 1}]`);
+  const asked = query.partitions ?? (query.partition !== undefined ? [query.partition] : undefined);
+  for (const p of asked ?? []) {
+    if (!(Number.isInteger(p) && p >= 0 && p < n)) throw new DashboardError('BAD_QUERY', `partition must be in [0, ${n - 1}]`);
   }
   if (query.key === undefined && query.from !== undefined && query.to !== undefined && query.from > query.to) {
     throw new DashboardError('BAD_QUERY', `from ('${query.from}') is after to ('${query.to}')`);
   }
   const key = query.key;
-  const match =
-    key !== undefined
-      ? (t: string) => t === key
-      : (t: string) => (query.from === undefined || t >= query.from) && (query.to === undefined || t <= query.to);
+  const lookup = key !== undefined ? q.node.init.lookup : undefined;
+  const placed = lookup && key !== undefined ? keyPlacement(lookup, key, n) : undefined;
   let partitions: number[];
-  if (query.partition !== undefined) partitions = [query.partition];
+  if (asked) partitions = [...asked];
+  else if (placed) partitions = placed.partitions;
+  // A store without point lookups: the key's UTF-8 partition, and the rest if it is not there.
   else if (key !== undefined) partitions = [partitionForKey(Buffer.from(key, 'utf8'), n)];
   else partitions = Array.from({ length: n }, (_, i) => i);
 
   const local = new Map<number, Task>();
   for (const t of rt.tasks) if (t.subtopology === q.subtopology) local.set(t.partition, t);
+  const match =
+    key !== undefined
+      ? (t: string) => t === key
+      : (t: string) => (query.from === undefined || t >= query.from) && (query.to === undefined || t <= query.to);
   const entries: StateEntry[] = [];
-  const read = async (p: number): Promise<void> => {
-    const remote = owner?.(store, p);
-    if (remote) {
-      entries.push(...(await askOwner(remote, store, query, p)));
-      return;
+  let truncated = false;
+  const read = async (ps: readonly number[]): Promise<void> => {
+    const remote = new Map<string, { owner: { url: string; headers?: Readonly<Record<string, string>> }; partitions: number[] }>();
+    for (const p of ps) {
+      const task = local.get(p);
+      // The group's map decides (it is what every process routes by); a forwarded query is answered here or not at all.
+      const elsewhere = context.forwarded ? undefined : owner?.(store, p);
+      if (elsewhere) {
+        const r = remote.get(elsewhere.url) ?? { owner: elsewhere, partitions: [] as number[] };
+        r.partitions.push(p);
+        remote.set(elsewhere.url, r);
+        continue;
+      }
+      if (!task) {
+        if (context.forwarded) throw new DashboardError('NOT_OWNER', `partition ${p} of '${store}' is not in this process (any more): ask again once the group has rebalanced`, 503);
+        throw new DashboardError('OWNER_UNREACHABLE', `partition ${p} of '${store}' is not in this process and no owner is known`, 503);
+      }
+      if (lookup && placed && key !== undefined) lookupTask(lookup, placed, key, task, entries);
+      else readTask(q, task, match, entries);
     }
-    const task = local.get(p);
-    if (!task) throw new DashboardError('OWNER_UNREACHABLE', `partition ${p} of '${store}' is not in this process and no owner is known`, 503);
-    readTask(q, task, match, entries);
+    // One request per owner, all at once: a range query fans out to every process and merges.
+    const answers = await Promise.all([...remote.values()].map((r) => askOwner(r.owner, store, query, r.partitions)));
+    for (const a of answers) {
+      entries.push(...a.entries);
+      truncated ||= a.truncated;
+    }
   };
-  for (const p of partitions) await read(p);
-  // A key whose serde does not write it as its UTF-8 text (JSON keys, numbers) may live on
-  // another partition than its text hashes to: look at the rest before answering "absent".
-  if (key !== undefined && query.partition === undefined && entries.length === 0) {
-    for (let p = 0; p < n; p++) if (p !== partitions[0]) await read(p);
+  await read(partitions);
+  if (!lookup && key !== undefined && !asked && entries.length === 0) {
+    const rest = Array.from({ length: n }, (_, i) => i).filter((p) => p !== partitions[0]);
+    await read(rest);
     partitions = Array.from({ length: n }, (_, i) => i);
   }
   entries.sort((a, b) => {
@@ -147,25 +253,34 @@ export async function queryState(app: StreamsApp, store: string, query: StateQue
     const kb = keyText(b.key);
     return ka < kb ? -1 : ka > kb ? 1 : (a.window?.start ?? 0) - (b.window?.start ?? 0);
   });
-  return { store, partitions, entries: entries.slice(0, limit), truncated: entries.length > limit };
+  return { store, partitions, entries: entries.slice(0, limit), truncated: truncated || entries.length > limit };
 }
 
-async function askOwner(owner: { url: string; headers?: Readonly<Record<string, string>> }, store: string, query: StateQuery, partition: number): Promise<StateEntry[]> {
+async function askOwner(
+  owner: { url: string; headers?: Readonly<Record<string, string>> },
+  store: string,
+  query: StateQuery,
+  partitions: readonly number[],
+): Promise<{ entries: StateEntry[]; truncated: boolean }> {
   const u = new URL(`/api/state/${encodeURIComponent(store)}`, owner.url);
   if (query.key !== undefined) u.searchParams.set('key', query.key);
   if (query.from !== undefined) u.searchParams.set('from', query.from);
   if (query.to !== undefined) u.searchParams.set('to', query.to);
-  u.searchParams.set('partition', String(partition));
+  u.searchParams.set('partition', partitions.join(','));
   u.searchParams.set('limit', String(MAX_LIMIT));
+  const where = `partition${partitions.length > 1 ? 's' : ''} ${partitions.join(', ')} of '${store}'`;
   let res: Response;
   try {
-    res = await fetch(u, { headers: { ...owner.headers } });
+    res = await fetch(u, { headers: { ...owner.headers, [FORWARDED_HEADER]: '1' } });
   } catch (e) {
-    throw new DashboardError('OWNER_UNREACHABLE', `partition ${partition} of '${store}': its owner ${owner.url} is unreachable (${e instanceof Error ? e.message : String(e)})`, 502);
+    throw new DashboardError('OWNER_UNREACHABLE', `${where}: the owner ${owner.url} is unreachable (${e instanceof Error ? e.message : String(e)})`, 502);
   }
-  if (!res.ok) throw new DashboardError('OWNER_UNREACHABLE', `partition ${partition} of '${store}': its owner ${owner.url} answered ${res.status}`, 502);
+  if (!res.ok) {
+    const body = (await res.json().catch(() => undefined)) as { error?: string; message?: string } | undefined;
+    throw new DashboardError('OWNER_UNREACHABLE', `${where}: the owner ${owner.url} answered ${res.status}${body?.error ? ` ${body.error}: ${body.message ?? ''}` : ''}`, 502);
+  }
   const body = (await res.json()) as StateQueryResult;
-  return [...body.entries];
+  return { entries: [...body.entries], truncated: body.truncated };
 }
 
 /** JSON for values of any shape an aggregate may hold: Buffers as base64, bigints as strings, Maps and Sets as objects and arrays. */

@@ -9,6 +9,7 @@ import type { RecordContext } from './records.js';
 import { bytes, type Serde } from './serdes.js';
 import { Stream, type Named } from './stream.js';
 import { Table } from './table.js';
+import { keyValueLookup, serdeKeyBytes } from './store-lookup.js';
 import { TopologyError } from './errors.js';
 import { Topology } from './topology.js';
 import { resolveRuntimeOptions, type RuntimeOptions } from './runtime/options.js';
@@ -111,6 +112,7 @@ export class StreamsApp {
       read: function* (store) {
         for (const e of store(name).all()) yield [keySerde.deserialize(e.key), valueSerde.deserialize(e.value)] as const;
       },
+      lookup: keyValueLookup(name, serdeKeyBytes(keySerde), (v) => valueSerde.deserialize(v)),
       serdes: { key: keySerde, value: valueSerde },
       detail: `topics: [${topic}]`,
     });

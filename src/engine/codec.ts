@@ -96,7 +96,8 @@ export class TopicCodec {
 
 /** Store keys: the key's serde when known, else the auto format behind a one-byte tag. */
 export class StoreKeyCodec {
-  constructor(private readonly serde: Serde<unknown> | undefined) {}
+  /** The key's serde; undefined: the auto format (interactive queries encode keys with it, see store-lookup.ts). */
+  constructor(readonly serde: Serde<unknown> | undefined) {}
 
   encode(k: unknown): Buffer {
     if (this.serde) return this.serde.serialize(k);

@@ -2,6 +2,7 @@ import { TopologyError } from './errors.js';
 import type { KeyValueStore } from '../state/kv-store.js';
 import type { Operator } from './operators/operator.js';
 import type { Serde } from './serdes.js';
+import type { StoreLookup } from './store-lookup.js';
 import type { InputKind } from './watermarks.js';
 
 /**
@@ -62,6 +63,8 @@ export interface NodeInit {
    * `watermark` is the task's (windows of panes it has closed are not in the table any more).
    */
   readonly read?: (store: (name: string) => KeyValueStore, watermark: number) => Iterable<readonly [unknown, unknown]>;
+  /** Table nodes with `read`: the entries of one key without scanning (interactive queries by key). */
+  readonly lookup?: StoreLookup;
   /** Source nodes: the serdes of the topic, so the test driver can encode input for it. */
   readonly serdes?: { readonly key: Serde<unknown>; readonly value: Serde<unknown> };
   readonly detail?: string;

@@ -5,6 +5,7 @@ import { GroupedTableAggregateOperator, type TableAggregation } from './operator
 import { TableGroupByOperator, type TableChange } from './operators/table-group-by.js';
 import type { Serde } from './serdes.js';
 import { readAll } from './store-read.js';
+import { codecKeyBytes, keyValueLookup } from './store-lookup.js';
 import { Stream, type Named } from './stream.js';
 import { Table } from './table.js';
 
@@ -76,6 +77,7 @@ export class GroupedTable<K, V> {
       make: () => new GroupedTableAggregateOperator(name, name, agg, keyCodec),
       getter: (r) => (key) => (r.operatorOf(node) as GroupedTableAggregateOperator).get(key),
       read: (store) => readAll(store(name), (k) => keyCodec.decode(k), (v) => decodeState(v)),
+      lookup: keyValueLookup(name, codecKeyBytes(keyCodec), (v) => decodeState(v)),
     });
     return new Table<K, A>(s.builder, { node, port: 'main' }, { ...s.info, valueSerde: undefined, lineage: name, windowed: false });
   }

@@ -10,6 +10,7 @@ import { Table } from './table.js';
 import { SessionWindowedStream, WindowedStream } from './windowed-stream.js';
 import { describeWindows, type SessionWindows, type TimeWindows, type Windows } from './windows.js';
 import { readAll } from './store-read.js';
+import { codecKeyBytes, keyValueLookup } from './store-lookup.js';
 
 export interface WindowOptions extends Named {
   /** How long after a window's end (in watermark terms) records may still arrive; default 0. */
@@ -114,6 +115,7 @@ export class KeyedStream<K, V> {
         return (key) => (r.operatorOf(node) as AggregateOperator).get(key);
       },
       read: (store) => readAll(store(name), (k) => keyCodec.decode(k), (v) => agg.result(decodeState(v))),
+      lookup: keyValueLookup(name, codecKeyBytes(keyCodec), (v) => agg.result(decodeState(v))),
     });
     return new Table<K, A>(s.builder, { node, port: 'main' }, { ...s.info, valueSerde: undefined, lineage: name, windowed: false });
   }

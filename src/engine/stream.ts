@@ -399,7 +399,7 @@ export class Stream<K, V> {
         { name: `${name}-left`, logged: true },
         { name: `${name}-right`, logged: true },
       ],
-      make: () => new StreamStreamJoinOperator(name, joiner, kind, within, grace, keyCodec),
+      make: () => new StreamStreamJoinOperator(name, joiner, kind, within, grace, keyCodec, [l.info.valueSerde, r.info.valueSerde]),
       inputFor: (op, i) => (op as StreamStreamJoinOperator).port(i === 0 ? 0 : 1),
       detail: `within ${formatMillis(within)}, grace ${formatMillis(grace)}`,
     });

@@ -3,6 +3,7 @@ import { decodeState } from './codec.js';
 import { TopologyError } from './errors.js';
 import type { Getter } from './graph.js';
 import { readAll } from './store-read.js';
+import { codecKeyBytes, keyValueLookup } from './store-lookup.js';
 import { TableFilterOperator } from './operators/table-filter.js';
 import { TableMapValuesOperator } from './operators/table-map-values.js';
 import { joinValue, TableTableJoinOperator, type TableJoinKind } from './operators/table-table-join.js';
@@ -169,6 +170,7 @@ export function tableFromStream<K, V>(s: Stream<K, V>, userName: string | undefi
     make: () => new ToTableOperator(name, name, keyCodec),
     getter: (r): Getter => (k) => (r.operatorOf(node) as ToTableOperator).get(k),
     read: (store) => readAll(store(name), (k) => keyCodec.decode(k), (v) => decodeState(v)),
+    lookup: keyValueLookup(name, codecKeyBytes(keyCodec), (v) => decodeState(v)),
   });
   return new Table<K, V>(s.builder, { node, port: 'main' }, { ...s.info, lineage: name, windowed: false });
 }

@@ -1,5 +1,5 @@
 import type { ChangelogRecord } from '../state/changelog.js';
-import type { KeyValueStore } from '../state/kv-store.js';
+import type { KeyValueStore, KeyValueStoreFactory } from '../state/kv-store.js';
 import type { RecordHeader } from '../records/record.js';
 import { partitionForKey } from '../records/partitioner.js';
 import type { StreamsApp } from './app.js';
@@ -24,6 +24,8 @@ export interface TestDriverOptions {
   readonly maxBatchSize?: number;
   /** Restores every task's stores from another driver's changelogs (and its tables' topics). */
   readonly restoreFrom?: DriverSnapshot;
+  /** The stores of each task (as RuntimeOptions.stateStore's function form); default in memory. */
+  readonly stateStore?: (taskId: string) => KeyValueStoreFactory;
 }
 
 /** A record read from a topic of the driver. */
@@ -90,6 +92,7 @@ export class TopologyTestDriver {
         const holder: { task?: Task } = {};
         const task = this.topology.createTask(s.id, p, this.plan, {
           now: this.now,
+          ...(options.stateStore ? { storeFactory: options.stateStore(`${s.id}_${p}`) } : {}),
           partitionsFor: (t) => this.partitionsFor(t),
           collector: { send: (r) => this.write(r) },
           changelog: {

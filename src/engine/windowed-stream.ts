@@ -10,6 +10,7 @@ import { Stream, type Named } from './stream.js';
 import { Table } from './table.js';
 import { firstWindowStart, lastWindowStart, type SessionWindows, type TimeWindows, type Windows } from './windows.js';
 import { splitKeyWithTime } from '../state/bytes.js';
+import { codecKeyBytes, windowLookup } from './store-lookup.js';
 
 interface WindowSpec {
   readonly builder: Builder;
@@ -82,6 +83,7 @@ abstract class WindowedBase<K, V> {
           ? new SessionAggregateOperator(name, name, windows, grace, emit, agg, keyCodec)
           : new WindowAggregateOperator(name, name, windows, grace, emit, agg, keyCodec),
       read: (store, watermark) => readWindows(store(name), keyCodec, agg, windows, watermark, grace),
+      lookup: windowLookup(name, codecKeyBytes(keyCodec), (store, entries, watermark) => readWindows(store, keyCodec, agg, windows, watermark, grace, entries)),
     });
     const keySerde = info.keySerde ? (windowed(info.keySerde) as Serde<unknown>) : undefined;
     return new Table<Windowed<K>, A>(builder, { node, port: 'main' }, {
@@ -101,13 +103,15 @@ function* readWindows(
   windows: Windows,
   watermark: number,
   grace: number,
+  // Every entry (the test driver, range queries), or one key's (interactive queries by key).
+  entries: Iterable<import('../state/kv-store.js').KeyValueEntry> = store.all(),
 ): Iterable<readonly [unknown, unknown]> {
   if (windows.kind !== 'session' && slotLength(windows, agg) !== undefined && windows.size !== windows.advance) {
     // Panes: a window's value is the merge of its panes; the open windows are those not yet closed.
-    yield* readPanes(store, keyCodec, agg, windows, watermark, grace);
+    yield* readPanes(keyCodec, agg, windows, watermark, grace, entries);
     return;
   }
-  for (const e of store.all()) {
+  for (const e of entries) {
     const { key, time: start } = splitKeyWithTime(e.key);
     if (windows.kind === 'session') {
       const [end, acc] = decodeState<[number, unknown]>(e.value);
@@ -119,12 +123,12 @@ function* readWindows(
 }
 
 function* readPanes(
-  store: import('../state/kv-store.js').KeyValueStore,
   keyCodec: import('./codec.js').StoreKeyCodec,
   agg: Aggregation,
   windows: TimeWindows,
   watermark: number,
   grace: number,
+  entries: Iterable<import('../state/kv-store.js').KeyValueEntry>,
 ): Iterable<readonly [unknown, unknown]> {
   // Store order: all panes of a key together, by start.
   let kb: Buffer | undefined;
@@ -146,7 +150,7 @@ function* readPanes(
       yield [{ key, start: s, end: s + windows.size }, agg.result(acc)] as const;
     }
   };
-  for (const e of store.all()) {
+  for (const e of entries) {
     const { key, time } = splitKeyWithTime(e.key);
     if (!kb || !kb.equals(key)) {
       yield* flush();

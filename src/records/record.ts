@@ -89,11 +89,27 @@ export function sizeOfRecordBody(r: RecordInput, offsetDelta: number, timestampD
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i]!;
     if (typeof h.key !== 'string') throw invalid('record header key must be a string');
-    const kl = Buffer.byteLength(h.key, 'utf8');
+    const kl = headerKeyBytes(h.key).length;
     size += sizeOfVarint(kl) + kl;
     size += h.value == null ? 1 : sizeOfVarint(h.value.length) + h.value.length;
   }
   return size;
+}
+
+// Header keys repeat from record to record (the engine stamps one on every repartitioned
+// record): their UTF-8 bytes are kept, so sizing and writing a header copies bytes instead of
+// measuring and encoding the string twice per record. Bounded: cleared when full.
+const MAX_CACHED_HEADER_KEYS = 64;
+const headerKeyCache = new Map<string, Buffer>();
+
+function headerKeyBytes(key: string): Buffer {
+  let b = headerKeyCache.get(key);
+  if (b === undefined) {
+    if (headerKeyCache.size >= MAX_CACHED_HEADER_KEYS) headerKeyCache.clear();
+    b = Buffer.from(key, 'utf8');
+    headerKeyCache.set(key, b);
+  }
+  return b;
 }
 
 /**
@@ -134,9 +150,9 @@ export function writeRecord(
   p = writeVarint(buf, p, headers.length);
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i]!;
-    const kl = Buffer.byteLength(h.key, 'utf8');
-    p = writeVarint(buf, p, kl);
-    p += buf.write(h.key, p, kl, 'utf8');
+    const kb = headerKeyBytes(h.key);
+    p = writeVarint(buf, p, kb.length);
+    p = copyBytes(buf, p, kb);
     if (h.value == null) {
       buf[p++] = 1;
     } else {
@@ -236,6 +252,31 @@ export function readRecords(
   return count;
 }
 
+// Header keys repeat from record to record (an application's own, the engine's on every
+// repartitioned record): the keys decoded last are kept with their bytes, and a key whose bytes
+// match one of them is that string again: no UTF-8 decoding and no new string per header.
+const KEY_CACHE_SLOTS = 8;
+const MAX_CACHED_KEY_BYTES = 64;
+const cachedKeyBytes: Buffer[] = [];
+const cachedKeys: string[] = [];
+let nextKeySlot = 0;
+
+function headerKey(data: Buffer, at: number, length: number): string {
+  if (length > MAX_CACHED_KEY_BYTES) return data.toString('utf8', at, at + length);
+  for (let i = 0; i < cachedKeyBytes.length; i++) {
+    const kb = cachedKeyBytes[i]!;
+    if (kb.length !== length) continue;
+    let j = 0;
+    while (j < length && kb[j] === data[at + j]) j++;
+    if (j === length) return cachedKeys[i]!;
+  }
+  const key = data.toString('utf8', at, at + length);
+  cachedKeyBytes[nextKeySlot] = Buffer.from(data.subarray(at, at + length));
+  cachedKeys[nextKeySlot] = key;
+  nextKeySlot = (nextKeySlot + 1) % KEY_CACHE_SLOTS;
+  return key;
+}
+
 function readHeaders(data: Buffer, c: Cursor, count: number, record: number): RecordHeader[] {
   // Each header takes at least 2 bytes, so a larger count cannot be honest; checking first keeps a
   // hostile count from driving a long loop.
@@ -247,13 +288,13 @@ function readHeaders(data: Buffer, c: Cursor, count: number, record: number): Re
     const kl = readVarint(data, c);
     if (kl < 0) throw new CorruptRecordError(`record ${record} header ${j} has an invalid key length ${kl}`);
     if (kl > c.end - c.pos) throw new CorruptRecordError(`record ${record} header ${j} key runs past the record`);
-    const key = data.toString('utf8', c.pos, c.pos + kl);
+    const key = headerKey(data, c.pos, kl);
     c.pos += kl;
     const vl = readVarint(data, c);
     let value: Buffer | null = null;
     if (vl >= 0) {
       if (vl > c.end - c.pos) throw new CorruptRecordError(`record ${record} header ${j} value runs past the record`);
-      value = data.subarray(c.pos, c.pos + vl);
+      value = Buffer.from(data.buffer, data.byteOffset + c.pos, vl);
       c.pos += vl;
     } else if (vl !== -1) {
       throw new CorruptRecordError(`record ${record} header ${j} has an invalid value length ${vl}`);

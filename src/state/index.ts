@@ -5,6 +5,7 @@ export type { ChangelogCollector, ChangelogEntry, ChangelogRecord } from './chan
 export type { KeyValueEntry, KeyValueStore, KeyValueStoreFactory } from './kv-store.js';
 export { InMemoryKeyValueStore } from './memory-store.js';
 export { LoggedKeyValueStore } from './logged-store.js';
+export { DEFAULT_CACHE_MAX_BYTES, RecordCache, type CachedEntry } from './record-cache.js';
 export { SessionStore, WindowStore } from './window-store.js';
 export {
   compareBytes,

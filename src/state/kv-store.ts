@@ -26,6 +26,12 @@ export interface KeyValueStore {
   range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry>;
   all(): IterableIterator<KeyValueEntry>;
   readonly size: number;
+  /**
+   * Bytes of decoded state an operator may cache in front of this store (see record-cache.ts);
+   * undefined: no bound. On-disk stores set one, so that state larger than memory stays on disk;
+   * in-memory stores leave it undefined (their entries are in the heap anyway).
+   */
+  readonly cacheMaxBytes?: number;
   /** Applies changelog records in order (null value = delete), without logging them again. */
   restore(records: Iterable<ChangelogRecord>): void;
   /** Makes writes durable (no-op in memory). Called before the task commits. */

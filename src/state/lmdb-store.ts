@@ -1,6 +1,7 @@
 import { ABORT, open, type Database, type RootDatabase } from 'lmdb';
 import type { ChangelogRecord } from './changelog.js';
 import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
+import { DEFAULT_CACHE_MAX_BYTES } from './record-cache.js';
 
 /**
  * The on-disk KeyValueStore, on LMDB (lmdb-js): one LMDB environment per task state directory,
@@ -62,6 +63,11 @@ export interface LmdbEnvironmentOptions {
   readonly sync?: boolean;
   /** Initial LMDB map size in bytes (lmdb-js grows it as needed). */
   readonly mapSize?: number;
+  /**
+   * Bound of the record cache operators keep in front of each store (estimated bytes; see
+   * record-cache.ts). Default DEFAULT_CACHE_MAX_BYTES. Infinity: unbounded (the whole state in the heap too).
+   */
+  readonly cacheMaxBytes?: number;
 }
 
 /**
@@ -73,6 +79,7 @@ export class LmdbStateEnvironment {
   private readonly root: RootDatabase<Buffer, Buffer>;
   private readonly meta: Database<Buffer, Buffer>;
   private readonly sync: boolean;
+  /** @internal */ readonly cacheMaxBytes: number;
   private readonly stores = new Map<string, LmdbKeyValueStore>();
   /**
    * Ends the open write transaction: lmdb-js's transactionSync keeps a transaction open while its
@@ -89,6 +96,7 @@ export class LmdbStateEnvironment {
   constructor(path: string, options: LmdbEnvironmentOptions = {}) {
     this.path = path;
     this.sync = options.sync ?? true;
+    this.cacheMaxBytes = options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES;
     this.root = open<Buffer, Buffer>({
       path,
       maxDbs: 1000,
@@ -218,6 +226,11 @@ export class LmdbKeyValueStore implements KeyValueStore {
     this.name = name;
     this.db = db;
     this.env = env;
+  }
+
+  /** Operators cache at most this much decoded state in front of the store: the rest stays on disk. */
+  get cacheMaxBytes(): number {
+    return this.env.cacheMaxBytes;
   }
 
   /** Number of entries, including unflushed writes (an LMDB stat: cheap, not free). */

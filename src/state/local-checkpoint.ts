@@ -70,6 +70,8 @@ export interface TaskStateOptions {
   readonly sync?: boolean;
   /** Initial LMDB map size (bytes). */
   readonly mapSize?: number;
+  /** Bound of the record cache in front of each store (see LmdbEnvironmentOptions). */
+  readonly cacheMaxBytes?: number;
 }
 
 export type WipeReason = 'no-checkpoint' | 'unclean-eos';
@@ -176,7 +178,11 @@ export async function openTaskState(dir: string, options: TaskStateOptions): Pro
 
 async function openLocked(dir: string, options: TaskStateOptions, unlock: () => void): Promise<TaskState> {
   const sync = options.sync ?? true;
-  const envOptions = { sync, ...(options.mapSize ? { mapSize: options.mapSize } : {}) };
+  const envOptions = {
+    sync,
+    ...(options.mapSize ? { mapSize: options.mapSize } : {}),
+    ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}),
+  };
   const checkpoint = readCheckpoint(dir);
   let env = new LmdbStateEnvironment(dir, envOptions);
   let wipeReason: WipeReason | undefined;

@@ -20,6 +20,10 @@ export class LoggedKeyValueStore implements KeyValueStore {
     return this.inner.size;
   }
 
+  get cacheMaxBytes(): number | undefined {
+    return this.inner.cacheMaxBytes;
+  }
+
   get(key: Buffer): Buffer | undefined {
     return this.inner.get(key);
   }

@@ -22,14 +22,18 @@ const MAX_CHUNK = 512;
  */
 export class InMemoryKeyValueStore implements KeyValueStore {
   readonly name: string;
+  /** Undefined by default: operators cache everything in front of an in-memory store. */
+  readonly cacheMaxBytes: number | undefined;
   private readonly map = new Map<string, Buffer>();
   private chunks: string[][] = [];
   /** Whether `chunks` is built (and then maintained on every write). */
   private indexed = false;
   private writesSinceScan = 0;
 
-  constructor(name: string) {
+  /** `cacheMaxBytes` bounds the operators' caches in front of this store (tests of the bounded path). */
+  constructor(name: string, options: { cacheMaxBytes?: number } = {}) {
     this.name = name;
+    this.cacheMaxBytes = options.cacheMaxBytes;
   }
 
   get size(): number {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import {
   down,
   kafkaAvailable as toolsAvailable,
+  killNode,
   killSync,
   up,
   type ClusterInfo,
@@ -119,18 +120,29 @@ export function reapStaleTestClusters(): void {
   }
 }
 
+export interface TestKafka extends ClusterInfo {
+  /** SIGKILL (or another signal) one node, by id 1..brokers, and wait until its JVM is gone; returns its pid. */
+  killNode(id: number, signal?: NodeJS.Signals): Promise<number>;
+  /** Start again every node that is not running (same ports, config and data) and wait until all serve Metadata. */
+  restartNodes(): Promise<ClusterInfo>;
+  stop(): Promise<void>;
+}
+
 /**
  * A cluster of this test file's own: free ports, a run dir under the OS temp dir, JVMs killed when the
  * process exits whatever happens. Call `stop()` in an after() hook.
  */
-export async function startTestKafka(opts: { brokers: number }): Promise<ClusterInfo & { stop: () => Promise<void> }> {
+export async function startTestKafka(opts: { brokers: number }): Promise<TestKafka> {
   reapStaleTestClusters();
   const ports = await pickTestPorts();
   const runDir = mkdtempSync(join(tmpdir(), `${TEST_RUN_DIR_PREFIX}${process.pid}-`));
   const unhook = killOnExit({ runDir }, { removeRunDir: true });
-  const info = await ensureKafka({ brokers: opts.brokers, runDir, ...ports });
+  const spec = { brokers: opts.brokers, runDir, ...ports };
+  const info = await ensureKafka(spec);
   return {
     ...info,
+    killNode: (id, signal = 'SIGKILL') => killNode({ ...spec, id, signal }),
+    restartNodes: () => ensureKafka(spec),
     stop: async () => {
       try {
         await stopKafka({ runDir });

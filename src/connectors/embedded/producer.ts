@@ -1,12 +1,11 @@
 import type { LogManager } from '../../log/log-manager.js';
 import type { PartitionLog } from '../../log/partition-log.js';
 import { TributaryError } from '../../records/errors.js';
-import { encodeRecordBatch } from '../../records/record-batch.js';
+import { RecordBatchBuilder } from '../../records/batch-builder.js';
 import type { RecordInput } from '../../records/record.js';
 import { ProducerFencedError, type LogProducer, type PartitionOffset, type ProducerRecord, type TopicPartition } from '../log.js';
 import { CONSUMER_OFFSETS_TOPIC, type GroupOffsetsStore } from './group-offsets.js';
 import { retryConcurrent } from './retry.js';
-import { cutBySize, recordSizeBound } from '../records.js';
 
 /**
  * What the producer needs of the transaction coordinator (Kafka's InitProducerId,
@@ -20,10 +19,16 @@ export interface TxnCoordinator {
   endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<void>;
 }
 
-/** Records buffered for one partition since the last flush. */
+/**
+ * Records sent to one partition since the last flush, already encoded: the open batch and the
+ * full ones before it (a batch is cut where the next record would take it past `limit`).
+ */
 class PartitionBuffer {
-  records: RecordInput[] = [];
+  open = new RecordBatchBuilder();
+  full: RecordBatchBuilder[] = [];
   bytes = 0;
+  /** Largest batch: under max.message.bytes and segment.bytes (refreshed from the config at each flush). */
+  limit: number;
   /** Next sequence number (per producer id and epoch; continues across transactions). */
   seq = 0;
   /** Part of the open transaction (AddPartitionsToTxn done). */
@@ -33,7 +38,46 @@ class PartitionBuffer {
     readonly topic: string,
     readonly partition: number,
     readonly log: PartitionLog,
-  ) {}
+    private readonly batchBytes: number,
+  ) {
+    this.limit = this.batchLimit();
+  }
+
+  /**
+   * Kafka refuses appends larger than max.message.bytes or a segment (MESSAGE_TOO_LARGE /
+   * RECORD_LIST_TOO_LARGE): topics with small segments get smaller batches.
+   */
+  batchLimit(): number {
+    const config = this.log.config;
+    return Math.min(this.batchBytes, config['max.message.bytes'] - BATCH_OVERHEAD, config['segment.bytes'] - BATCH_OVERHEAD) + BATCH_OVERHEAD;
+  }
+
+  /** Encodes the record into the open batch (or a new one when it is full); returns its encoded size. */
+  add(r: RecordInput): number {
+    const size = this.open.append(r, this.limit);
+    if (size > 0) return size;
+    // A single record larger than the limit still gets a batch of its own (and the log's verdict).
+    this.full.push(this.open);
+    this.open = new RecordBatchBuilder();
+    return this.open.append(r);
+  }
+
+  /** The buffered batches, in order, and the builders emptied (the first one kept for reuse). */
+  take(): RecordBatchBuilder[] {
+    const all = this.full;
+    all.push(this.open);
+    this.full = [];
+    this.open = all[0]!;
+    return all;
+  }
+
+  /** Drops what was buffered (an aborted transaction). */
+  clear(): void {
+    this.open.clear();
+    this.full = [];
+    this.bytes = 0;
+    this.dirty = false;
+  }
 }
 
 /** Target encoded size of one batch: below Kafka's default max.message.bytes (1 MiB) with room for estimate error. */
@@ -42,8 +86,9 @@ const DEFAULT_BATCH_BYTES = 900 * 1024;
 const BATCH_OVERHEAD = 61;
 
 /**
- * The embedded log's producer: buffers records per partition and, on flush, encodes each
- * partition's records into RecordBatch v2 (one allocation per batch) and appends them. A
+ * The embedded log's producer: encodes every record it is sent into its partition's open
+ * RecordBatch v2 at once (src/records/batch-builder.ts: bytes, not objects, wait for the flush)
+ * and, on flush, appends each partition's batches. A
  * transactional producer stamps its producer id, epoch and per-partition sequence numbers on
  * every batch, registers each partition with the coordinator before its first write in a
  * transaction, writes the group offsets as records of the transaction in `__consumer_offsets`,
@@ -94,9 +139,8 @@ export class EmbeddedProducer implements LogProducer {
       this.lastTopicBuffers = list;
     }
     let buf = list[r.partition];
-    if (buf === undefined) buf = list[r.partition] = new PartitionBuffer(r.topic, r.partition, this.manager.partition(r.topic, r.partition));
-    buf.records.push(r);
-    const size = recordSizeBound(r);
+    if (buf === undefined) buf = list[r.partition] = new PartitionBuffer(r.topic, r.partition, this.manager.partition(r.topic, r.partition), this.batchBytes);
+    const size = buf.add(r);
     buf.bytes += size;
     this._bufferedBytes += size;
     if (!buf.dirty) {
@@ -149,22 +193,12 @@ export class EmbeddedProducer implements LogProducer {
       }
       const appends: Promise<unknown>[] = [];
       for (const b of dirty) {
-        const records = b.records;
-        const bytes = b.bytes;
-        b.records = [];
+        const batches = b.take();
         this._bufferedBytes -= b.bytes;
         b.bytes = 0;
         b.dirty = false;
-        // A batch must fit max.message.bytes and one segment (Kafka refuses larger appends with
-        // MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE): topics with small segments get smaller batches.
-        const config = b.log.config;
-        const limit = Math.min(this.batchBytes, config['max.message.bytes'] - BATCH_OVERHEAD, config['segment.bytes'] - BATCH_OVERHEAD);
-        if (bytes <= limit) {
-          // The common case: one batch (the estimate in send() is an upper bound of the encoded size).
-          appends.push(b.log.append(this.encode(records, b)));
-          continue;
-        }
-        for (const run of cutBySize(records, limit)) appends.push(b.log.append(this.encode(run, b)));
+        for (const batch of batches) appends.push(b.log.append(this.build(batch, b)));
+        b.limit = b.batchLimit();
       }
       await Promise.all(appends);
     } catch (e) {
@@ -173,17 +207,12 @@ export class EmbeddedProducer implements LogProducer {
   }
 
   /** One RecordBatch; a transactional producer stamps id, epoch and the partition's next sequence. */
-  private encode(records: RecordInput[], b: PartitionBuffer): Buffer {
-    if (this.transactionalId === undefined) return encodeRecordBatch({ records });
-    const batch = encodeRecordBatch({
-      records,
-      producerId: this.producerId,
-      producerEpoch: this.producerEpoch,
-      baseSequence: b.seq,
-      transactional: true,
-    });
-    b.seq = (b.seq + records.length) % 0x80000000;
-    return batch;
+  private build(batch: RecordBatchBuilder, b: PartitionBuffer): Buffer {
+    if (this.transactionalId === undefined) return batch.build();
+    const n = batch.count;
+    const bytes = batch.build({ producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: b.seq, transactional: true });
+    b.seq = (b.seq + n) % 0x80000000;
+    return bytes;
   }
 
   async commitTransaction(): Promise<void> {
@@ -216,9 +245,7 @@ export class EmbeddedProducer implements LogProducer {
     this.requireTransactional();
     for (const b of this.dirty) {
       this._bufferedBytes -= b.bytes;
-      b.records = [];
-      b.bytes = 0;
-      b.dirty = false;
+      b.clear();
     }
     this.dirty = [];
     this.pendingOffsets = [];

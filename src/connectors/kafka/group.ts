@@ -21,6 +21,7 @@ export class KafkaGroupMember implements GroupMembership {
   private memberId = '';
   private generationId = -1;
   private _partitions: number[] = [];
+  private _endpoints: ReadonlyMap<number, string> = new Map();
   private _rebalanceNeeded = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private beating = false;
@@ -41,6 +42,10 @@ export class KafkaGroupMember implements GroupMembership {
 
   get partitions(): readonly number[] {
     return this._partitions;
+  }
+
+  get endpoints(): ReadonlyMap<number, string> {
+    return this._endpoints;
   }
 
   get rebalanceNeeded(): boolean {
@@ -64,7 +69,7 @@ export class KafkaGroupMember implements GroupMembership {
             memberId: this.memberId,
             groupInstanceId: null,
             protocolType: PROTOCOL_TYPE,
-            protocols: [{ name: PROTOCOL_NAME, metadata: Buffer.from(JSON.stringify({ partitions: this.options.partitions })) }],
+            protocols: [{ name: PROTOCOL_NAME, metadata: memberMetadata(this.options) }],
             reason: null,
           },
           this.pool,
@@ -84,7 +89,7 @@ export class KafkaGroupMember implements GroupMembership {
       this.memberId = joined.memberId;
       this.generationId = joined.generationId;
       const assignments =
-        joined.leader === joined.memberId ? this.assign(joined.members.map((m) => m.memberId)) : [];
+        joined.leader === joined.memberId ? this.assign(joined.members.map((m) => ({ memberId: m.memberId, endpoint: endpointOf(m.metadata) }))) : [];
       const synced = await this.client.retry(`SyncGroup(${this.groupId})`, async () => {
         const coord = await this.client.coordinator(COORDINATOR_GROUP, this.groupId);
         const r = await this.client.call(
@@ -111,20 +116,27 @@ export class KafkaGroupMember implements GroupMembership {
         }
         throw e;
       }
-      const a = synced.assignment.length > 0 ? (JSON.parse(synced.assignment.toString('utf8')) as { partitions: number[] }) : { partitions: [] };
+      const a = synced.assignment.length > 0 ? (JSON.parse(synced.assignment.toString('utf8')) as Assignment) : { partitions: [] };
       this._partitions = a.partitions;
+      this._endpoints = endpointsOf(a);
       this._rebalanceNeeded = false;
       this.startHeartbeat();
       return this._partitions;
     }
   }
 
-  /** The leader's assignment: partitions round-robin over the members sorted by id. */
-  private assign(members: string[]): Array<{ memberId: string; assignment: Buffer }> {
-    const sorted = [...members].sort();
-    const per = new Map<string, number[]>(sorted.map((m) => [m, []]));
-    for (let p = 0; p < this.options.partitions; p++) per.get(sorted[p % sorted.length]!)!.push(p);
-    return sorted.map((m) => ({ memberId: m, assignment: Buffer.from(JSON.stringify({ partitions: per.get(m) })) }));
+  /**
+   * The leader's assignment: partitions round-robin over the members sorted by id. Every member's
+   * assignment also carries which endpoint serves which partitions (Kafka Streams' partitionsByHost),
+   * so each process can route an interactive query to the owner of any partition.
+   */
+  private assign(members: ReadonlyArray<{ memberId: string; endpoint: string | undefined }>): Array<{ memberId: string; assignment: Buffer }> {
+    const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
+    const per = new Map<string, number[]>(sorted.map((m) => [m.memberId, []]));
+    for (let p = 0; p < this.options.partitions; p++) per.get(sorted[p % sorted.length]!.memberId)!.push(p);
+    const endpoints: Record<string, number[]> = {};
+    for (const m of sorted) if (m.endpoint !== undefined) (endpoints[m.endpoint] ??= []).push(...per.get(m.memberId)!);
+    return sorted.map((m) => ({ memberId: m.memberId, assignment: Buffer.from(JSON.stringify({ partitions: per.get(m.memberId)!, endpoints } satisfies Assignment)) }));
   }
 
   private startHeartbeat(): void {
@@ -180,4 +192,30 @@ export class KafkaGroupMember implements GroupMembership {
       await this.client.closePool(this.pool);
     }
   }
+}
+
+/** What a member's SyncGroup assignment holds: its partitions and every partition's owner endpoint (absent from leaders before endpoints existed). */
+interface Assignment {
+  readonly partitions: number[];
+  readonly endpoints?: Readonly<Record<string, number[]>>;
+}
+
+/** A member's JoinGroup metadata: the partition count it expects and its interactive-query endpoint. */
+function memberMetadata(options: GroupOptions): Buffer {
+  return Buffer.from(JSON.stringify({ partitions: options.partitions, ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}) }));
+}
+
+function endpointOf(metadata: Buffer): string | undefined {
+  try {
+    const m = JSON.parse(metadata.toString('utf8')) as { endpoint?: unknown };
+    return typeof m.endpoint === 'string' && m.endpoint.length > 0 ? m.endpoint : undefined;
+  } catch {
+    return undefined; // not ours to judge: the member simply announced no endpoint
+  }
+}
+
+function endpointsOf(a: Assignment): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const [endpoint, partitions] of Object.entries(a.endpoints ?? {})) for (const p of partitions) out.set(p, endpoint);
+  return out;
 }

@@ -59,6 +59,14 @@ export class KafkaProducer implements LogProducer {
   private closed = false;
   private readonly batchBytes: number;
   private readonly pool: ConnectionPool;
+  /**
+   * A plain producer's idempotent identity (Kafka's enable.idempotence, the default since Kafka
+   * 3.0): batches carry a producer id and per-partition sequence numbers, so a Produce retried
+   * after a lost answer (a leader killed between replicating a batch and answering) is recognised
+   * as a duplicate instead of being written twice. Asked for at the first flush; dropped after a
+   * failed flush, when what the leaders hold is unknown (the next flush starts a new id at sequence 0).
+   */
+  private idempotent: { producerId: number; producerEpoch: number } | null = null;
 
   private constructor(
     private readonly client: KafkaClient,
@@ -136,6 +144,7 @@ export class KafkaProducer implements LogProducer {
     this.dirty = [];
     try {
       if (this.transactionalId !== undefined) await this.addPartitions(dirty.filter((b) => !b.inTxn));
+      else if (this.idempotent === null) await this.initIdempotent();
       // Cut each partition's records into batches; then rounds of one batch per partition.
       const queues = dirty.map((b) => {
         const batches = this.cut(b.records);
@@ -149,8 +158,22 @@ export class KafkaProducer implements LogProducer {
         await this.produceRound(queues.filter((q) => q.batches.length > round).map((q) => ({ b: q.b, records: q.batches[round]! })));
       }
     } catch (e) {
+      if (this.transactionalId === undefined) this.idempotent = null;
       throw this.translate(e);
     }
+  }
+
+  /** InitProducerId without a transactional id: a fresh producer id (epoch 0); every partition's sequence restarts at 0. */
+  private async initIdempotent(): Promise<void> {
+    const r = await this.client.retry('InitProducerId(idempotent)', async () => {
+      const res = await this.client.anyBroker((b) =>
+        this.client.call(b, ApiKeys.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, this.pool),
+      );
+      check(res.errorCode, 'InitProducerId(idempotent)');
+      return res;
+    });
+    this.idempotent = { producerId: Number(r.producerId), producerEpoch: r.producerEpoch };
+    for (const b of this.buffers.values()) b.seq = 0;
   }
 
   private cut(records: RecordInput[]): RecordInput[][] {
@@ -222,18 +245,19 @@ export class KafkaProducer implements LogProducer {
         throw firstError;
       }
     });
-    for (const it of encoded) if (this.transactionalId !== undefined) it.b.seq = (it.b.seq + it.n) % 0x80000000;
+    for (const it of encoded) it.b.seq = (it.b.seq + it.n) % 0x80000000;
   }
 
   private encode(records: RecordInput[], b: PartitionBuffer): Buffer {
-    if (this.transactionalId === undefined) return encodeRecordBatch({ records, compression: this.compression });
+    const id = this.transactionalId !== undefined ? { producerId: this.producerId, producerEpoch: this.producerEpoch } : this.idempotent;
+    if (id === null) return encodeRecordBatch({ records, compression: this.compression });
     return encodeRecordBatch({
       records,
       compression: this.compression,
-      producerId: this.producerId,
-      producerEpoch: this.producerEpoch,
+      producerId: id.producerId,
+      producerEpoch: id.producerEpoch,
       baseSequence: b.seq,
-      transactional: true,
+      transactional: this.transactionalId !== undefined,
     });
   }
 

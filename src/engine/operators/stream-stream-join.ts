@@ -1,13 +1,21 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
-import { keyWithTime, splitKeyWithTime } from '../../state/bytes.js';
+import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime } from '../../state/bytes.js';
+import { RecordCache } from '../../state/record-cache.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
 import { Rec } from '../records.js';
+import type { Serde } from '../serdes.js';
 import { TimerQueue } from '../timers.js';
 import { InputPort, Operator } from './operator.js';
 
 export type JoinKind = 'inner' | 'left' | 'outer';
 
 type Buffered = [value: unknown, matched: boolean];
+
+/**
+ * First byte of a buffered record stored with the stream's value serde (bit 0: matched). State
+ * encoding (codec.ts) starts with 0x00 (a number), 0x01 (bytes) or 0xFF (V8's version tag).
+ */
+const SERDE_TAG = 0x10;
 
 /** One buffered record of one side. */
 interface Entry {
@@ -18,13 +26,16 @@ interface Entry {
   /** In the store (as of the last flush). */
   persisted: boolean;
   removed: boolean;
-  /** The flush generation it was last queued in. */
+  /** The flush generation it was last queued in (0 once written by an eviction). */
   gen: number;
   readonly group: KeyGroup;
 }
 
 /** The buffered records of one key on one side, by (event time, sequence). */
 interface KeyGroup {
+  /** Record cache bookkeeping (see record-cache.ts). */
+  bytes: number;
+  ref: boolean;
   /** The store key bytes as latin1 (each char one byte). */
   readonly id: string;
   readonly key: unknown;
@@ -46,11 +57,19 @@ interface KeyGroup {
  * store — (key, event time, sequence) -> [value, matched], V8-serialized — only at `flushState()`
  * before a commit, and not at all when it expired before one; so the changelog holds exactly the
  * records buffered at each commit, and `open()` rebuilds the buffers and timers from the stores.
+ * An expired record that was written is deleted from the store at once.
+ *
+ * The cache of each side's groups is bounded when the store says so (`cacheMaxBytes`, half of it
+ * per side: on-disk stores): a key's group that is not cached is read from the store when a
+ * record or a timer needs it, and an evicted group's new or changed records are written to the
+ * store (and its changelog) as it leaves. In front of in-memory stores it holds every group.
  */
 export class StreamStreamJoinOperator extends Operator {
   private readonly stores: KeyValueStore[] = [];
   private readonly timers = [new TimerQueue(), new TimerQueue()];
-  private readonly groups = [new Map<string, KeyGroup>(), new Map<string, KeyGroup>()];
+  private groups = [new RecordCache<KeyGroup>(Infinity, () => {}), new RecordCache<KeyGroup>(Infinity, () => {})];
+  /** Estimated encoded bytes of one buffered record (a running average of what was written). */
+  private entryBytes = 64;
   private readonly ports: [InputPort, InputPort];
   private seq = 0;
   private dirty: Array<{ side: 0 | 1; entry: Entry }> = [];
@@ -63,6 +82,12 @@ export class StreamStreamJoinOperator extends Operator {
     private readonly within: number,
     private readonly grace: number,
     private readonly keyCodec: StoreKeyCodec,
+    /**
+     * The two streams' value serdes, when known: buffered values are stored as the serde's bytes
+     * (as Kafka Streams stores its join windows), which is several times cheaper than V8
+     * serialization. Without one a side's values are V8-serialized.
+     */
+    private readonly valueSerdes: readonly [Serde<unknown> | undefined, Serde<unknown> | undefined] = [undefined, undefined],
   ) {
     super(name);
     this.ports = [new InputPort(`${name}-left`, this, 0), new InputPort(`${name}-right`, this, 1)];
@@ -75,16 +100,30 @@ export class StreamStreamJoinOperator extends Operator {
   override open(): void {
     this.stores.push(this.ctx.store(`${this.name}-left`), this.ctx.store(`${this.name}-right`));
     for (const side of [0, 1] as const) {
+      const max = this.stores[side]!.cacheMaxBytes;
+      this.groups[side] = new RecordCache<KeyGroup>(max === undefined ? Infinity : max / 2, (_id, g) => this.writeBack(side, g));
+    }
+    const bounded = this.groups[0]!.bounded;
+    for (const side of [0, 1] as const) {
       for (const e of this.stores[side]!.all()) {
         const { key, time, extra } = splitKeyWithTime(e.key);
         const seq = extra.readUInt32BE(0);
         this.seq = Math.max(this.seq, seq + 1);
-        const [value, matched] = decodeState<Buffered>(e.value);
-        const group = this.groupOf(side, key.toString('latin1'), undefined);
-        insertEntry(group, { ts: time, seq, value, matched, persisted: true, removed: false, gen: 0, group });
-        this.timers[side]!.add(this.expiry(time), group.id);
+        const id = key.toString('latin1');
+        // Bounded: only the timers; groups are read from the store when needed.
+        if (!bounded) {
+          const [value, matched] = this.decodeBuffered(side, e.value);
+          const group = this.groupOf(side, id, undefined);
+          insertEntry(group, { ts: time, seq, value, matched, persisted: true, removed: false, gen: 0, group });
+        }
+        this.timers[side]!.add(this.expiry(time), id);
       }
     }
+  }
+
+  /** The record caches of the two sides (tests and metrics read their sizes and bounds). */
+  get caches(): ReadonlyArray<{ readonly size: number; readonly bytes: number; readonly maxBytes: number; readonly evictions: number }> {
+    return this.groups;
   }
 
   override nextEventTime(): number {
@@ -104,7 +143,7 @@ export class StreamStreamJoinOperator extends Operator {
       return;
     }
     const id = this.keyCodec.id(rec.key);
-    const other = this.groups[1 - side]!.get(id);
+    const other = this.findGroup((1 - side) as 0 | 1, id, rec.key);
     const outs: Array<{ value: unknown; ts: number }> = [];
     const matched: Entry[] = [];
     if (other) {
@@ -134,6 +173,7 @@ export class StreamStreamJoinOperator extends Operator {
     const group = this.groupOf(side, id, rec.key);
     const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: outs.length > 0, persisted: false, removed: false, gen: 0, group };
     insertEntry(group, entry);
+    if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
     this.touch(side, entry);
     const expiry = this.expiry(ts);
     this.timers[side]!.add(expiry, group.id);
@@ -154,7 +194,7 @@ export class StreamStreamJoinOperator extends Operator {
       if (!due) return;
       const ts = due.time - this.within - this.grace - 1;
       for (const id of due.items) {
-        const group = this.groups[side]!.get(id);
+        const group = this.findGroup(side, id, undefined);
         if (!group) continue;
         // Entries are ordered by time: those of this expiry time are a run at the front.
         let n = 0;
@@ -162,9 +202,14 @@ export class StreamStreamJoinOperator extends Operator {
         if (n === 0) continue;
         const expired = group.entries.splice(0, n);
         if (group.entries.length === 0) this.groups[side]!.delete(id);
+        else if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
         for (const e of expired) {
           e.removed = true;
-          if (e.persisted) this.touch(side, e);
+          if (e.persisted) {
+            // Deleted now, not at the flush: a group read back from the store must not see it.
+            this.stores[side]!.delete(this.storeKey(e));
+            e.persisted = false;
+          }
           if (e.matched || !this.emitsUnmatched(side)) continue;
           const k = group.key;
           let out: unknown;
@@ -185,18 +230,22 @@ export class StreamStreamJoinOperator extends Operator {
     const dirty = this.dirty;
     if (dirty.length === 0) return;
     this.dirty = [];
-    this.gen++;
+    const gen = this.gen++;
     for (const { side, entry: e } of dirty) {
+      if (e.gen !== gen) continue; // written when its group was evicted
       if (e.removed && !e.persisted) continue; // came and went between two commits
-      const sk = keyWithTime(Buffer.from(e.group.id, 'latin1'), e.ts, seqBytes(e.seq));
       if (e.removed) {
-        this.stores[side]!.delete(sk);
+        this.stores[side]!.delete(this.storeKey(e));
         e.persisted = false;
-      } else {
-        this.stores[side]!.put(sk, encodeState([e.value, e.matched] satisfies Buffered));
-        e.persisted = true;
-      }
+      } else this.write(side, e);
     }
+  }
+
+  /** Groups grown in place during a batch may have passed the bound: evict back under it. */
+  override onBatchEnd(): void {
+    if (!this.groups[0]!.bounded) return;
+    this.groups[0]!.shrink();
+    this.groups[1]!.shrink();
   }
 
   override close(): void {
@@ -213,13 +262,84 @@ export class StreamStreamJoinOperator extends Operator {
 
   /** The side's group of a key by id (the latin1 string of its store-key bytes); `key` undefined: decode it from the id. */
   private groupOf(side: 0 | 1, id: string, key: unknown): KeyGroup {
+    const g = this.findGroup(side, id, key);
+    if (g) return g;
+    const created: KeyGroup = { bytes: 0, ref: false, id, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, entries: [] };
     const groups = this.groups[side]!;
-    let g = groups.get(id);
-    if (!g) {
-      g = { id, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, entries: [] };
-      groups.set(id, g);
+    if (groups.bounded) {
+      created.bytes = this.sizeOf(created);
+      groups.makeRoom(created.bytes);
     }
+    groups.add(id, created);
+    return created;
+  }
+
+  /** The side's group of a key, from the cache or (bounded, evicted) the store; undefined when it has no records. */
+  private findGroup(side: 0 | 1, id: string, key: unknown): KeyGroup | undefined {
+    const groups = this.groups[side]!;
+    const cached = groups.get(id);
+    if (cached || !groups.bounded) return cached;
+    const kb = Buffer.from(id, 'latin1');
+    const prefix = keyPrefix(kb);
+    let g: KeyGroup | undefined;
+    for (const e of this.stores[side]!.range(prefix, prefixEnd(prefix))) {
+      g ??= { bytes: 0, ref: false, id, key: key === undefined ? this.keyCodec.decode(kb) : key, entries: [] };
+      const { time, extra } = splitKeyWithTime(e.key);
+      const [value, matched] = this.decodeBuffered(side, e.value);
+      insertEntry(g, { ts: time, seq: extra.readUInt32BE(0), value, matched, persisted: true, removed: false, gen: 0, group: g });
+    }
+    if (!g) return undefined;
+    g.bytes = this.sizeOf(g);
+    groups.makeRoom(g.bytes);
+    groups.add(id, g);
     return g;
+  }
+
+  /** An evicted group: its records added or changed since the last flush go to the store now. */
+  private writeBack(side: 0 | 1, g: KeyGroup): void {
+    for (const e of g.entries) {
+      if (e.gen !== this.gen) continue;
+      this.write(side, e);
+      e.gen = 0;
+    }
+  }
+
+  private write(side: 0 | 1, e: Entry): void {
+    const b = this.encodeBuffered(side, e.value, e.matched);
+    this.entryBytes += (b.length - this.entryBytes) / 16;
+    this.stores[side]!.put(this.storeKey(e), b);
+    e.persisted = true;
+  }
+
+  /** A buffered record's store value: [SERDE_TAG | matched, serde bytes], or V8's [value, matched]. */
+  private encodeBuffered(side: 0 | 1, value: unknown, matched: boolean): Buffer {
+    const serde = this.valueSerdes[side];
+    if (serde === undefined) return encodeState([value, matched] satisfies Buffered);
+    const bytes = serde.serialize(value);
+    const b = Buffer.allocUnsafe(bytes.length + 1);
+    b[0] = matched ? SERDE_TAG | 1 : SERDE_TAG;
+    bytes.copy(b, 1);
+    return b;
+  }
+
+  /** Either format: stores written before the serde format (or for a side without a serde) hold V8's. */
+  private decodeBuffered(side: 0 | 1, b: Buffer): Buffered {
+    if ((b[0]! & ~1) !== SERDE_TAG) return decodeState<Buffered>(b);
+    const serde = this.valueSerdes[side];
+    if (serde === undefined) {
+      throw new Error(`join '${this.name}': its ${side === 0 ? 'left' : 'right'} store holds values written with a value serde, and the stream has none now`);
+    }
+    // A copy: `b` may be a view of a store's bytes, and a serde may keep views of what it reads.
+    return [serde.deserialize(Buffer.from(b.subarray(1))), (b[0]! & 1) === 1];
+  }
+
+  private storeKey(e: Entry): Buffer {
+    return keyWithTime(Buffer.from(e.group.id, 'latin1'), e.ts, seqBytes(e.seq));
+  }
+
+  /** Estimated bytes of a cached group: encoded records plus fixed overheads (what Kafka Streams' cache counts). */
+  private sizeOf(g: KeyGroup): number {
+    return GROUP_OVERHEAD + g.id.length + g.entries.length * (ENTRY_OVERHEAD + this.entryBytes);
   }
 
   private emitsUnmatched(side: 0 | 1): boolean {
@@ -246,6 +366,11 @@ function byStoreKey(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** Estimated bytes of a cached group beyond its id and records (the object, its array, the map entry). */
+const GROUP_OVERHEAD = 160;
+/** Estimated bytes of one buffered record beyond its encoded form (the Entry object). */
+const ENTRY_OVERHEAD = 80;
 
 function seqBytes(n: number): Buffer {
   const b = Buffer.allocUnsafe(4);

@@ -1,5 +1,6 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
-import { keyWithTime, splitKeyWithTime } from '../../state/bytes.js';
+import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime } from '../../state/bytes.js';
+import { RecordCache } from '../../state/record-cache.js';
 import type { Aggregation } from '../aggregation.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
 import { Rec } from '../records.js';
@@ -14,6 +15,9 @@ import { Operator } from './operator.js';
  * cache): the store sees only the slots changed since the last flush, once each.
  */
 interface KeySlots {
+  /** Record cache bookkeeping (see record-cache.ts). */
+  bytes: number;
+  ref: boolean;
   /** The record key as it came (emitted in the Windowed key). */
   readonly key: unknown;
   /** The store key bytes as latin1 (each char one byte): the map key, and the prefix of every slot's store key. */
@@ -52,8 +56,14 @@ export function slotLength(windows: TimeWindows, agg: Aggregation): number | und
  *
  * Store: entries (key, slot start) -> accumulator. Changes are written at `flushState()` (before
  * every commit), only the latest value of each changed slot, so the changelog carries one record
- * per slot and commit. `open()` rebuilds the slots and timers from the store (after a restore),
- * skipping windows the restored watermark had already closed.
+ * per slot and commit. `open()` rebuilds the timers from the store (after a restore), skipping
+ * windows the restored watermark had already closed.
+ *
+ * The cache of keys' slots is bounded when the store says so (`cacheMaxBytes`: on-disk stores):
+ * a key that is not cached is read from the store when a record or a timer needs it, and an
+ * evicted key's changed slots are written to the store (and its changelog) as it leaves. The
+ * store plus the cached changes is always the whole state. In front of an in-memory store the
+ * cache is unbounded and holds every key (loaded at open), as the store does.
  *
  * Results are records keyed by Windowed<K> with timestamp end - 1 (the window's last instant),
  * so a downstream window of a larger size puts them in the right window.
@@ -64,7 +74,9 @@ export function slotLength(windows: TimeWindows, agg: Aggregation): number | und
 export class WindowAggregateOperator extends Operator {
   private store!: KeyValueStore;
   private readonly timers = new TimerQueue();
-  private readonly keys = new Map<string, KeySlots>();
+  private keys = new RecordCache<KeySlots>(Infinity, () => {});
+  /** Estimated encoded bytes of one accumulator (a running average of what was written). */
+  private accBytes = 9;
   private dirty: KeySlots[] = [];
   private gen = 1;
   /** Pane length, or undefined: slots are windows. */
@@ -85,18 +97,26 @@ export class WindowAggregateOperator extends Operator {
 
   override open(): void {
     this.store = this.ctx.store(this.storeName);
+    this.keys = new RecordCache<KeySlots>(this.store.cacheMaxBytes ?? Infinity, (_id, ks) => this.writeBack(ks));
+    const bounded = this.keys.bounded;
     const W = this.watermark();
     const { size, advance } = this.windows;
     const close = size + this.grace;
     for (const e of this.store.all()) {
       const { key: kb, time: start } = splitKeyWithTime(e.key);
-      const ks = this.slotsOf(kb.toString('latin1'), undefined);
-      insertSlot(ks, start, decodeState(e.value));
+      const id = kb.toString('latin1');
+      // Bounded: only the timers; keys are read from the store when needed.
+      if (!bounded) insertSlot(this.slotsOf(id, undefined), start, decodeState(e.value));
       // The windows this slot belongs to that the restored watermark has not closed yet.
       const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
       const last = this.pane === undefined ? start : lastWindowStart(this.windows, start);
-      for (let s = first; s <= last; s += advance) if (s + close > W) this.timers.add(s + close, ks.id);
+      for (let s = first; s <= last; s += advance) if (s + close > W) this.timers.add(s + close, id);
     }
+  }
+
+  /** The record cache of keys (tests and metrics read its size and bound). */
+  get cache(): { readonly size: number; readonly bytes: number; readonly maxBytes: number; readonly evictions: number } {
+    return this.keys;
   }
 
   override nextEventTime(): number {
@@ -128,6 +148,7 @@ export class WindowAggregateOperator extends Operator {
       if (i >= 0) ks.accs[i] = acc;
       else {
         insertSlot(ks, ps, acc);
+        if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
         for (let s = first; s <= last; s += advance) {
           if (s + close <= W) continue;
           this.timers.add(s + close, ks.id);
@@ -161,6 +182,7 @@ export class WindowAggregateOperator extends Operator {
       if (i >= 0) ks.accs[i] = accs[k];
       else {
         insertSlot(ks, s, accs[k]);
+        if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
         this.timers.add(s + close, ks.id);
         this.ctx.requestEventTime(s + close);
       }
@@ -176,7 +198,8 @@ export class WindowAggregateOperator extends Operator {
       const start = due.time - size - this.grace;
       const end = start + size;
       for (const id of due.items) {
-        const ks = this.keys.get(id);
+        // Bounded: an evicted key's slots come back from the store.
+        const ks = this.keys.bounded ? this.slotsOf(id, undefined) : this.keys.get(id);
         if (!ks) continue;
         if (this.emit === 'final') {
           const acc = this.windowAcc(ks, start);
@@ -192,6 +215,7 @@ export class WindowAggregateOperator extends Operator {
         if (drop > 0) {
           ks.starts.splice(0, drop);
           ks.accs.splice(0, drop);
+          if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
         }
         this.dropIfEmpty(ks);
       }
@@ -204,16 +228,12 @@ export class WindowAggregateOperator extends Operator {
     if (dirty.length === 0) return;
     this.dirty = [];
     this.gen++;
-    for (const ks of dirty) {
-      const kb = Buffer.from(ks.id, 'latin1');
-      for (const s of ks.changed) {
-        const i = indexOf(ks.starts, s);
-        const sk = keyWithTime(kb, s);
-        if (i >= 0) this.store.put(sk, encodeState(ks.accs[i]));
-        else this.store.delete(sk);
-      }
-      ks.changed = NO_CHANGES;
-    }
+    for (const ks of dirty) this.writeChanges(ks);
+  }
+
+  /** Entries grown in place during a batch may have passed the bound: evict back under it. */
+  override onBatchEnd(): void {
+    this.keys.shrink();
   }
 
   override close(): void {
@@ -247,14 +267,49 @@ export class WindowAggregateOperator extends Operator {
     this.forward(new Rec(key, this.agg.result(acc), end - 1, rec.headers, rec.stamp, rec.origin));
   }
 
+  /** Writes a key's changed slots to the store. */
+  private writeChanges(ks: KeySlots): void {
+    if (ks.changed === NO_CHANGES) return;
+    const kb = Buffer.from(ks.id, 'latin1');
+    for (const s of ks.changed) {
+      const i = indexOf(ks.starts, s);
+      const sk = keyWithTime(kb, s);
+      if (i >= 0) {
+        const b = encodeState(ks.accs[i]);
+        this.accBytes += (b.length - this.accBytes) / 16;
+        this.store.put(sk, b);
+      } else this.store.delete(sk);
+    }
+    ks.changed = NO_CHANGES;
+  }
+
+  /** An evicted key: its changes go to the store; it may still be queued for the next flush, with nothing left to write. */
+  private writeBack(ks: KeySlots): void {
+    this.writeChanges(ks);
+    ks.starts = [];
+    ks.accs = [];
+  }
+
   /** The key's slots by id (the latin1 string of its store-key bytes); `key` undefined: decode it from the id. */
   private slotsOf(id: string, key: unknown): KeySlots {
     let ks = this.keys.get(id);
     if (!ks) {
-      ks = { key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NO_CHANGES, gen: 0 };
-      this.keys.set(id, ks);
+      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NO_CHANGES, gen: 0 };
+      if (this.keys.bounded) {
+        // Not cached: whatever the store holds for the key is its state.
+        const prefix = keyPrefix(Buffer.from(id, 'latin1'));
+        for (const e of this.store.range(prefix, prefixEnd(prefix))) insertSlot(ks, splitKeyWithTime(e.key).time, decodeState(e.value));
+        ks.bytes = this.sizeOf(ks);
+        this.keys.makeRoom(ks.bytes);
+      }
+      this.keys.add(id, ks);
     }
     return ks;
+  }
+
+  /** Estimated bytes of a cached key: encoded accumulators plus fixed overheads (what Kafka Streams' cache counts). */
+  private sizeOf(ks: KeySlots): number {
+    return KEY_OVERHEAD + ks.id.length + ks.starts.length * (SLOT_OVERHEAD + this.accBytes);
   }
 
   private touch(ks: KeySlots, start: number): void {
@@ -277,6 +332,10 @@ export class WindowAggregateOperator extends Operator {
 }
 
 const NONE: unique symbol = Symbol('no window');
+/** Estimated bytes of a cached key beyond its id and slots (the object, its arrays, the map entry). */
+const KEY_OVERHEAD = 160;
+/** Estimated bytes of one slot beyond its encoded accumulator (its start and array cells). */
+const SLOT_OVERHEAD = 24;
 /** Shared by every key without changes (most of them, between commits): saves an array per key. */
 const NO_CHANGES: number[] = [];
 

@@ -64,6 +64,12 @@ export interface RuntimeOptions {
   readonly sessionTimeoutMs?: number;
   /** Scale-out: called after each rebalance with what this process got and how long it took. */
   readonly onRebalance?: (info: RebalanceInfo) => void;
+  /**
+   * Scale-out: Kafka Streams' application.server — the base URL this process serves interactive
+   * queries on (its dashboard, e.g. `http://10.0.0.7:8080`). Announced to the group, so every
+   * process's dashboard answers `/api/state/<store>?key=` for any key by asking the key's owner.
+   */
+  readonly applicationServer?: string;
   /** Called once with the error that stopped a running application (start()); run() rejects with it. */
   readonly onError?: (error: unknown) => void;
   /** @internal Test seam: awaited before each commit (an in-process stand-in for SIGSTOP). */
@@ -86,6 +92,7 @@ export interface ResolvedRuntimeOptions {
   readonly scaleOut: boolean;
   readonly sessionTimeoutMs: number;
   readonly onRebalance: ((info: RebalanceInfo) => void) | undefined;
+  readonly applicationServer: string | undefined;
   readonly log: LogConnector;
   readonly processingGuarantee: ProcessingGuarantee;
   readonly commitIntervalMs: number;
@@ -132,9 +139,22 @@ export function resolveRuntimeOptions(app: RuntimeOptions, call: RuntimeOptions 
     scaleOut: o.scaleOut ?? false,
     sessionTimeoutMs: positive('sessionTimeoutMs', o.sessionTimeoutMs, 10_000),
     onRebalance: o.onRebalance,
+    applicationServer: applicationServer(o.applicationServer),
     onError: o.onError,
     beforeCommit: o.beforeCommit,
   };
+}
+
+function applicationServer(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TopologyError(`applicationServer must be a URL like http://host:port, got '${url}'`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TopologyError(`applicationServer must be an http(s) URL, got '${url}'`);
+  return u.origin;
 }
 
 function checkStore(s: RuntimeOptions['stateStore']): ResolvedRuntimeOptions['stateStore'] {

@@ -263,7 +263,11 @@ export class StreamsRuntime {
       if (!this.log.joinGroup) throw new TopologyError(`scaleOut needs a log with a group coordinator (kafka({ brokers })): the ${this.log.kind} log has none`);
       if (this.bounded) throw new TopologyError("bounded runs (until: 'end') do not scale out: run them in one process");
       const partitions = Math.max(...t.subtopologies.map((s) => this.plan.tasks[s.id]!));
-      this.member = await this.log.joinGroup(this.groupId, { partitions, sessionTimeoutMs: this.options.sessionTimeoutMs });
+      this.member = await this.log.joinGroup(this.groupId, {
+        partitions,
+        sessionTimeoutMs: this.options.sessionTimeoutMs,
+        ...(this.options.applicationServer !== undefined ? { endpoint: this.options.applicationServer } : {}),
+      });
       const mine = new Set(this.member.partitions);
       for (const [id, r] of this.runners) {
         if (mine.has(r.task.partition)) continue;
@@ -544,6 +548,7 @@ export class StreamsRuntime {
         await this.relieve();
       }
       await this.commit();
+      await this.awaitOutputsReadable();
       await this.shutdown();
       this.finished = true;
       this.resolveDone(this.summary());
@@ -553,6 +558,32 @@ export class StreamsRuntime {
       this.finished = true;
       this.rejectDone(e);
       this.options.onError?.(e);
+    }
+  }
+
+  /**
+   * After the last commit (a bounded run's end, close()): waits until read_committed readers see
+   * what this process committed to its output topics, so that a caller reading them once run()
+   * or close() resolved reads the results. Kafka writes a transaction's markers after EndTxn
+   * returns: until then the outputs' last stable offset is below the committed records (a reader
+   * started at once missed a scale-out test's last windows). Bounded (30 s): another producer's
+   * open transaction on a shared output partition holds its last stable offset back too.
+   */
+  private async awaitOutputsReadable(): Promise<void> {
+    if (!this.exactlyOnce || !this.plan) return;
+    const tps: TopicPartition[] = [];
+    for (const [topic, c] of this.collector.counts) {
+      if (c.records === 0 || !this.topology.outputTopics.includes(topic)) continue;
+      const n = this.plan.partitions.get(topic) ?? 1;
+      for (let partition = 0; partition < n; partition++) tps.push({ topic, partition });
+    }
+    if (tps.length === 0) return;
+    const written = await this.log.endOffsets(tps, 'read_uncommitted');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const stable = await this.log.endOffsets(tps, 'read_committed');
+      if (stable.every((o, i) => o >= written[i]!) || Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
@@ -655,7 +686,11 @@ export class StreamsRuntime {
     }
     try {
       if (this.exactlyOnce) {
-        if (offsets.length > 0) this.producer.sendOffsetsToTransaction(this.groupId, offsets, this.member?.generation);
+        // Scale-out: every transaction carries the offsets of all our inputs, changed or not, so the
+        // group checks our generation on every commit — a process the group moved on from cannot
+        // commit even a transaction of watermark markers alone (wall clock: idle inputs).
+        const fenced = this.member !== undefined ? this.inputList.map((i): PartitionOffset => ({ ...i.tp, offset: i.processed })) : offsets;
+        if (fenced.length > 0) this.producer.sendOffsetsToTransaction(this.groupId, fenced, this.member?.generation);
         await this.producer.commitTransaction();
       } else {
         await this.producer.flush();
@@ -788,6 +823,17 @@ export class StreamsRuntime {
   }
 
   /** @internal */
+  /**
+   * Interactive queries in scale-out: this process's endpoint (applicationServer) and the endpoint
+   * of each task partition's owner as of the last rebalance (every sub-topology's partition p runs
+   * in one process). Undefined when this process runs every task (no scale-out).
+   */
+  get queryEndpoints(): { readonly self: string | undefined; readonly owners: ReadonlyMap<number, string> } | undefined {
+    const m = this.member;
+    if (!m) return undefined;
+    return { self: this.options.applicationServer, owners: m.endpoints ?? new Map() };
+  }
+
   get isFinished(): boolean {
     return this.finished;
   }

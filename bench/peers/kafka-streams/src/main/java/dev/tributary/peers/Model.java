@@ -1,0 +1,238 @@
+package dev.tributary.peers;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Nexmark's events in the JSON layout Tributary's generator writes (bench/nexmark/model.ts
+ * eventToJson: {"event_type":N,"person"|"auction"|"bid":{...}}), the result rows of the queries
+ * (named as the sink tables of nexmark/nexmark, as Tributary's rows are), and a Jackson serde.
+ * Plain public fields: Jackson binds them without reflection on getters.
+ */
+final class Model {
+  private Model() {}
+
+  static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  public static final class Person {
+    public long id;
+    public String name, emailAddress, creditCard, city, state;
+    public long dateTime;
+    public String extra;
+  }
+
+  public static final class Auction {
+    public long id;
+    public String itemName, description;
+    public long initialBid, reserve, dateTime, expires, seller, category;
+    public String extra;
+  }
+
+  public static final class Bid {
+    public long auction, bidder, price;
+    public String channel, url;
+    public long dateTime;
+    public String extra;
+  }
+
+  public static final class Event {
+    public int event_type;
+    public Person person;
+    public Auction auction;
+    public Bid bid;
+  }
+
+  // ---- result rows ----
+
+  public static final class Q0Row {
+    public long auction, bidder, price, dateTime;
+    public String extra;
+
+    public Q0Row() {}
+
+    Q0Row(Bid b) {
+      auction = b.auction;
+      bidder = b.bidder;
+      price = b.price;
+      dateTime = b.dateTime;
+      extra = b.extra;
+    }
+  }
+
+  public static final class Q1Row {
+    public long auction, bidder;
+    public double price;
+    public long dateTime;
+    public String extra;
+
+    public Q1Row() {}
+
+    Q1Row(Bid b) {
+      auction = b.auction;
+      bidder = b.bidder;
+      // 0.908 * price as DECIMAL(23, 3): prices are integer cents, so this is exact to the third decimal.
+      price = (double) (b.price * 908) / 1000;
+      dateTime = b.dateTime;
+      extra = b.extra;
+    }
+  }
+
+  public static final class Q2Row {
+    public long auction, price;
+
+    public Q2Row() {}
+
+    Q2Row(long auction, long price) {
+      this.auction = auction;
+      this.price = price;
+    }
+  }
+
+  public static final class Q3Row {
+    public String name, city, state;
+    public long id;
+
+    public Q3Row() {}
+
+    Q3Row(Person p, long auction) {
+      name = p.name;
+      city = p.city;
+      state = p.state;
+      id = auction;
+    }
+  }
+
+  /** q4 stage 1: an auction's new maximum (winning) price. */
+  public static final class AuctionMax {
+    public long auction, category, max;
+
+    public AuctionMax() {}
+
+    AuctionMax(long auction, long category, long max) {
+      this.auction = auction;
+      this.category = category;
+      this.max = max;
+    }
+  }
+
+  /** q4 stage 1 state per auction id: the auction (once seen), its maximum, bids that came first. */
+  public static final class AuctionState {
+    public boolean seen;
+    public long dateTime, expires, category;
+    public Long max;
+    /** [price, dateTime] of bids that arrived before their auction. */
+    public List<long[]> waiting;
+  }
+
+  public static final class SumCount {
+    public long sum, count;
+  }
+
+  public static final class Q4Row {
+    /** The category (the SQL's sink names it id). */
+    public long id;
+
+    @JsonProperty("final")
+    public long finalPrice;
+
+    public Q4Row() {}
+
+    Q4Row(long id, long finalPrice) {
+      this.id = id;
+      this.finalPrice = finalPrice;
+    }
+  }
+
+  public static final class Q5Row {
+    public long auction, num, starttime, endtime;
+
+    public Q5Row() {}
+
+    Q5Row(long auction, long num, long starttime, long endtime) {
+      this.auction = auction;
+      this.num = num;
+      this.starttime = starttime;
+      this.endtime = endtime;
+    }
+  }
+
+  /** q5 stage 2 state per window: its maximum count and the rows at it. */
+  public static final class Top {
+    public long max;
+    public List<Q5Row> rows = new ArrayList<>();
+  }
+
+  public static final class Q7Row {
+    public long auction, price, bidder, dateTime;
+    public String extra;
+
+    public Q7Row() {}
+
+    Q7Row(Bid b) {
+      auction = b.auction;
+      price = b.price;
+      bidder = b.bidder;
+      dateTime = b.dateTime;
+      extra = b.extra;
+    }
+  }
+
+  /** q7 state per open window: the highest price over [start, end) and the bids that may equal it. */
+  public static final class Open {
+    public long max;
+    public List<Q7Row> candidates = new ArrayList<>();
+  }
+
+  /** q8 per person and window: the name (once registered), whether they opened an auction. */
+  public static final class Pair {
+    public String name;
+    public boolean seller;
+    /** Set by the update that completed the pair: that update, and only it, is emitted. */
+    public boolean fresh;
+  }
+
+  public static final class Q8Row {
+    public long id;
+    public String name;
+    public long stime;
+
+    public Q8Row() {}
+
+    Q8Row(long id, String name, long stime) {
+      this.id = id;
+      this.name = name;
+      this.stime = stime;
+    }
+  }
+
+  static <T> Serde<T> json(Class<T> type) {
+    Serializer<T> ser = (topic, value) -> {
+      if (value == null) return null;
+      try {
+        return JSON.writeValueAsBytes(value);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+    Deserializer<T> de = (topic, bytes) -> {
+      if (bytes == null) return null;
+      try {
+        return JSON.readValue(bytes, type);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+    return Serdes.serdeFrom(ser, de);
+  }
+
+  static final Serde<Event> EVENT = json(Event.class);
+}

@@ -1,0 +1,522 @@
+/**
+ * Scale-out on logs of the Kafka protocol:
+ *
+ *   npm run bench -- scale [--events N] [--keys K] [--partitions P] [--rate R] [--latency-seconds S]
+ *                          [--restore-keys N] [--targets kafka,broker] [--json]
+ *
+ * For each target - a real single-node Apache Kafka (scripts/kafka/cluster.ts, its own run dir and
+ * free ports, stopped at the end) and `tributary broker` (bench/support/broker-process.ts) - and
+ * for 1 and for 2 application processes (bench/support/scale-app.ts: keyBy + 1 s tumbling count,
+ * exactly-once, `scaleOut: true`, child processes with the same applicationId):
+ *
+ * - throughput: once every process is up and the group has settled, the bench produces N events
+ *   (default 200,000: null keys round-robin over P = 4 partitions, K = 1,000 keys, 10,000 events per
+ *   second of event time, so ~10 events per key and window) and times until the group's committed input offsets cover them: events/s
+ *   of wall-clock time, and events per CPU-second of the application processes (utime + stime from
+ *   /proc; the figure that holds on a loaded machine), also above the processes' idle CPU (sampled for
+ *   3 s before the input: commit loop, fetch polls, heartbeats - overhead that grows with wall time, so
+ *   with the machine's load), and the CPU time of the Kafka JVM or broker, which both configurations
+ *   share. `scaling` is the 2-process figure over the 1-process one.
+ * - latency: then R events/s (default 5,000) with event time = now for S seconds (default 10); each
+ *   window result's latency is from its window's end (the earliest it can be final) to the moment
+ *   the bench reads it read_committed from the output topic; p50/p99.
+ *
+ * And restore (one process, per target): a keyed count over `--restore-keys` distinct keys (default
+ * 1,000,000) run to the end of its input (state: one changelog record per key), the local state
+ * deleted, the run started again: its restore of every key from the changelog is timed (keys/s).
+ *
+ * Targets (issue 5): 2 processes >= 1.7x one process; restore >= 500K keys/s. The machine's load
+ * average is part of the output: wall-clock figures are only comparable on an idle machine.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StreamsApp, json, string, windowed } from '../src/index.js';
+import { partitionForKey } from '../src/records/partitioner.js';
+import { kafka, visitRecords, type Log } from '../src/connectors/index.js';
+import { down, kafkaAvailable, up } from '../scripts/kafka/cluster.js';
+import { WINDOW_MS, inputTopic, outputTopic, scaleEventSerde } from './support/scale-app.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLOCK_TICKS_PER_SEC = 100; // Linux USER_HZ
+const T0 = 1_700_000_000_000;
+const IDLE_SAMPLE_MS = 3_000;
+const USAGE =
+  'usage: npm run bench -- scale [--events N] [--keys K] [--partitions P] [--rate R] [--latency-seconds S] [--restore-keys N] [--targets kafka,broker] [--json]';
+
+type TargetName = 'kafka' | 'broker';
+
+interface Options {
+  events: number;
+  keys: number;
+  partitions: number;
+  rate: number;
+  latencySeconds: number;
+  restoreKeys: number;
+  targets: TargetName[];
+  json: boolean;
+}
+
+interface RunResult {
+  processes: number;
+  events: number;
+  seconds: number;
+  events_per_sec: number;
+  app_cpu_sec: number;
+  events_per_cpu_sec: number;
+  /** CPU-seconds per second the processes used with nothing to process (sampled before the input): grows with the run's wall time, not with the events. */
+  app_idle_cpu_per_sec: number;
+  /** Events per CPU-second above that idle baseline (null when the baseline swallows the whole run). */
+  events_per_busy_cpu_sec: number | null;
+  /** CPU time of the Kafka JVM or the broker process during the run: both configurations share it. */
+  broker_cpu_sec: number;
+  latency: { rate: number; seconds: number; windows: number; p50_ms: number; p99_ms: number };
+}
+
+interface RestoreResult {
+  keys: number;
+  restored_records: number;
+  restore_ms: number;
+  keys_per_sec: number;
+  /** CPU time of the whole restarted run (start, restore, nothing left to process, close): a lower bound on keys per CPU-second of the restore. */
+  run_cpu_sec: number;
+  keys_per_cpu_sec: number;
+  /** Writing the state in the first place (processing the input, changelog included). */
+  build_seconds: number;
+}
+
+interface TargetResult {
+  target: TargetName;
+  runs: RunResult[];
+  /** 2-process over 1-process events/s (wall clock) and events per CPU-second. */
+  scaling: { wall: number | null; per_cpu_sec: number | null; per_busy_cpu_sec: number | null };
+  restore: RestoreResult;
+}
+
+function parseArgs(args: readonly string[]): Options {
+  const o: Options = { events: 200_000, keys: 1_000, partitions: 4, rate: 5_000, latencySeconds: 10, restoreKeys: 1_000_000, targets: ['kafka', 'broker'], json: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const int = (): number => {
+      const v = Number(args[++i]);
+      if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${a} needs a positive integer\n${USAGE}`);
+      return v;
+    };
+    if (a === '--events') o.events = int();
+    else if (a === '--keys') o.keys = int();
+    else if (a === '--partitions') o.partitions = int();
+    else if (a === '--rate') o.rate = int();
+    else if (a === '--latency-seconds') o.latencySeconds = int();
+    else if (a === '--restore-keys') o.restoreKeys = int();
+    else if (a === '--targets') {
+      const list = (args[++i] ?? '').split(',').filter(Boolean);
+      if (list.length === 0 || list.some((t) => t !== 'kafka' && t !== 'broker')) throw new Error(`--targets: kafka, broker or both\n${USAGE}`);
+      o.targets = list as TargetName[];
+    } else if (a === '--json') o.json = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
+  }
+  if (o.partitions < 2) throw new Error('--partitions must be at least 2 (two processes share them)');
+  return o;
+}
+
+function progress(line: string): void {
+  process.stderr.write(`bench scale: ${line}\n`);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const round = (x: number, digits = 0): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** utime + stime of a process, in seconds (0 once it is gone). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return 0;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+async function withKafka<T>(body: (bootstrap: string, pid: number) => Promise<T>): Promise<T> {
+  const runDir = mkdtempSync(join(tmpdir(), 'tributary-bench-scale-kafka-'));
+  let [brokerPort, controllerPort] = [await freePort(), await freePort()];
+  while (controllerPort === brokerPort) controllerPort = await freePort();
+  const opts = { runDir, brokerPort, controllerPort, brokers: 1, heap: '1g', log: progress };
+  try {
+    const info = await up(opts);
+    return await body(info.bootstrap, info.brokers[0]!.pid);
+  } finally {
+    await down(opts).catch((e: unknown) => progress(`stopping kafka: ${String(e)}`));
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+async function withBroker<T>(body: (bootstrap: string, pid: number) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-scale-broker-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'broker-process.ts'), String(port), dir, '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => d.includes('listening') && resolve());
+      child.once('exit', (code) => reject(new Error(`the broker exited with ${code} before listening`)));
+    });
+    return await body(`127.0.0.1:${port}`, child.pid!);
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Application processes
+
+interface AppProcess {
+  child: ChildProcess;
+  ready: Promise<void>;
+  /** Task partitions of each rebalance this process reported. */
+  rebalances: number[][];
+}
+
+function startApp(bootstrap: string, stateDir: string, app: string, instance: string): AppProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'scale-app.ts'), bootstrap, stateDir, app, instance], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p: AppProcess = { child, ready: Promise.resolve(), rebalances: [] };
+  p.ready = new Promise<void>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line === 'READY') resolve();
+        else if (line.startsWith('REBALANCE ')) p.rebalances.push((JSON.parse(line.slice(10)) as { partitions: number[] }).partitions);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`scale app ${instance} exited with ${code}`)));
+  });
+  p.ready.catch(() => {});
+  return p;
+}
+
+async function stopApp(p: AppProcess): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill('SIGTERM');
+  const t = setTimeout(() => p.child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function settle(procs: AppProcess[], partitions: number): Promise<void> {
+  for (const p of procs) await p.ready;
+  if (procs.length === 1) return;
+  // The first process started with every task; the group has settled once it reported a
+  // rebalance that left it a share (the others got theirs when they joined).
+  const deadline = Date.now() + 120_000;
+  const firstHolds = (): number => procs[0]!.rebalances.at(-1)?.length ?? partitions;
+  while (firstHolds() >= partitions) {
+    if (Date.now() > deadline) throw new Error('the group did not settle in 120 s');
+    await sleep(100);
+  }
+  await sleep(1_000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input, progress, output
+
+function eventValue(k: number, a: number): Buffer {
+  return scaleEventSerde.serialize({ k, a });
+}
+
+/**
+ * Sends events with key id i % keys: round-robin over the partitions with null keys, or (`keyed`)
+ * with the key `k<id>` in its partition (Kafka's partitioner).
+ */
+async function produce(admin: Log, topic: string, partitions: number, n: number, keys: number, timestamp: (i: number) => number, keyed = false): Promise<void> {
+  const p = await admin.producer();
+  for (let i = 0; i < n; i++) {
+    const key = keyed ? Buffer.from(`k${i % keys}`) : null;
+    const partition = key ? partitionForKey(key, partitions) : i % partitions;
+    p.send({ topic, partition, timestamp: timestamp(i), key, value: eventValue(i % keys, i % 1000), headers: [] });
+    if (i % 20_000 === 19_999) await p.flush();
+  }
+  await p.flush();
+  await p.close();
+}
+
+async function committedTotal(admin: Log, app: string, partitions: number): Promise<number> {
+  const tps = Array.from({ length: partitions }, (_, partition) => ({ topic: inputTopic(app), partition }));
+  return (await admin.committedOffsets(app, tps)).reduce((s, o) => s + Math.max(0, o), 0);
+}
+
+async function awaitCommitted(admin: Log, app: string, partitions: number, total: number, procs: AppProcess[]): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  while ((await committedTotal(admin, app, partitions)) < total) {
+    for (const p of procs) if (p.child.exitCode !== null) throw new Error(`an application process exited (${p.child.exitCode})`);
+    if (Date.now() > deadline) throw new Error(`the application did not commit ${total} input records in 600 s`);
+    await sleep(50);
+  }
+}
+
+const pct = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+/**
+ * Closes the throughput phase's windows (one event per partition, event time well past them) and
+ * waits until the app has committed it and its output stopped growing, so that their results do
+ * not queue ahead of the latency phase's.
+ */
+async function drain(admin: Log, app: string, o: Options, procs: AppProcess[]): Promise<void> {
+  const p = await admin.producer();
+  const ts = Date.now() - 10_000;
+  for (let j = 0; j < o.partitions; j++) p.send({ topic: inputTopic(app), partition: j, timestamp: ts, key: null, value: eventValue(0, 0), headers: [] });
+  await p.flush();
+  await p.close();
+  await awaitCommitted(admin, app, o.partitions, o.events + o.partitions, procs);
+  const out = outputTopic(app);
+  const tps = Array.from({ length: (await admin.describeTopics([out])).get(out)?.partitions ?? 0 }, (_, partition) => ({ topic: out, partition }));
+  const endOf = async (): Promise<number> => (await admin.endOffsets(tps, 'read_committed')).reduce((a, b) => a + b, 0);
+  for (let before = -1, now = await endOf(); now !== before; ) {
+    await sleep(1_500);
+    [before, now] = [now, await endOf()];
+  }
+}
+
+async function measureLatency(admin: Log, app: string, o: Options, from: number): Promise<RunResult['latency']> {
+  const out = outputTopic(app);
+  const info = (await admin.describeTopics([out])).get(out);
+  if (!info) throw new Error(`no output topic ${out}`);
+  const tps = Array.from({ length: info.partitions }, (_, partition) => ({ topic: out, partition }));
+  const ends = await admin.endOffsets(tps, 'read_committed');
+  const reader = admin.consumer({ isolation: 'read_committed' });
+  reader.assign(tps.map((tp, i) => ({ ...tp, offset: ends[i]! })));
+  const keySerde = windowed(string());
+  const startWall = Date.now();
+  const latencies: number[] = [];
+  let stop = false;
+  const reading = (async () => {
+    while (!stop) {
+      const fetched = await reader.fetch(50);
+      const now = Date.now();
+      for (const f of fetched) {
+        visitRecords(f, (_o, _ts, k) => {
+          const w = keySerde.deserialize(Buffer.from(k!));
+          if (w.start >= startWall) latencies.push(now - w.end);
+        });
+      }
+    }
+  })();
+  const p = await admin.producer();
+  const topic = inputTopic(app);
+  let sent = 0;
+  const total = o.rate * o.latencySeconds;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - startWall) / 1000) * o.rate));
+    const now = Date.now();
+    for (; sent < due; sent++) {
+      const i = from + sent;
+      p.send({ topic, partition: i % o.partitions, timestamp: now, key: null, value: eventValue(i % o.keys, 1), headers: [] });
+    }
+    await p.flush();
+    await sleep(10);
+  }
+  // One more window's worth of events closes the last full windows; then wait for their results.
+  const closeAt = Date.now() + WINDOW_MS + 200;
+  while (Date.now() < closeAt) {
+    const now = Date.now();
+    for (let j = 0; j < o.partitions; j++) p.send({ topic, partition: j, timestamp: now, key: null, value: eventValue(0, 0), headers: [] });
+    await p.flush();
+    await sleep(50);
+  }
+  await sleep(3_000);
+  await p.close();
+  stop = true;
+  reader.wakeup();
+  await reading;
+  reader.close();
+  latencies.sort((a, b) => a - b);
+  return { rate: o.rate, seconds: o.latencySeconds, windows: latencies.length, p50_ms: pct(latencies, 0.5), p99_ms: pct(latencies, 0.99) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+async function scaleRun(bootstrap: string, brokerPid: number, target: TargetName, processes: number, o: Options, dir: string): Promise<RunResult> {
+  const app = `scale-${target}-${processes}p`;
+  const connector = kafka({ brokers: bootstrap });
+  const admin = await connector.connect();
+  const procs: AppProcess[] = [];
+  try {
+    await admin.createTopics([{ name: inputTopic(app), partitions: o.partitions, config: { 'retention.ms': -1 } }]);
+    progress(`${target}, ${processes} process(es): starting`);
+    for (let i = 0; i < processes; i++) {
+      procs.push(startApp(bootstrap, join(dir, `${app}-${i}`), app, `p${i}`));
+      await procs[i]!.ready; // one at a time: the first takes every task, the next ones join
+    }
+    await settle(procs, o.partitions);
+    const appCpu = (): number => procs.reduce((s, p) => s + cpuSeconds(p.child.pid!), 0);
+    // What the processes burn with nothing to do (commit loop, fetch polls, heartbeats), per second.
+    const idle0 = appCpu();
+    const i0 = Date.now();
+    await sleep(IDLE_SAMPLE_MS);
+    const idlePerSec = (appCpu() - idle0) / ((Date.now() - i0) / 1000);
+    const cpu0 = appCpu();
+    const broker0 = cpuSeconds(brokerPid);
+    const t0 = process.hrtime.bigint();
+    await produce(admin, inputTopic(app), o.partitions, o.events, o.keys, (i) => T0 + Math.floor(i / 10));
+    await awaitCommitted(admin, app, o.partitions, o.events, procs);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = appCpu() - cpu0;
+    const brokerCpu = cpuSeconds(brokerPid) - broker0;
+    const busy = cpu - idlePerSec * seconds;
+    progress(
+      `${target}, ${processes} process(es): ${o.events} events in ${seconds.toFixed(2)} s (${round(o.events / seconds)} events/s, app CPU ${cpu.toFixed(2)} s, ` +
+        `${(idlePerSec * seconds).toFixed(2)} s of it idle overhead; ${target} CPU ${brokerCpu.toFixed(2)} s); measuring latency`,
+    );
+    await drain(admin, app, o, procs);
+    const latency = await measureLatency(admin, app, o, o.events + o.partitions);
+    progress(`${target}, ${processes} process(es): ${latency.windows} window results, p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms`);
+    return {
+      processes,
+      events: o.events,
+      seconds: round(seconds, 2),
+      events_per_sec: round(o.events / seconds),
+      app_cpu_sec: round(cpu, 2),
+      events_per_cpu_sec: cpu > 0 ? round(o.events / cpu) : 0,
+      app_idle_cpu_per_sec: round(idlePerSec, 3),
+      events_per_busy_cpu_sec: busy > 0 ? round(o.events / busy) : null,
+      broker_cpu_sec: round(brokerCpu, 2),
+      latency,
+    };
+  } finally {
+    await Promise.all(procs.map(stopApp));
+    await admin.close();
+  }
+}
+
+/** A count per key of the (keyed) input over `keys` distinct keys: one changelog record per key; no output. */
+function buildRestoreApp(app: string): StreamsApp {
+  const s = new StreamsApp({ applicationId: app, idleTimeout: '1h' });
+  s.stream(inputTopic(app), { key: string(), value: scaleEventSerde })
+    .groupByKey()
+    .count({ name: 'counts' })
+    .toStream()
+    .filter(() => false)
+    .to(outputTopic(app), { value: json() });
+  return s;
+}
+
+async function restoreRun(bootstrap: string, target: TargetName, o: Options, dir: string): Promise<RestoreResult> {
+  const app = `restore-${target}`;
+  const connector = kafka({ brokers: bootstrap });
+  const admin = await connector.connect();
+  try {
+    await admin.createTopics([{ name: inputTopic(app), partitions: o.partitions, config: { 'retention.ms': -1 } }]);
+    progress(`${target} restore: writing the state of ${o.restoreKeys} keys`);
+    const b0 = Date.now();
+    await produce(admin, inputTopic(app), o.partitions, o.restoreKeys, o.restoreKeys, (i) => T0 + Math.floor(i / 100), true);
+    const stateDir = join(dir, app);
+    const first = await buildRestoreApp(app).run({ log: connector, stateDir, until: 'end' });
+    const buildSeconds = (Date.now() - b0) / 1000;
+    progress(`${target} restore: state written in ${buildSeconds.toFixed(1)} s (${JSON.stringify(first.recordsIn)}); deleting local state, restarting`);
+    rmSync(stateDir, { recursive: true, force: true });
+    const cpu0 = process.cpuUsage();
+    const second = await buildRestoreApp(app).run({ log: connector, stateDir, until: 'end' });
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSec = (cpu.user + cpu.system) / 1e6;
+    if (second.restoredRecords < o.restoreKeys) throw new Error(`restored ${second.restoredRecords} records, fewer than the ${o.restoreKeys} keys`);
+    const keysPerSec = second.restoreMs > 0 ? round((o.restoreKeys / second.restoreMs) * 1000) : 0;
+    const keysPerCpuSec = cpuSec > 0 ? round(o.restoreKeys / cpuSec) : 0;
+    progress(`${target} restore: ${second.restoredRecords} records in ${second.restoreMs} ms (${keysPerSec} keys/s; the whole restarted run used ${cpuSec.toFixed(2)} CPU-s)`);
+    return {
+      keys: o.restoreKeys,
+      restored_records: second.restoredRecords,
+      restore_ms: second.restoreMs,
+      keys_per_sec: keysPerSec,
+      run_cpu_sec: round(cpuSec, 2),
+      keys_per_cpu_sec: keysPerCpuSec,
+      build_seconds: round(buildSeconds, 1),
+    };
+  } finally {
+    await admin.close();
+  }
+}
+
+async function benchTarget(target: TargetName, bootstrap: string, brokerPid: number, o: Options): Promise<TargetResult> {
+  const dir = mkdtempSync(join(tmpdir(), `tributary-bench-scale-${target}-`));
+  try {
+    const runs = [await scaleRun(bootstrap, brokerPid, target, 1, o, dir), await scaleRun(bootstrap, brokerPid, target, 2, o, dir)];
+    const [one, two] = runs as [RunResult, RunResult];
+    const ratio = (a: number, b: number): number | null => (b > 0 ? round(a / b, 2) : null);
+    const restore = await restoreRun(bootstrap, target, o, dir);
+    return { target, runs, scaling: {
+        wall: ratio(two.events_per_sec, one.events_per_sec),
+        per_cpu_sec: ratio(two.events_per_cpu_sec, one.events_per_cpu_sec),
+        per_busy_cpu_sec: two.events_per_busy_cpu_sec !== null && one.events_per_busy_cpu_sec !== null ? ratio(two.events_per_busy_cpu_sec, one.events_per_busy_cpu_sec) : null,
+      }, restore };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function main(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  const load = { before: loadavg().map((x) => round(x, 2)), after: [] as number[] };
+  const results: TargetResult[] = [];
+  for (const target of o.targets) {
+    if (target === 'kafka') {
+      const avail = kafkaAvailable();
+      if (!avail.ok) {
+        progress(`skipping real Kafka: ${avail.why}`);
+        continue;
+      }
+      results.push(await withKafka((b, pid) => benchTarget('kafka', b, pid, o)));
+    } else results.push(await withBroker((b, pid) => benchTarget('broker', b, pid, o)));
+  }
+  load.after = loadavg().map((x) => round(x, 2));
+  const summary = {
+    bench: 'scale',
+    workload: `keyBy + ${WINDOW_MS / 1000} s tumbling count, exactly-once, scaleOut, ${o.partitions} partitions, ${o.keys} keys`,
+    events: o.events,
+    machine: { cpus: cpus().length, loadavg_1_5_15_before: load.before, loadavg_1_5_15_after: load.after },
+    targets_issue_5: { scaling: 1.7, restore_keys_per_sec: 500_000 },
+    results,
+  };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'scale.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  for (const r of results) {
+    for (const run of r.runs) {
+      process.stdout.write(
+        `${r.target.padEnd(6)} ${run.processes} process(es): ${run.events_per_sec} events/s (${run.events_per_cpu_sec} per app CPU-s, ${run.events_per_busy_cpu_sec} above idle; ${r.target} CPU ${run.broker_cpu_sec} s), ` +
+          `window results p50 ${run.latency.p50_ms} ms p99 ${run.latency.p99_ms} ms\n`,
+      );
+    }
+    process.stdout.write(`${r.target.padEnd(6)} scaling 2/1: ${r.scaling.wall}x wall, ${r.scaling.per_cpu_sec}x per CPU-s, ${r.scaling.per_busy_cpu_sec}x per busy CPU-s; restore ${r.restore.keys} keys in ${r.restore.restore_ms} ms (${r.restore.keys_per_sec} keys/s, ${r.restore.keys_per_cpu_sec} per CPU-s)\n`);
+  }
+  process.stdout.write(`load average before ${load.before.join(' ')}, after ${load.after.join(' ')} (${cpus().length} cores)\n`);
+}

@@ -1,0 +1,215 @@
+/**
+ * Window state memory and restore speed:
+ *
+ *   npm run bench -- state-memory [--keys N] [--store memory|lmdb] [--partitions P] [--cache-mb M] [--json]
+ *
+ * Issue 3's target: window state for 1M keys in <= 1 GB RSS; issue 5's: restore >= 500K keys/s.
+ * Each store kind runs in its own child process (a clean heap and RSS):
+ *
+ * 1. `--keys` events (default 1M), one per key, all in one 10 s tumbling window, are written to a
+ *    4-partition topic (not timed). The app (exactly-once, count per key and window) processes
+ *    them all; the window does not close, so at the end every key has state. Reported: peak RSS
+ *    while processing, the JS heap in use at the end, events/s and events per CPU-second.
+ * 2. The local state is deleted and the app started again: every store is restored from its
+ *    changelog (1M keys). Reported: keys/s restored and keys per CPU-second of restore.
+ *
+ * With LMDB the record cache in front of the stores is bounded (`--cache-mb`, default the
+ * engine's 16 MiB per store), so the state lives on disk, not in the heap.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StreamsApp, embedded, float64, string, tumbling, type KeyValueStoreFactory } from '../src/index.js';
+import { LogManager, silentLogger } from '../src/log/index.js';
+import { encodeRecordBatch } from '../src/records/record-batch.js';
+import { partitionForKey } from '../src/records/partitioner.js';
+import { openTaskState, type TaskState } from '../src/state/local-checkpoint.js';
+import { RssSampler } from './support/rss-sampler.js';
+
+interface Options {
+  keys: number;
+  stores: Array<'memory' | 'lmdb'>;
+  partitions: number;
+  /** Cache bound per LMDB store (MiB); undefined: the engine's default. */
+  cacheMb: number | undefined;
+  json: boolean;
+  child: boolean;
+}
+
+interface CaseResult {
+  case: string;
+  keys: number;
+  peak_rss_mb: number;
+  heap_used_mb: number;
+  records_per_sec: number;
+  events_per_core_sec: number;
+  restored_records: number;
+  restore_keys_per_sec: number;
+  restore_keys_per_core_sec: number;
+}
+
+const T0 = 1_700_000_000_000; // a multiple of 10 s: every event falls in the window [T0, T0 + 10 s)
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { keys: 1_000_000, stores: ['memory', 'lmdb'], partitions: 4, cacheMb: undefined, json: false, child: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--keys') o.keys = Number(value());
+    else if (a === '--store') o.stores = value().split(',') as Options['stores'];
+    else if (a === '--partitions') o.partitions = Number(value());
+    else if (a === '--cache-mb') o.cacheMb = Number(value());
+    else if (a === '--json') o.json = true;
+    else if (a === '--child') o.child = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!Number.isInteger(o.keys) || o.keys < 1) throw new Error('--keys must be a positive integer');
+  for (const s of o.stores) if (s !== 'memory' && s !== 'lmdb') throw new Error('--store: memory, lmdb or memory,lmdb');
+  return o;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench state-memory] ${message}\n`);
+}
+
+function build(): StreamsApp {
+  const app = new StreamsApp({ applicationId: 'state-memory', idleTimeout: '1h', maxOutOfOrderness: '5s' });
+  app
+    .stream('events', { key: string(), value: float64() })
+    .groupByKey()
+    .window(tumbling('10s'))
+    .count({ name: 'counts' })
+    .toStream()
+    .to('out', { value: float64() });
+  return app;
+}
+
+async function writeEvents(log: LogManager, n: number, partitions: number): Promise<void> {
+  await log.createTopic('events', { partitions, config: { 'retention.ms': -1 } });
+  const per: Array<Array<{ key: Buffer; value: Buffer; timestamp: number }>> = Array.from({ length: partitions }, () => []);
+  const v = Buffer.alloc(8);
+  for (let i = 0; i < n; i++) {
+    const key = Buffer.from(`k${i}`);
+    const p = partitionForKey(key, partitions);
+    per[p]!.push({ key, value: v, timestamp: T0 + Math.floor((i / n) * 5_000) });
+    if (per[p]!.length === 1000) {
+      await log.partition('events', p).append(encodeRecordBatch({ records: per[p]! }));
+      per[p] = [];
+    }
+  }
+  for (let p = 0; p < partitions; p++) if (per[p]!.length > 0) await log.partition('events', p).append(encodeRecordBatch({ records: per[p]! }));
+}
+
+/** LMDB stores with the given cache bound (the runtime's 'lmdb' option uses the default bound). */
+function lmdbStores(stateDir: string, cacheMaxBytes: number, opened: TaskState[]): (taskId: string) => KeyValueStoreFactory {
+  // The runtime asks for a factory synchronously; openTaskState is async, so open lazily per
+  // store name is not possible: the child opens every task's state up front (see runCase).
+  return (taskId) => {
+    const ts = opened.find((s) => s.dir === join(stateDir, taskId));
+    if (!ts) throw new Error(`no task state opened for ${taskId} (cache bound ${cacheMaxBytes})`);
+    return ts.factory;
+  };
+}
+
+async function runCase(store: 'memory' | 'lmdb', o: Options): Promise<CaseResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-state-memory-'));
+  const rss = new RssSampler();
+  const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
+  try {
+    progress(`${store}: writing ${o.keys} events`);
+    await writeEvents(log, o.keys, o.partitions);
+    const stateDir = join(dir, 'state');
+    const opened: TaskState[] = [];
+    const stateStoreFor = async (): Promise<'memory' | 'lmdb' | ((taskId: string) => KeyValueStoreFactory)> => {
+      if (store === 'memory') return 'memory';
+      if (o.cacheMb === undefined) return 'lmdb';
+      for (let p = 0; p < o.partitions; p++) {
+        opened.push(await openTaskState(join(stateDir, `0_${p}`), { eos: true, sync: false, cacheMaxBytes: o.cacheMb * 1024 * 1024 }));
+      }
+      return lmdbStores(stateDir, o.cacheMb * 1024 * 1024, opened);
+    };
+    const closeOpened = async () => {
+      for (const ts of opened.splice(0)) await ts.close();
+    };
+    global.gc?.();
+    rss.reset();
+    progress(`${store}: processing`);
+    const app = build();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await app.start({ log: embedded({ manager: log }), stateDir, stateStore: await stateStoreFor() });
+    while (app.tasks.reduce((n, t) => n + t.metrics.recordsIn, 0) < o.keys) await sleep(20);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const heapUsed = process.memoryUsage().heapUsed / (1024 * 1024);
+    const peak = rss.peakMb();
+    await app.close();
+    await closeOpened();
+    progress(`${store}: ${o.keys} events in ${seconds.toFixed(1)} s, peak RSS ${peak.toFixed(0)} MB, heap ${heapUsed.toFixed(0)} MB`);
+
+    rmSync(stateDir, { recursive: true, force: true });
+    global.gc?.();
+    progress(`${store}: restoring from the changelog`);
+    const again = build();
+    const rcpu0 = process.cpuUsage();
+    await again.start({ log: embedded({ manager: log }), stateDir, stateStore: await stateStoreFor() });
+    const rcpu = process.cpuUsage(rcpu0);
+    const summary = (await again.close())!;
+    await closeOpened();
+    const restoreCpuSec = (rcpu.user + rcpu.system) / 1e6;
+    progress(`${store}: restored ${summary.restoredRecords} records in ${summary.restoreMs} ms (${restoreCpuSec.toFixed(1)} CPU-s for the whole start)`);
+    return {
+      case: `tumbling window state, ${o.keys} keys (${store} store${store === 'lmdb' && o.cacheMb !== undefined ? `, cache ${o.cacheMb} MiB` : ''})`,
+      keys: o.keys,
+      peak_rss_mb: Math.round(peak),
+      heap_used_mb: Math.round(heapUsed),
+      records_per_sec: Math.round(o.keys / seconds),
+      events_per_core_sec: Math.round(o.keys / ((cpu.user + cpu.system) / 1e6)),
+      restored_records: summary.restoredRecords,
+      restore_keys_per_sec: Math.round(summary.restoredRecords / (Math.max(1, summary.restoreMs) / 1000)),
+      restore_keys_per_core_sec: Math.round(summary.restoredRecords / restoreCpuSec),
+    };
+  } finally {
+    rss.stop();
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function main(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  if (o.child) {
+    const r = await runCase(o.stores[0]!, o);
+    process.stdout.write(JSON.stringify(r) + '\n');
+    return;
+  }
+  const results: CaseResult[] = [];
+  const self = fileURLToPath(import.meta.url);
+  for (const store of o.stores) {
+    const childArgs = ['--keys', String(o.keys), '--store', store, '--partitions', String(o.partitions), '--child'];
+    if (o.cacheMb !== undefined) childArgs.push('--cache-mb', String(o.cacheMb));
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...childArgs], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) throw new Error(`state-memory ${store} failed with status ${r.status}`);
+    results.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as CaseResult);
+  }
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ bench: 'state-memory', machine: { cpus: cpus().length, node: process.version }, results }, null, 2) + '\n');
+    return;
+  }
+  for (const r of results) {
+    process.stdout.write(
+      `${r.case}: peak RSS ${r.peak_rss_mb} MB (heap ${r.heap_used_mb} MB), ${r.records_per_sec} events/s, ${r.events_per_core_sec} events/CPU-s; ` +
+        `restore ${r.restored_records} records at ${r.restore_keys_per_sec} keys/s, ${r.restore_keys_per_core_sec} keys/CPU-s\n`,
+    );
+  }
+}
+
+// Run directly as a child (node bench/state-memory.ts --child ...): bench/run.ts calls main itself.
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--child')) await main(process.argv.slice(2));
