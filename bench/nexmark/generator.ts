@@ -150,14 +150,21 @@ const enc = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 interface Piece {
   readonly length: number;
   readonly words: Uint32Array;
+  readonly bytes: Uint8Array;
 }
 function piece(s: string): Piece {
   const bytes = enc(s);
   const words = new Uint32Array(Math.ceil(bytes.length / 4));
   for (let i = 0; i < bytes.length; i++) words[i >> 2] = (words[i >> 2]! | (bytes[i]! << (8 * (i & 3)))) >>> 0;
-  return { length: bytes.length, words };
+  return { length: bytes.length, words, bytes };
 }
-function put(view: DataView, pos: number, pc: Piece): number {
+/** Pieces longer than this (a bid's channel and URL) are copied by TypedArray.set: a memcpy wins there. */
+const PUT_WORDS_MAX = 48;
+function put(view: DataView, dst: Uint8Array, pos: number, pc: Piece): number {
+  if (pc.length > PUT_WORDS_MAX) {
+    dst.set(pc.bytes, pos);
+    return pos + pc.length;
+  }
   const w = pc.words;
   for (let i = 0, n = w.length; i < n; i++) view.setUint32(pos + 4 * i, w[i]!, true);
   return pos + pc.length;
@@ -667,11 +674,11 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     const nameIdx = first * LAST_NAMES.length + last;
     this.nameIdx = nameIdx;
     if (json) {
-      p = put(this.view, p, P_PERSON_ID);
+      p = put(this.view, dst, p, P_PERSON_ID);
       p = writeUint(dst, p, id);
-      p = put(this.view, p, P_NAME);
-      p = put(this.view, p, NAMES.pieces[nameIdx]!);
-      p = put(this.view, p, P_EMAIL);
+      p = put(this.view, dst, p, P_NAME);
+      p = put(this.view, dst, p, NAMES.pieces[nameIdx]!);
+      p = put(this.view, dst, p, P_EMAIL);
     }
     // email: nextString(7) + "@" + nextString(5) + ".com"
     this.s1s = p;
@@ -683,7 +690,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     dst[p++] = 111;
     dst[p++] = 109;
     this.s1e = p;
-    if (json) p = put(this.view, p, P_CC);
+    if (json) p = put(this.view, dst, p, P_CC);
     // credit card: four %04d numbers joined by ' '
     this.s2s = p;
     for (let i = 0; i < 4; i++) {
@@ -702,13 +709,13 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.cityIdx = cityIdx;
     this.stateIdx = stateIdx;
     if (json) {
-      p = put(this.view, p, P_CITY);
-      p = put(this.view, p, CITIES.pieces[cityIdx]!);
-      p = put(this.view, p, P_STATE);
-      p = put(this.view, p, STATES.pieces[stateIdx]!);
-      p = put(this.view, p, P_PDATE);
+      p = put(this.view, dst, p, P_CITY);
+      p = put(this.view, dst, p, CITIES.pieces[cityIdx]!);
+      p = put(this.view, dst, p, P_STATE);
+      p = put(this.view, dst, p, STATES.pieces[stateIdx]!);
+      p = put(this.view, dst, p, P_PDATE);
       p = this.writeDate(p);
-      p = put(this.view, p, P_EXTRA);
+      p = put(this.view, dst, p, P_EXTRA);
     }
     const currentSize =
       8 +
@@ -721,7 +728,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.sxs = p;
     p = this.writeExact(dst, p, len, json);
     this.sxe = p;
-    return json ? put(this.view, p, P_END) : p;
+    return json ? put(this.view, dst, p, P_END) : p;
   }
 
   private genAuction(adjusted: number, eventId: number, ts: number, dst: Uint8Array, p: number, json: boolean): number {
@@ -744,39 +751,39 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     const horizonMs = futureAuction - ts;
     this.expires = ts + 1 + this.nextLong(Math.max(horizonMs * 2, 1));
     if (json) {
-      p = put(this.view, p, A_ID);
+      p = put(this.view, dst, p, A_ID);
       p = writeUint(dst, p, id);
-      p = put(this.view, p, A_ITEM);
+      p = put(this.view, dst, p, A_ITEM);
     }
     this.s1s = p;
     p = this.writeString(dst, p, 20);
     this.s1e = p;
-    if (json) p = put(this.view, p, A_DESC);
+    if (json) p = put(this.view, dst, p, A_DESC);
     this.s2s = p;
     p = this.writeString(dst, p, 100);
     this.s2e = p;
     this.reserve = initialBid + this.nextPrice();
     if (json) {
-      p = put(this.view, p, A_INITIAL);
+      p = put(this.view, dst, p, A_INITIAL);
       p = writeUint(dst, p, initialBid);
-      p = put(this.view, p, A_RESERVE);
+      p = put(this.view, dst, p, A_RESERVE);
       p = writeUint(dst, p, this.reserve);
-      p = put(this.view, p, A_DATE);
+      p = put(this.view, dst, p, A_DATE);
       p = this.writeDate(p);
-      p = put(this.view, p, A_EXPIRES);
+      p = put(this.view, dst, p, A_EXPIRES);
       p = writeUint(dst, p, this.expires);
-      p = put(this.view, p, A_SELLER);
+      p = put(this.view, dst, p, A_SELLER);
       p = writeUint(dst, p, this.ref);
-      p = put(this.view, p, A_CATEGORY);
+      p = put(this.view, dst, p, A_CATEGORY);
       p = writeUint(dst, p, this.category);
-      p = put(this.view, p, P_EXTRA);
+      p = put(this.view, dst, p, P_EXTRA);
     }
     const currentSize = 8 + (this.s1e - this.s1s) + (this.s2e - this.s2s) + 8 + 8 + 8 + 8 + 8;
     const len = this.extraLength(currentSize, c.avgAuctionByteSize);
     this.sxs = p;
     p = this.writeExact(dst, p, len, json);
     this.sxe = p;
-    return json ? put(this.view, p, P_END) : p;
+    return json ? put(this.view, dst, p, P_END) : p;
   }
 
   private genBid(eventId: number, dst: Uint8Array, p: number, json: boolean): number {
@@ -824,20 +831,20 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.nameIdx = idx;
     this.hotChannel = hot;
     if (json) {
-      p = put(this.view, p, B_AUCTION);
+      p = put(this.view, dst, p, B_AUCTION);
       p = writeUint(dst, p, auction);
-      p = put(this.view, p, B_BIDDER);
+      p = put(this.view, dst, p, B_BIDDER);
       p = writeUint(dst, p, bidder);
-      p = put(this.view, p, B_PRICE);
+      p = put(this.view, dst, p, B_PRICE);
       p = writeUint(dst, p, price);
-      p = put(this.view, p, idx < 0 ? NO_CHANNEL_JSON : hot ? hotChannelJson![idx]! : channelJson[idx]!);
+      p = put(this.view, dst, p, idx < 0 ? NO_CHANNEL_JSON : hot ? hotChannelJson![idx]! : channelJson[idx]!);
       p = this.writeDate(p);
-      p = put(this.view, p, P_EXTRA);
+      p = put(this.view, dst, p, P_EXTRA);
     }
     this.sxs = p;
     p = this.writeExact(dst, p, len, json);
     this.sxe = p;
-    return json ? put(this.view, p, P_END) : p;
+    return json ? put(this.view, dst, p, P_END) : p;
   }
 
   /** PersonGenerator.nextBase0PersonId. */

@@ -86,26 +86,24 @@ export function runFlinkPeer(o: FlinkRunOptions): FlinkPeerRow[] {
 }
 
 function runQuery(o: FlinkRunOptions, q: string): FlinkPeerRow {
-  {
-    const flink = flinkRowsAndTimings(o.classpath, o.agreeFile, o.file, q, o.repeats, o.cpu);
-    const reason = NOT_COMPARABLE[q];
-    const agree = reason ? { equal: false, detail: reason } : sameRows(tributaryRows(q, o.agreeEvents), flink.rows);
-    o.log(`flink ${q}: agreement over ${o.agreeEvents} events: ${agree.detail}`);
-    const trib = tributaryTimings(q, o.events, o.repeats, o.cpu);
-    const peer = flink.timings.map((t) => Math.round(o.events / t.cpu_seconds));
-    const t = Math.round(median(trib));
-    const f = Math.round(median(peer));
-    const ratio = agree.equal || reason ? Math.round((t / f) * 100) / 100 : null;
-    o.log(`flink ${q}: tributary ${trib.join(', ')} | flink ${peer.join(', ')} events/core-s -> ratio ${ratio ?? 'not printed (results differ)'}`);
-    return {
-      peer: 'flink',
-      query: q,
-      agreement: reason ? reason : `${agree.detail} (${o.agreeEvents} events)`,
-      agreed: agree.equal,
-      tributary_events_per_core_sec: t,
-      peer_events_per_core_sec: f,
-      ratio,
-      runs: { tributary: trib, peer },
-    };
-  }
+  const flink = flinkRowsAndTimings(o.classpath, o.agreeFile, o.file, q, o.repeats, o.cpu);
+  const reason = NOT_COMPARABLE[q];
+  const agree = reason ? { equal: false, detail: reason } : sameRows(tributaryRows(q, o.agreeEvents), flink.rows);
+  o.log(`flink ${q}: agreement over ${o.agreeEvents} events: ${agree.detail}`);
+  const trib = tributaryTimings(q, o.events, o.repeats, o.cpu);
+  const peer = flink.timings.map((t) => Math.round(o.events / t.cpu_seconds));
+  const t = Math.round(median(trib));
+  const f = Math.round(median(peer));
+  const ratio = agree.equal || reason ? Math.round((t / f) * 100) / 100 : null;
+  o.log(`flink ${q}: tributary ${trib.join(', ')} | flink ${peer.join(', ')} events/core-s -> ratio ${ratio ?? 'not printed (results differ)'}`);
+  return {
+    peer: 'flink',
+    query: q,
+    agreement: reason ? reason : `${agree.detail} (${o.agreeEvents} events)`,
+    agreed: agree.equal,
+    tributary_events_per_core_sec: t,
+    peer_events_per_core_sec: f,
+    ratio,
+    runs: { tributary: trib, peer },
+  };
 }

@@ -2,7 +2,7 @@
  * The Flink peer (bench/peers/flink): Apache Flink 2.2 in one JVM (local MiniCluster),
  * parallelism 1, running nexmark/nexmark's SQL over a JSON-lines file of the events our generator
  * produced (byte for byte what Tributary reads from its log). Built on first use: Maven fetches
- * the Flink jars into ~/.cache/tributary/flink-peer/lib, javac compiles FlinkNexmark.java.
+ * the Flink jars into ~/.cache/tributary/flink-peer/lib, javac compiles the peer's sources.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -42,7 +42,9 @@ export function ensureFlinkPeer(): string {
     execFileSync('mvn', ['-q', '-B', '-f', join(PROJECT, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${LIB}`], { stdio: 'inherit' });
   }
   mkdirSync(CLASSES, { recursive: true });
-  execFileSync('javac', ['-d', CLASSES, '-cp', `${LIB}/*`, join(PROJECT, 'src/main/java/dev/tributary/peers/FlinkNexmark.java')], { stdio: 'inherit' });
+  const sources = join(PROJECT, 'src/main/java/dev/tributary/peers');
+  const files = readdirSync(sources).filter((f) => f.endsWith('.java')).map((f) => join(sources, f));
+  execFileSync('javac', ['-d', CLASSES, '-cp', `${LIB}/*`, ...files], { stdio: 'inherit' });
   return `${CLASSES}:${LIB}/*`;
 }
 

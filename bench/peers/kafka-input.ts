@@ -61,7 +61,15 @@ export interface TributaryKafkaRun {
 }
 
 /** Tributary runs `query` over the events topic on Kafka into `output`, in a child process. */
-export function runTributaryOnKafka(bootstrap: string, input: string, query: string, output: string, appId: string, cpu?: string): TributaryKafkaRun {
+export async function runTributaryOnKafka(bootstrap: string, input: string, query: string, output: string, appId: string, cpu?: string): Promise<TributaryKafkaRun> {
+  // The output topic is made here, kept forever: its records carry the events' times (2015),
+  // which time-based retention would delete before the agreement check reads them.
+  const log = await kafka({ brokers: bootstrap, clientId: 'tributary-bench-peers' }).connect();
+  try {
+    await log.createTopics([{ name: output, partitions: 1, config: { 'retention.ms': -1 } }]);
+  } finally {
+    await log.close();
+  }
   const node = [process.execPath, '--import', 'tsx', join(here, 'tributary-kafka-child.ts'), bootstrap, input, query, output, appId];
   const r = cpu ? spawnSync('taskset', ['-c', cpu, ...node], { encoding: 'utf8' }) : spawnSync(node[0]!, node.slice(1), { encoding: 'utf8' });
   if (r.status !== 0) throw new PeerRunError(`tributary ${query} on Kafka failed (${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-6).join(' | ')}`);

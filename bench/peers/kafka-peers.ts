@@ -30,11 +30,12 @@ export const KAFKA_PEER_QUERIES: Record<KafkaPeerName, readonly string[]> = {
 /**
  * Rows whose window every system has closed once it has read the last event (at time `last`):
  * Kafka Streams closes a q5 window (end E) when its stage 2 sees the next window, at stream time
- * E + 2 s + 4 s grace; a q7 window when stream time - 4 s passes its end + 1 ms.
+ * E + 2 s + 4 s grace (1 s of margin on top); a q7 window when stream time - 4 s passes its
+ * end + 1 ms (a bid at a window's start also belongs to the window before, closed earlier).
  */
 const HORIZON: Record<string, (r: Record<string, unknown>, last: number) => boolean> = {
   q5: (r, last) => (r.endtime as number) <= last - 7000,
-  q7: (r, last) => (r.dateTime as number) <= last - 15000,
+  q7: (r, last) => Math.floor((r.dateTime as number) / 10_000) * 10_000 + 10_000 <= last - 5000,
 };
 
 export interface Agreement {
@@ -52,7 +53,7 @@ export function agree(query: string, events: number, tributary: ReadonlyArray<Re
   // Agreeing on nothing proves nothing (too few events for a window to close, say).
   if (ours.length === 0 && theirs.length === 0) return { equal: false, detail: 'no rows to compare (more events needed)' };
   const r = sameRows(ours, theirs);
-  return horizon ? { equal: r.equal, detail: `${r.detail} (windows closed by the last event - ${query === 'q5' ? 7 : 15} s)` } : r;
+  return horizon ? { equal: r.equal, detail: `${r.detail} (windows ending ${query === 'q5' ? 7 : 5} s or more before the last event)` } : r;
 }
 
 export interface KafkaPeerRow {
@@ -97,7 +98,7 @@ export async function runKafkaPeer(o: KafkaPeerOptions): Promise<KafkaPeerRow[]>
     }
     const trib: number[] = [];
     for (let i = 0; i < o.repeats; i++) {
-      const r = runTributaryOnKafka(o.bootstrap, input, q, `trib-${q}-${tag}-${i}`, `trib-${q}-${tag}-${i}`, o.cpu);
+      const r = await runTributaryOnKafka(o.bootstrap, input, q, `trib-${q}-${tag}-${i}`, `trib-${q}-${tag}-${i}`, o.cpu);
       trib.push(Math.round(o.events / r.cpu_seconds));
     }
     const peerOut = `${o.peer}-${q}-${tag}`;

@@ -90,6 +90,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: 'benchmarks',
     load: async () => (await import('./commands/bench.js')).registerBench,
   },
+  {
+    name: 'plan',
+    term: 'plan [options]',
+    description: 'estimate cores, memory, partitions and p99 latency of a windowed aggregation from the measured performance model',
+    load: async () => (await import('./commands/plan.js')).registerPlan,
+  },
 ];
 
 /**

@@ -8,9 +8,10 @@ import { DashboardError } from './errors.js';
 /**
  * Where a partition of a store lives when several processes run an application: the base URL
  * of the process's dashboard (e.g. "http://10.0.0.7:8080") and headers to send it (its token),
- * or undefined when this process owns it. The multi-process runtime fills this in from its group
- * assignment (each member advertises its dashboard address in its subscription userdata, as
- * Kafka Streams' application.server does); a single process owns everything.
+ * or undefined when this process owns it. By default (groupStateOwner) the scale-out runtime's
+ * consumer group answers: each member announces its dashboard in its JoinGroup metadata (Kafka
+ * Streams' application.server) and the leader's assignment maps every partition to an endpoint;
+ * a single process owns everything.
  */
 export type StateOwnerLookup = (store: string, partition: number) => { readonly url: string; readonly headers?: Readonly<Record<string, string>> } | undefined;
 
@@ -108,18 +109,26 @@ function keyCandidates(text: string): unknown[] {
   return out;
 }
 
+/** The key's bytes on its topic, or undefined when the store's key serde cannot encode this reading of the text. */
+function topicKeysOf(lookup: StoreLookup, k: unknown): Buffer[] | undefined {
+  try {
+    return lookup.topicKeys(k);
+  } catch (e) {
+    if (e instanceof KeyEncodingError) return undefined;
+    throw e;
+  }
+}
+
 /** The candidates the store's key serde can encode, and the partitions their topic bytes hash to. */
 function keyPlacement(lookup: StoreLookup, text: string, n: number): KeyPlacement {
   const keys: Array<{ key: unknown; partitions: Set<number> }> = [];
   const partitions = new Set<number>();
-  for (const k of keyCandidates(text)) {
-    let bytes: Buffer[];
-    try {
-      bytes = lookup.topicKeys(k);
-    } catch (e) {
-      if (e instanceof KeyEncodingError) continue; // this reading of the text is not a key of this store
-      throw e;
-    }
+  for (const candidate of keyCandidates(text)) {
+    let k = candidate;
+    let bytes = topicKeysOf(lookup, k);
+    // Keys that are Buffers (the bytes() serde takes no string) are named by their UTF-8 text.
+    if (bytes === undefined && typeof k === 'string') bytes = topicKeysOf(lookup, (k = Buffer.from(k, 'utf8')));
+    if (bytes === undefined) continue; // this reading of the text is not a key of this store
     const on = new Set(bytes.map((b) => partitionForKey(b, n)));
     keys.push({ key: k, partitions: on });
     for (const p of on) partitions.add(p);

@@ -95,6 +95,7 @@ async function setUp(stateStore: 'counting' | 'lmdb'): Promise<Setup> {
   const log = await LogManager.open({ dataDir: join(dir, 'log') });
   await log.createTopic('clicks', { partitions: PARTITIONS });
   await log.createTopic('users', { partitions: PARTITIONS });
+  await log.createTopic('users-raw', { partitions: PARTITIONS });
   const reads: Reads = { gets: 0, scans: 0, ranges: 0, entries: 0 };
   const app = new StreamsApp({ applicationId: `lookup-${stateStore}`, log: embedded({ manager: log }) });
   const clicks = app.stream('clicks', { key: string(), value: json<{ user: string; page: string; n: number }>(), timestamp: (c, _k, r) => r.timestamp });
@@ -104,6 +105,7 @@ async function setUp(stateStore: 'counting' | 'lmdb'): Promise<Setup> {
   byPage.window(hopping('20s', '10s')).count({ name: 'page-hops' });
   clicks.keyBy((c) => c.n, { name: 'by-number' }).count({ name: 'per-number' });
   app.table('users', { key: string(), value: json<{ name: string }>(), name: 'users-table' });
+  app.table('users-raw', { name: 'raw-table' }); // bytes() keys and values
   await app.start({
     stateDir: join(dir, 'state'),
     commitIntervalMs: 20,
@@ -129,14 +131,16 @@ async function setUp(stateStore: 'counting' | 'lmdb'): Promise<Setup> {
   const users: Array<Array<{ key: Buffer; value: Buffer; timestamp: number }>> = Array.from({ length: PARTITIONS }, () => []);
   for (let u = 0; u < USERS; u++) users[partitionForKey(Buffer.from(`user-${u}`), PARTITIONS)]!.push({ key: Buffer.from(`user-${u}`), value: Buffer.from(JSON.stringify({ name: `Name ${u}` })), timestamp: T0 });
   for (let p = 0; p < PARTITIONS; p++) if (users[p]!.length) await log.partition('users', p).append(encodeRecordBatch({ records: users[p]! }));
+  for (let p = 0; p < PARTITIONS; p++) if (users[p]!.length) await log.partition('users-raw', p).append(encodeRecordBatch({ records: users[p]! }));
   // Settled: every count and the table are in the stores (a full scan sees them all).
   await eventually(async () => {
     const all = await queryState(app, 'per-user', {});
     const n = await queryState(app, 'per-number', {});
     const t = await queryState(app, 'users-table', {});
+    const raw = await queryState(app, 'raw-table', {});
     const total = all.entries.reduce((a, e) => a + (e.value as number), 0);
     const totalN = n.entries.reduce((a, e) => a + (e.value as number), 0);
-    return total === 240 && totalN === 240 && t.entries.length === USERS ? true : undefined;
+    return total === 240 && totalN === 240 && t.entries.length === USERS && raw.entries.length === USERS ? true : undefined;
   }, 'all clicks counted');
   return s;
 }
@@ -216,6 +220,16 @@ describe('key lookups without scanning (in-memory stores, counted)', () => {
   test('a table read from its topic: a get with the topic\'s key serde', async () => {
     const { result, reads } = await counted(s, 'users-table', { key: 'user-3' });
     assert.deepEqual(result.entries.map((e) => [e.key, e.value, e.partition]), [['user-3', { name: 'Name 3' }, partitionForKey(Buffer.from('user-3'), PARTITIONS)]]);
+    assert.deepEqual(reads, { gets: 1, scans: 0, ranges: 0, entries: 0 });
+  });
+
+  test('a table of bytes() keys: the key\'s UTF-8 text names it, one get', async () => {
+    const { result, reads } = await counted(s, 'raw-table', { key: 'user-7' });
+    assert.equal(result.entries.length, 1);
+    const e = result.entries[0]!;
+    assert.ok(Buffer.isBuffer(e.key) && e.key.toString() === 'user-7');
+    assert.deepEqual(JSON.parse((e.value as Buffer).toString()), { name: 'Name 7' });
+    assert.equal(e.partition, partitionForKey(Buffer.from('user-7'), PARTITIONS));
     assert.deepEqual(reads, { gets: 1, scans: 0, ranges: 0, entries: 0 });
   });
 

@@ -158,10 +158,10 @@ function joinRun(stateStore: ((taskId: string) => KeyValueStoreFactory) | undefi
     const left = driver.input('left', { key: string(), value: json<Side>() });
     const right = driver.input('right', { key: string(), value: json<Side>() });
     const op = driver.allTasks[0]!.operators.find((o): o is StreamStreamJoinOperator => o instanceof StreamStreamJoinOperator)!;
-    for (let i = 0; i < 12_000; i += 200) {
+    for (let i = 0; i < 6_000; i += 200) {
       const batch = Array.from({ length: 200 }, (_, j) => {
         const n = i + j;
-        return { key: `k${Math.floor(r() * 1_500)}`, value: { key: '', ts: n * 5 + Math.floor(r() * 500), n } };
+        return { key: `k${Math.floor(r() * 1_000)}`, value: { key: '', ts: n * 5 + Math.floor(r() * 500), n } };
       });
       (i % 400 === 0 ? left : right).pipeAll(batch.map((b) => ({ key: b.key, value: { ...b.value, key: b.key }, timestamp: b.value.ts })));
       check(op);
@@ -174,7 +174,7 @@ function joinRun(stateStore: ((taskId: string) => KeyValueStoreFactory) | undefi
   }
 }
 
-test('windowed outer join over 1,500 keys: bounded caches (in memory and LMDB) give the unbounded results, within their bound', async () => {
+test('windowed outer join over 1,000 keys: bounded caches (in memory and LMDB) give the unbounded results, within their bound', async () => {
   const unbounded = joinRun(undefined, (op) => assert.equal(op.caches[0]!.maxBytes, Infinity));
   assert.ok(unbounded.some((x) => /:\d+\/\d+@/.test(x)) && unbounded.some((x) => x.includes('/-@')) && unbounded.some((x) => x.includes(':-/')));
   for (const kind of ['bounded-memory', 'lmdb'] as const) {
@@ -189,7 +189,7 @@ test('windowed outer join over 1,500 keys: bounded caches (in memory and LMDB) g
         }
         evictions = op.caches[0]!.evictions + op.caches[1]!.evictions;
       });
-      assert.ok(evictions > 1_000, `${kind}: ${evictions} evictions`);
+      assert.ok(evictions > 500, `${kind}: ${evictions} evictions`);
       assert.deepEqual(got, unbounded, kind);
     } finally {
       await release(stores);
@@ -197,7 +197,7 @@ test('windowed outer join over 1,500 keys: bounded caches (in memory and LMDB) g
   }
 });
 
-test('restored from the changelogs into bounded caches, a window count and a join continue with the unbounded results', () => {
+test('restored from the changelogs into a bounded cache, a window count continues with the unbounded results', () => {
   const bounded = () => (name: string) => new InMemoryKeyValueStore(name, { cacheMaxBytes: BOUND });
   const events = clicks(8_000, 1_500, 5);
   const feed = (driver: TopologyTestDriver, evs: Click[]) => {
@@ -214,10 +214,10 @@ test('restored from the changelogs into bounded caches, a window count and a joi
   whole.drain();
   const expected = read(whole);
   const first = new TopologyTestDriver(windowApp(), { stateStore: bounded });
-  feed(first, events.slice(0, 4_000));
+  feed(first, events.slice(0, 5_000));
   const before = read(first);
   const second = new TopologyTestDriver(windowApp(), { stateStore: bounded, restoreFrom: first.snapshot() });
-  feed(second, events.slice(4_000));
+  feed(second, events.slice(5_000));
   second.drain();
   const op = second.allTasks[0]!.operators.find((o): o is WindowAggregateOperator => o instanceof WindowAggregateOperator)!;
   assert.ok(op.cache.evictions > 100 && op.cache.bytes <= BOUND);

@@ -15,12 +15,13 @@
  * placed between its start and its expiry (BETWEEN: both ends inclusive; no reserve check, as the
  * SQL); the auction closes when the watermark passes its expiry (then no bid of its range can
  * still come), and the seller's row is the average (truncated, as AVG of BIGINT) over their last
- * 10 closed auctions, in closing order (Beam's 10, not the SQL's 10 PRECEDING + current = 11).
+ * 10 closed auctions, in closing order (expiry, then auction id; Beam's 10, not the SQL's 10 PRECEDING + current = 11).
  * Auctions without a bid in range have no winner and close silently.
  *
  * Stage 1, keyed by auction id: the auction, its highest bid so far, bids that came before it (the
  * generator lets bids name auctions a few ids ahead), an event-time timer at expiry + 1 ms.
- * Stage 2, keyed by seller: the last 10 winning prices. A regular join and an aggregate over the
+ * Stage 2, keyed by seller: the last 10 winning prices; auctions closing at the same time are
+ * taken in auction id order. A regular join and an aggregate over the
  * last N rows (an OVER window) would make this direct.
  */
 import { json, type ListState, type ValueState } from '../../../src/index.js';
@@ -38,6 +39,8 @@ export const Q6_LAST = 10;
 interface Winner {
   seller: number;
   price: number;
+  auction: number;
+  expires: number;
 }
 
 /** An open auction's range and seller; 'closed' once its winner went out (later bids are dropped). */
@@ -84,7 +87,7 @@ export const q6: NexmarkQuery = {
             const a = auction.get();
             if (a === undefined || a === 'closed') return;
             const price = max.get();
-            if (price !== undefined) ctx.forward(a.seller, { seller: a.seller, price }, { timestamp: t.time - 1 });
+            if (price !== undefined) ctx.forward(a.seller, { seller: a.seller, price, auction: ctx.key, expires: a.expires }, { timestamp: a.expires });
             auction.set('closed');
             max.clear();
           },
@@ -92,18 +95,34 @@ export const q6: NexmarkQuery = {
       }, { name: 'q6-winner' })
       .keyBy((w) => w.seller, { key: idKey(), name: 'q6-by-seller' })
       .process<number, Q6Row>(() => {
+        // Auctions of one seller closing at the same millisecond reach this stage in no set
+        // order; holding them to a timer at expiry + 1 ms and taking them by auction id makes the
+        // rows the same in every run (and in the Flink peer).
+        let pending!: ListState<Winner>;
         let last!: ValueState<number[]>;
         return {
           init(ctx) {
+            pending = ctx.state.list('closed');
             last = ctx.state.value('last');
           },
           process(r, ctx) {
-            const prices = [...(last.get() ?? []), r.value.price];
-            if (prices.length > Q6_LAST) prices.shift();
+            pending.add(r.value);
+            ctx.timers.registerEventTime(r.value.expires + 1);
+          },
+          onTimer(t, ctx) {
+            const all = pending.get();
+            const due = all.filter((w) => w.expires < t.time).sort((x, y) => x.expires - y.expires || x.auction - y.auction);
+            if (due.length === 0) return;
+            pending.set(all.filter((w) => w.expires >= t.time));
+            const prices = last.get() ?? [];
+            for (const w of due) {
+              prices.push(w.price);
+              if (prices.length > Q6_LAST) prices.shift();
+              let sum = 0;
+              for (const p of prices) sum += p;
+              ctx.forward(ctx.key, { seller: ctx.key, avg_price: Math.trunc(sum / prices.length) }, { timestamp: w.expires });
+            }
             last.set(prices);
-            let sum = 0;
-            for (const p of prices) sum += p;
-            ctx.forward(ctx.key, { seller: ctx.key, avg_price: Math.trunc(sum / prices.length) });
           },
         };
       }, { name: 'q6-average' })

@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   if (!bootstrap || !input || !query || !output || !appId) throw new Error('usage: flow-child.ts <bootstrap> <input> <query> <output> <appId>');
   const log = await kafka({ brokers: bootstrap, clientId: 'tributary-bench-watch' }).connect();
   try {
-    await log.createTopics([{ name: output, partitions: 1 }]);
+    // Kept forever: the records carry the events' times (2015), which retention would delete.
+    await log.createTopics([{ name: output, partitions: 1, config: { 'retention.ms': -1 } }]);
     const info = (await log.describeTopics([input])).get(input);
     if (!info) throw new Error(`no topic ${input}`);
     const parts = Array.from({ length: info.partitions }, (_, partition) => ({ topic: input, partition }));

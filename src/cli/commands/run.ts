@@ -46,7 +46,7 @@ export function registerRun(program: Command, globals: () => GlobalOptions): voi
         `\n${DASHBOARD_HELP}` +
         '\nExit codes: 0 stopped by --duration, 130 by SIGINT (Ctrl-C), 143 by SIGTERM (all after a clean close);' +
         '\n  2 no such file; 1 the file does not load, exports the wrong thing, or the app failed.' +
-        '\n\nExamples:\n  tributary run app.ts\n  tributary run app.ts --duration 30s --json\n  tributary run app.ts --brokers 127.0.0.1:9092\n  tributary run app.ts --data-dir ./data -- --rate 5000',
+        '\n\nExamples:\n  tributary run app.ts\n  tributary run app.ts --duration 30s --json\n  tributary run app.ts --brokers 127.0.0.1:9092\n  tributary run app.ts --brokers 127.0.0.1:9092 --ui-port 8081 --ui-token \"$TOKEN\"   # one of several scaleOut processes\n  tributary run app.ts --data-dir ./data -- --rate 5000',
     )
     .action(async (file: string, args: string[], opts: RunCommandOptions) => {
       const { dataDir, json } = globals();

@@ -16,8 +16,12 @@ export interface RunAppOptions {
   readonly durationMs: number | undefined;
   readonly args: readonly string[];
   readonly logger: Logger;
-  /** Starts the dashboard (--ui-port) for the built app, before it starts; closed before the app closes. */
-  readonly dashboard?: (app: StreamsApp) => Promise<{ close(): Promise<void> } | undefined>;
+  /**
+   * Starts the dashboard (--ui-port) for the built app, before it starts; closed before the app
+   * closes. Its `advertisedUrl` becomes the app's applicationServer: with scaleOut, the other
+   * processes forward interactive queries for this process's keys there.
+   */
+  readonly dashboard?: (app: StreamsApp) => Promise<{ readonly advertisedUrl?: string; close(): Promise<void> } | undefined>;
   /** Called once the app is started, e.g. to show a live status line; returns the function that stops it. */
   readonly watch?: (app: StreamsApp) => () => void;
 }
@@ -83,7 +87,7 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
   const timer = o.durationMs === undefined ? undefined : setTimeout(() => stop('duration'), o.durationMs);
   const cpuStart = process.cpuUsage();
   const started = Date.now();
-  let dashboard: { close(): Promise<void> } | undefined;
+  let dashboard: { readonly advertisedUrl?: string; close(): Promise<void> } | undefined;
   let unwatch = (): void => {};
   try {
     const ctx: RunContext = { log: o.log, dataDir: o.dataDir, durationMs: o.durationMs, signal: controller.signal, args: o.args };
@@ -92,7 +96,7 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
     // It reads the app's runtime lazily, so it can start first and show the app from its first sample.
     dashboard = o.dashboard ? await o.dashboard(app) : undefined;
     o.logger.info({ app: appId, file: loaded.path, durationMs: o.durationMs ?? null, log: o.log.kind }, 'starting application');
-    const running = app.run({ until: 'closed' });
+    const running = app.run({ until: 'closed', ...(dashboard?.advertisedUrl !== undefined ? { applicationServer: dashboard.advertisedUrl } : {}) });
     running.catch(fail);
     if (o.watch) unwatch = o.watch(app);
     const generating = loaded.module.generate

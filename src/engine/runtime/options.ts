@@ -37,6 +37,12 @@ export interface RuntimeOptions {
    */
   readonly stateSync?: boolean;
   /**
+   * On-disk stores (stateStore 'lmdb'): bytes of decoded state the operators of a task may cache in
+   * front of each store (Kafka Streams' statestore.cache.max.bytes), written back at each commit and
+   * when full. Default 16 MiB; Infinity keeps the whole state in the heap too (fastest, no bound).
+   */
+  readonly stateCacheMaxBytes?: number;
+  /**
    * Names this instance of the application: its transactional id is `<applicationId>-<instanceId>`,
    * so a restarted instance fences its predecessor (zombie). Default 'main' (one instance per
    * application, as long as scale-out is not there).
@@ -99,6 +105,7 @@ export interface ResolvedRuntimeOptions {
   readonly stateStore: 'memory' | 'lmdb' | ((taskId: string) => KeyValueStoreFactory);
   readonly stateDir: string;
   readonly stateSync: boolean;
+  readonly stateCacheMaxBytes: number | undefined;
   readonly instanceId: string;
   readonly wallClockIntervalMs: number;
   readonly maxBufferedBytes: number;
@@ -130,6 +137,7 @@ export function resolveRuntimeOptions(app: RuntimeOptions, call: RuntimeOptions 
     stateStore: checkStore(o.stateStore ?? 'memory'),
     stateDir: o.stateDir ?? join(tmpdir(), 'tributary-streams'),
     stateSync: o.stateSync ?? false,
+    stateCacheMaxBytes: o.stateCacheMaxBytes === undefined || o.stateCacheMaxBytes === Infinity ? o.stateCacheMaxBytes : positive('stateCacheMaxBytes', o.stateCacheMaxBytes, 0),
     instanceId,
     wallClockIntervalMs: positive('wallClockIntervalMs', o.wallClockIntervalMs, 100),
     maxBufferedBytes: positive('maxBufferedBytes', o.maxBufferedBytes, 32 * 1024 * 1024),

@@ -399,6 +399,7 @@ export class StreamsRuntime {
       state = await openTaskState(taskStateDir(this.options.stateDir, this.topology.applicationId, id), {
         eos: this.exactlyOnce,
         sync: this.options.stateSync,
+        ...(this.options.stateCacheMaxBytes !== undefined ? { cacheMaxBytes: this.options.stateCacheMaxBytes } : {}),
       });
       storeFactory = state.factory;
     } else if (typeof storeOption === 'function') {
@@ -548,7 +549,8 @@ export class StreamsRuntime {
         await this.relieve();
       }
       await this.commit();
-      await this.awaitOutputsReadable();
+      // Best effort: the outputs are committed; an error while waiting for their markers is not the run's.
+      await this.awaitOutputsReadable().catch(() => {});
       await this.shutdown();
       this.finished = true;
       this.resolveDone(this.summary());

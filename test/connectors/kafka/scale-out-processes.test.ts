@@ -128,13 +128,27 @@ for (const target of targets()) {
         for (const [, p] of procs) await p.exit;
         procs.clear();
 
-        await build(APP, { input: INPUT, output: OUTPUT }).run({ log: connector, stateDir: join(dir, 'fin'), instanceId: 'fin', until: 'end' });
+        await build(APP, { input: INPUT, output: OUTPUT }, { idleTimeout: '1h' }).run({ log: connector, stateDir: join(dir, 'fin'), instanceId: 'fin', until: 'end' });
         const kd = windowed(string());
         const map = new Map<string, number>();
         const out = await readVia(admin, OUTPUT);
+        const emitted = new Map<string, number[]>();
         for (const r of out) {
           const w = kd.deserialize(r.key!);
-          map.set(windowKey(w.key, w.start), JSON.parse(r.value!.toString()) as number);
+          const k = windowKey(w.key, w.start);
+          const value = JSON.parse(r.value!.toString()) as number;
+          map.set(k, value);
+          emitted.set(k, [...(emitted.get(k) ?? []), value]);
+        }
+        // On a mismatch, say which kind it is ("N !== M" below is N results for M windows).
+        if (out.length !== ref.results.size || [...map].some(([k, v]) => ref.results.get(k) !== v)) {
+          process.stderr.write(
+            `scale-out across processes on ${target.name}: emitted twice ${JSON.stringify([...emitted].filter(([, e]) => e.length > 1))}; ` +
+              `not in the reference ${JSON.stringify([...map.keys()].filter((k) => !ref.results.has(k)))}; ` +
+              `other value ${JSON.stringify([...map].filter(([k, v]) => ref.results.has(k) && ref.results.get(k) !== v).map(([k, v]) => [k, v, ref.results.get(k)]))}; ` +
+              `missing ${JSON.stringify([...ref.results.keys()].filter((k) => !map.has(k)))}; ` +
+              `late records in ${APP}-dlq ${(await readVia(admin, `${APP}-dlq`)).length}, in the reference ${ref.late.length}\n`,
+          );
         }
         const all = launched.flatMap(rebalances);
         process.stderr.write(

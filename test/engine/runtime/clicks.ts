@@ -1,4 +1,4 @@
-import { StreamsApp, json, string, tumbling, windowed } from '../../../src/index.js';
+import { StreamsApp, json, string, tumbling, windowed, type StreamsAppOptions } from '../../../src/index.js';
 import { partitionForKey } from '../../../src/records/partitioner.js';
 import type { LogManager } from '../../../src/log/log-manager.js';
 import { windowKey, type Ev } from '../reference.js';
@@ -38,8 +38,12 @@ export function eventsOf(records: readonly In[]): Ev[] {
 }
 
 /** keyBy(page) (repartition) + 10 s tumbling count, grace 1 s, out-of-orderness 2 s. */
-export function build(applicationId: string, topics: { input: string; output: string } = { input: 'clicks', output: 'counts' }): StreamsApp {
-  const app = new StreamsApp({ applicationId });
+export function build(
+  applicationId: string,
+  topics: { input: string; output: string } = { input: 'clicks', output: 'counts' },
+  options: Omit<StreamsAppOptions, 'applicationId'> = {},
+): StreamsApp {
+  const app = new StreamsApp({ ...options, applicationId });
   app
     .stream(topics.input, { key: string(), value: json<Click>(), timestamp: (c) => c.ts, maxOutOfOrderness: '2s' })
     .keyBy((c) => c.page, { key: string() })

@@ -13,13 +13,14 @@ import java.util.Properties;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -34,8 +35,9 @@ import org.apache.kafka.streams.StreamsConfig;
  *        Runs the query `repeats` times, one after the other in this JVM (the later runs are
  *        JIT-warm), each with a fresh application id (<id>-<i>, so it reads the input from the
  *        beginning) and output topic (<output>-<i>), exactly_once_v2, one stream thread. A run
- *        ends when the application's committed offsets reach the end of the input (with EOS
- *        those commits come with the output's transaction). Prints one JSON line per run:
+ *        ends when the application's committed offsets reach the end of the input and of its
+ *        internal topics (see finished(); with EOS those commits come with the output's
+ *        transaction). Prints one JSON line per run:
  *        {"seconds":..,"cpu_seconds":..} with the process CPU time (OperatingSystemMXBean)
  *        from before the application starts until then.
  *   read <bootstrap> <topic> [read_committed|read_uncommitted]
@@ -64,14 +66,13 @@ public final class KafkaStreamsNexmark {
       List<TopicPartition> parts = admin.describeTopics(List.of(input)).allTopicNames().get().get(input).partitions().stream()
           .map(p -> new TopicPartition(input, p.partition()))
           .collect(Collectors.toList());
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      for (TopicPartition tp : parts) latest.put(tp, OffsetSpec.latest());
-      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
       for (int i = 0; i < repeats; i++) {
         String appId = appBase + "-" + i;
         String output = outputBase + "-" + i;
         try {
-          admin.createTopics(List.of(new NewTopic(output, 1, (short) -1))).all().get();
+          // Kept forever: the records carry the events' times (2015), which time-based retention
+          // would delete from the topic before the agreement check reads it.
+          admin.createTopics(List.of(new NewTopic(output, 1, (short) -1).configs(Map.of("retention.ms", "-1")))).all().get();
         } catch (java.util.concurrent.ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) throw e;
         }
@@ -90,15 +91,8 @@ public final class KafkaStreamsNexmark {
         KafkaStreams streams = new KafkaStreams(b.build(p), p);
         streams.start();
         try {
-          while (true) {
+          while (!finished(admin, appId, parts)) {
             if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) throw new IllegalStateException("Kafka Streams stopped: " + streams.state());
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
-            boolean done = true;
-            for (TopicPartition tp : parts) {
-              OffsetAndMetadata c = committed.get(tp);
-              if (c == null || c.offset() < ends.get(tp).offset()) done = false;
-            }
-            if (done) break;
             Thread.sleep(50);
           }
           double seconds = (System.nanoTime() - t0) / 1e9;
@@ -112,6 +106,34 @@ public final class KafkaStreamsNexmark {
         }
       }
     }
+  }
+
+  /**
+   * Whether the application has processed and committed everything: its committed offsets reach
+   * the end (the last stable offset) of the input and of every internal topic it reads
+   * (repartition, foreign-key subscription), so the later sub-topologies have caught up too.
+   * Kafka Streams commits the consumer's position once a partition's buffer is empty, past any
+   * transaction marker, so "caught up" is committed == end. The offsets are read before the ends:
+   * an internal topic's end read later is at least what its writer had committed by then.
+   */
+  private static boolean finished(Admin admin, String appId, List<TopicPartition> input) throws Exception {
+    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
+    for (TopicPartition tp : input) if (committed.get(tp) == null) return false;
+    List<String> internal = admin.listTopics().names().get().stream().filter(n -> n.startsWith(appId + "-") && !n.endsWith("-changelog")).collect(Collectors.toList());
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (TopicPartition tp : input) latest.put(tp, OffsetSpec.latest());
+    if (!internal.isEmpty()) {
+      for (var d : admin.describeTopics(internal).allTopicNames().get().values()) {
+        for (var p : d.partitions()) latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+      }
+    }
+    var ends = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+    for (var e : ends.entrySet()) {
+      OffsetAndMetadata c = committed.get(e.getKey());
+      long end = e.getValue().offset();
+      if (end > 0 && (c == null || c.offset() < end)) return false;
+    }
+    return true;
   }
 
   private static void deleteTree(Path dir) throws java.io.IOException {

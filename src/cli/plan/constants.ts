@@ -1,0 +1,43 @@
+/**
+ * The measured constants of the capacity model (src/cli/plan/model.ts), and the runs they come
+ * from. Re-measure with `npm run bench -- plan-calibration --json` (bench/plan-calibration.ts,
+ * which writes bench/results/plan-calibration.json and prints this object).
+ */
+export interface PlanConstants {
+  readonly cpu: {
+    /** CPU µs per input record: fetch, decode, key, lateness, one pane update, commit share. */
+    readonly microsPerRecord: number;
+    /** CPU µs per window result: merging its panes, encoding, producing it (transactionally). */
+    readonly microsPerOutput: number;
+    /** CPU µs per (key, pane) entry created: insert, timers, store put + changelog, delete when dropped. */
+    readonly microsPerNewEntry: number;
+  };
+  readonly state: {
+    /** Encoded accumulator bytes of an entry (a count: v8-serialized number). */
+    readonly valueBytesPerEntry: number;
+  };
+  readonly memory: {
+    /** RSS of a process before state. */
+    readonly baseRssMb: number;
+    /** Heap bytes per state entry (store entry + record cache + timers), from peak RSS. */
+    readonly heapBytesPerEntry: number;
+  };
+  /** Where these numbers come from (bench, date, machine). */
+  readonly source: string;
+}
+
+/**
+ * Measured on the 2-core development machine (Node v20.20.2, load average ~30 from other work:
+ * CPU seconds are inflated by the sharing, so these are pessimistic), 2026-11-25:
+ *  - cpu, state: `npm run bench -- plan-calibration --events 100000 --repeat 2`
+ *    (bench/results/plan-calibration.json): five windowed counts, 200-20,000 keys, least CPU of 2.
+ *  - memory: `npm run bench -- state-memory --keys 1000000 --events 1000000` (README, "Engine
+ *    performance"): 884 MB peak RSS with 632K window entries on a ~150 MB base, so
+ *    (884 - 150) MiB / 632K ≈ 1,218 bytes of heap per entry (store, record cache, timers, GC room).
+ */
+export const PLAN_CONSTANTS: PlanConstants = {
+  cpu: { microsPerRecord: 2.46, microsPerOutput: 4.1, microsPerNewEntry: 14.16 },
+  state: { valueBytesPerEntry: 9.1 },
+  memory: { baseRssMb: 150, heapBytesPerEntry: 1218 },
+  source: 'plan-calibration 2026-11-25 (bench/results/plan-calibration.json) and state-memory (README), 2-core dev machine under load',
+};

@@ -1,0 +1,74 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kafkaAvailable, startTestKafka, type TestKafka } from '../support/kafka-cluster.js';
+import { agree } from '../../bench/peers/kafka-peers.js';
+import { produceEvents, runTributaryOnKafka } from '../../bench/peers/kafka-input.js';
+import { ensureKafkaStreamsPeer, kafkaStreamsPeerMissing, kafkaStreamsRuns, readTopicJson } from '../../bench/peers/kafka-streams/peer.js';
+import { runKafkatsFlow } from '../../bench/peers/kafkats-flow/peer.js';
+
+/**
+ * The Kafka peers of `npm run bench -- peers` must keep working and keep agreeing with Tributary:
+ * on a real Kafka broker (this file's own), the same events topic, one query per peer, Kafka
+ * Streams 4.4 (exactly_once_v2) and @kafkats/flow 0.12 (exactly_once) each against Tributary on
+ * kafka({ brokers }); their output topics, read back read_committed, must hold the same result
+ * table. Skipped, with the reason, without Java/Maven (no broker, no Kafka Streams).
+ */
+const avail = kafkaAvailable();
+const missing = avail.ok ? kafkaStreamsPeerMissing() : avail.why;
+const skip = missing ? `the Kafka peers cannot run here: ${missing}` : false;
+
+const EVENTS = 20_000;
+
+describe('Nexmark Kafka peers agree with Tributary on the same topic', { skip, timeout: 900_000 }, () => {
+  let cluster: TestKafka;
+  let classpath: string;
+  const input = `peers-test-${process.pid}`;
+
+  before(async () => {
+    cluster = await startTestKafka({ brokers: 1 });
+    classpath = ensureKafkaStreamsPeer();
+    await produceEvents(cluster.bootstrap, input, EVENTS);
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  const tributaryOutput = async (query: string): Promise<Array<Record<string, unknown>>> => {
+    const topic = `trib-${query}-${process.pid}`;
+    const run = await runTributaryOnKafka(cluster.bootstrap, input, query, topic, topic);
+    assert.ok(run.cpu_seconds > 0);
+    const rows = readTopicJson(classpath, cluster.bootstrap, topic);
+    assert.equal(rows.length, run.outputs);
+    return rows;
+  };
+
+  test('Kafka Streams q4 (join + updating aggregate): the same final averages per category', async () => {
+    const ours = await tributaryOutput('q4');
+    const name = `kstreams-q4-${process.pid}`;
+    const [timing] = kafkaStreamsRuns(classpath, cluster.bootstrap, input, 'q4', name, name, 1);
+    assert.ok(timing && timing.cpu_seconds > 0);
+    const theirs = readTopicJson(classpath, cluster.bootstrap, `${name}-0`);
+    const a = agree('q4', EVENTS, ours, theirs);
+    assert.ok(a.equal, a.detail);
+    // q4's table has one row per category that had a winning bid: 10..14.
+    assert.match(a.detail, /^[1-5] rows equal$/);
+    // The check can fail: a changed final average is caught.
+    const last = theirs.findLast((r) => r.id === theirs.at(-1)!.id)!;
+    const changed = [...theirs, { ...last, final: (last.final as number) + 1 }];
+    assert.equal(agree('q4', EVENTS, ours, changed).equal, false);
+  });
+
+  test('@kafkats/flow q2 (selection): the same rows', async () => {
+    const ours = await tributaryOutput('q2');
+    const name = `kafkats-q2-${process.pid}`;
+    const [timing] = runKafkatsFlow(cluster.bootstrap, input, 'q2', name, name, 1);
+    assert.ok(timing && timing.cpu_seconds > 0);
+    const theirs = readTopicJson(classpath, cluster.bootstrap, `${name}-0`);
+    assert.ok(theirs.length > 10);
+    const a = agree('q2', EVENTS, ours, theirs);
+    assert.ok(a.equal, a.detail);
+    // The check can fail: a missing row is caught.
+    assert.equal(agree('q2', EVENTS, ours, theirs.slice(1)).equal, false);
+  });
+});
