@@ -4,28 +4,19 @@
 // and the verifier, which reads the outputs read_committed and checks them against the reference
 // computed straight from the input topic.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { timeWindowReference, windowKey, type Ev } from '../../engine/reference.js';
 import { GRACE, INPUT, OOO, PARTITIONS, WINDOW, type EosEvent } from '../../engine/runtime/fixtures/eos-app.js';
+import { spawnFixture, type FixtureProcess } from '../../support/fixture-process.js';
 import { open, readVia } from './logs.js';
 
 export { PARTITIONS };
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'eos-kafka-app.ts');
 
-export interface EosRun {
-  readonly child: ChildProcess;
-  /** true once the app printed READY; false when it exited before. */
-  readonly ready: Promise<boolean>;
-  /** The exit code (null when killed by a signal). */
-  readonly exit: Promise<number | null>;
-  out(): string;
-  /** What it wrote to stderr so far. */
-  err(): string;
-}
+export type EosRun = FixtureProcess;
 
 /**
  * Starts the app and its input driver as a child process: `run` drives `perPartition` records per
@@ -33,26 +24,7 @@ export interface EosRun {
  * writes the rest and runs to the end of the input.
  */
 export function launchEosApp(bootstrap: string, stateDir: string, mode: 'run' | 'finish', perPartition: number, rate: number): EosRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, bootstrap, stateDir, mode, String(perPartition), String(rate)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  let onReady: (v: boolean) => void = () => {};
-  const ready = new Promise<boolean>((r) => (onReady = r));
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('READY')) onReady(true);
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      onReady(false);
-      if (code !== 0 && code !== null) process.stderr.write(`fixture exited ${code}: ${err}\n`);
-      resolve(code);
-    }),
-  );
-  return { child, ready, exit, out: () => out, err: () => err };
+  return spawnFixture(FIXTURE, [bootstrap, stateDir, mode, String(perPartition), String(rate)]);
 }
 
 /** Launches a `run` and waits (up to timeoutMs) for READY; fails the test (killing the child) if it never comes. */

@@ -5,7 +5,7 @@
 // windows; the committed output equals the reference computed from the input.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnFixture, type FixtureProcess } from '../../support/fixture-process.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,25 +30,10 @@ function eventsOf(records: readonly In[]): Ev[] {
   return byPartition.flat();
 }
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  ready: Promise<boolean>;
-  exit: Promise<number | null>;
-}
+type Proc = FixtureProcess;
 
 function launch(bootstrap: string, stateDir: string, instance: string): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, bootstrap, join(stateDir, instance), instance], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let onReady: (v: boolean) => void = () => {};
-  const ready = new Promise<boolean>((r) => (onReady = r));
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('READY')) onReady(true);
-  });
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => (onReady(false), resolve(code))));
-  return { child, out: () => out, ready, exit };
+  return spawnFixture(FIXTURE, [bootstrap, join(stateDir, instance), instance], { mergeStderr: true, reportFailure: false });
 }
 
 async function caughtUp(admin: Log): Promise<boolean> {

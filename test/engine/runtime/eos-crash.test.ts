@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnFixture, type FixtureProcess } from '../../support/fixture-process.js';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,27 +25,8 @@ const SEED = Number(process.env.EOS_SEED ?? Date.now() % 100_000);
 const PER_PARTITION = Math.ceil(RECORDS / PARTITIONS);
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'eos-app.ts');
 
-function launch(dir: string, mode: 'run' | 'finish', guarantee: string, store: string, perPartition: number): { child: ChildProcess; ready: Promise<boolean>; exit: Promise<number | null>; out: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dir, mode, String(perPartition), String(RATE ?? Math.ceil((perPartition * PARTITIONS) / 15)), guarantee, store], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  let onReady: (v: boolean) => void = () => {};
-  const ready = new Promise<boolean>((r) => (onReady = r));
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('READY')) onReady(true);
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      onReady(false);
-      if (code !== 0 && code !== null) process.stderr.write(`fixture exited ${code}: ${err}\n`);
-      resolve(code);
-    }),
-  );
-  return { child, ready, exit, out: () => out };
+function launch(dir: string, mode: 'run' | 'finish', guarantee: string, store: string, perPartition: number): FixtureProcess {
+  return spawnFixture(FIXTURE, [dir, mode, String(perPartition), String(RATE ?? Math.ceil((perPartition * PARTITIONS) / 15)), guarantee, store]);
 }
 
 /** Runs the kill/restart rounds, then the finishing run; returns the log dir and what happened. */
