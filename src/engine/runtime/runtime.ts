@@ -824,7 +824,6 @@ export class StreamsRuntime {
     };
   }
 
-  /** @internal */
   /**
    * Interactive queries in scale-out: this process's endpoint (applicationServer) and the endpoint
    * of each task partition's owner as of the last rebalance (every sub-topology's partition p runs
@@ -836,6 +835,7 @@ export class StreamsRuntime {
     return { self: this.options.applicationServer, owners: m.endpoints ?? new Map() };
   }
 
+  /** @internal */
   get isFinished(): boolean {
     return this.finished;
   }
