@@ -15,17 +15,14 @@
  * records per broker CPU-second is the figure that holds on a busy machine) and the
  * tributary/kafka ratios.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { down, kafkaAvailable, up } from '../scripts/kafka/cluster.js';
+import { kafkaAvailable } from '../scripts/kafka/cluster.js';
+import { cpuSeconds, withKafka, withTributaryBroker } from './support/targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TOPIC = 'bench';
-const CLOCK_TICKS_PER_SEC = 100; // Linux USER_HZ
 
 interface Options {
   records: number;
@@ -69,32 +66,6 @@ function parseArgs(args: readonly string[]): Options {
 
 function progress(line: string): void {
   process.stderr.write(`bench broker: ${line}\n`);
-}
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Two different free ports (Kafka's broker and controller listeners). */
-async function freePorts(): Promise<[number, number]> {
-  for (;;) {
-    const [a, b] = [await freePort(), await freePort()];
-    if (a !== b) return [a, b];
-  }
 }
 
 function runProcess(cmd: string, args: readonly string[]): Promise<string> {
@@ -181,47 +152,14 @@ async function measure(target: TargetResult['target'], bootstrap: string, broker
   return result;
 }
 
-async function withTributary<T>(o: Options, body: (bootstrap: string, pid: number) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-broker-'));
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'broker-process.ts'), String(port), dir, String(o.partitions)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => d.includes('listening') && resolve());
-      child.once('exit', (code) => reject(new Error(`the broker exited with ${code} before listening`)));
-    });
-    return await body(`127.0.0.1:${port}`, child.pid!);
-  } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function withKafka<T>(body: (bootstrap: string, pid: number) => Promise<T>): Promise<T> {
-  const runDir = mkdtempSync(join(tmpdir(), 'tributary-bench-kafka-'));
-  const [brokerPort, controllerPort] = await freePorts();
-  const opts = { runDir, brokerPort, controllerPort, brokers: 1, heap: '1g', log: progress };
-  try {
-    const info = await up(opts);
-    return await body(info.bootstrap, info.brokers[0]!.pid);
-  } finally {
-    await down(opts).catch((e: unknown) => progress(`stopping kafka: ${String(e)}`));
-    rmSync(runDir, { recursive: true, force: true });
-  }
-}
-
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
 
 export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
-  const results: TargetResult[] = [await withTributary(o, (b, pid) => measure('tributary', b, pid, o))];
+  const results: TargetResult[] = [await withTributaryBroker('broker', o.partitions, (b, pid) => measure('tributary', b, pid, o))];
   if (o.kafka) {
     const avail = kafkaAvailable();
-    if (avail.ok) results.push(await withKafka((b, pid) => measure('kafka', b, pid, o)));
+    if (avail.ok) results.push(await withKafka('broker', progress, (b, pid) => measure('kafka', b, pid, o)));
     else progress(`no Apache Kafka to compare with: ${avail.why}`);
   }
   const [t, k] = [results[0]!, results[1]];

@@ -29,19 +29,18 @@
  * average is part of the output: wall-clock figures are only comparable on an idle machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StreamsApp, json, string, windowed } from '../src/index.js';
 import { partitionForKey } from '../src/records/partitioner.js';
 import { kafka, visitRecords, type Log } from '../src/connectors/index.js';
-import { down, kafkaAvailable, up } from '../scripts/kafka/cluster.js';
+import { kafkaAvailable } from '../scripts/kafka/cluster.js';
+import { cpuSeconds, withKafka, withTributaryBroker } from './support/targets.js';
 import { WINDOW_MS, inputTopic, outputTopic, scaleEventSerde } from './support/scale-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLOCK_TICKS_PER_SEC = 100; // Linux USER_HZ
 const T0 = 1_700_000_000_000;
 const IDLE_SAMPLE_MS = 3_000;
 const USAGE =
@@ -133,59 +132,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const round = (x: number, digits = 0): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** utime + stime of a process, in seconds (0 once it is gone). */
-function cpuSeconds(pid: number): number {
+function cpuSecondsOr0(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+    return cpuSeconds(pid);
   } catch {
     return 0;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Targets
-
-async function withKafka<T>(body: (bootstrap: string, pid: number) => Promise<T>): Promise<T> {
-  const runDir = mkdtempSync(join(tmpdir(), 'tributary-bench-scale-kafka-'));
-  let [brokerPort, controllerPort] = [await freePort(), await freePort()];
-  while (controllerPort === brokerPort) controllerPort = await freePort();
-  const opts = { runDir, brokerPort, controllerPort, brokers: 1, heap: '1g', log: progress };
-  try {
-    const info = await up(opts);
-    return await body(info.bootstrap, info.brokers[0]!.pid);
-  } finally {
-    await down(opts).catch((e: unknown) => progress(`stopping kafka: ${String(e)}`));
-    rmSync(runDir, { recursive: true, force: true });
-  }
-}
-
-async function withBroker<T>(body: (bootstrap: string, pid: number) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-scale-broker-'));
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'broker-process.ts'), String(port), dir, '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => d.includes('listening') && resolve());
-      child.once('exit', (code) => reject(new Error(`the broker exited with ${code} before listening`)));
-    });
-    return await body(`127.0.0.1:${port}`, child.pid!);
-  } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -375,20 +326,20 @@ async function scaleRun(bootstrap: string, brokerPid: number, target: TargetName
       await procs[i]!.ready; // one at a time: the first takes every task, the next ones join
     }
     await settle(procs, o.partitions);
-    const appCpu = (): number => procs.reduce((s, p) => s + cpuSeconds(p.child.pid!), 0);
+    const appCpu = (): number => procs.reduce((s, p) => s + cpuSecondsOr0(p.child.pid!), 0);
     // What the processes burn with nothing to do (commit loop, fetch polls, heartbeats), per second.
     const idle0 = appCpu();
     const i0 = Date.now();
     await sleep(IDLE_SAMPLE_MS);
     const idlePerSec = (appCpu() - idle0) / ((Date.now() - i0) / 1000);
     const cpu0 = appCpu();
-    const broker0 = cpuSeconds(brokerPid);
+    const broker0 = cpuSecondsOr0(brokerPid);
     const t0 = process.hrtime.bigint();
     await produce(admin, inputTopic(app), o.partitions, o.events, o.keys, (i) => T0 + Math.floor(i / 10));
     await awaitCommitted(admin, app, o.partitions, o.events, procs);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = appCpu() - cpu0;
-    const brokerCpu = cpuSeconds(brokerPid) - broker0;
+    const brokerCpu = cpuSecondsOr0(brokerPid) - broker0;
     const busy = cpu - idlePerSec * seconds;
     progress(
       `${target}, ${processes} process(es): ${o.events} events in ${seconds.toFixed(2)} s (${round(o.events / seconds)} events/s, app CPU ${cpu.toFixed(2)} s, ` +
@@ -491,8 +442,8 @@ export async function main(args: string[]): Promise<void> {
         progress(`skipping real Kafka: ${avail.why}`);
         continue;
       }
-      results.push(await withKafka((b, pid) => benchTarget('kafka', b, pid, o)));
-    } else results.push(await withBroker((b, pid) => benchTarget('broker', b, pid, o)));
+      results.push(await withKafka('scale', progress, (b, pid) => benchTarget('kafka', b, pid, o)));
+    } else results.push(await withTributaryBroker('scale', 1, (b, pid) => benchTarget('broker', b, pid, o)));
   }
   load.after = loadavg().map((x) => round(x, 2));
   const summary = {
