@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { runCli } from './run-cli.js';
-import { CliProcess } from './run-cli-process.js';
+import { CliProcess, startCliBroker } from './run-cli-process.js';
 
 const APP = fileURLToPath(new URL('./fixtures/word-lengths-app.ts', import.meta.url));
 
@@ -79,12 +79,7 @@ test('groups via --bootstrap: a kafkajs consumer group\'s members, assignments, 
   const lines = Array.from({ length: 40 }, (_, i) => `k${i}:v${i}\n`).join('');
   assert.equal((await runCli(['produce', 'events', '--key-separator', ':', '--data-dir', dir], lines)).code, 0);
 
-  const broker = new CliProcess(['broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn']);
-  t.after(() => {
-    if (broker.child.exitCode === null) broker.kill('SIGKILL');
-  });
-  await broker.waitForStderr(/listening on 127\.0\.0\.1:\d+\n/);
-  const bootstrap = `127.0.0.1:${/listening on 127\.0\.0\.1:(\d+)/.exec(broker.stderr)![1]}`;
+  const { broker, bootstrap } = await startCliBroker(t, dir);
 
   const kafka = new Kafka({ brokers: [bootstrap], clientId: 'group-test', logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: 'readers', sessionTimeout: 30_000 });

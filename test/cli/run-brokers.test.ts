@@ -5,19 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './run-cli.js';
-import { CliProcess } from './run-cli-process.js';
+import { CliProcess, startCliBroker } from './run-cli-process.js';
 
 const APP = fileURLToPath(new URL('./fixtures/word-lengths-app.ts', import.meta.url));
 
 test('run --brokers: the app and its generator run on `tributary broker` over the Kafka protocol', { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-run-brokers-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const broker = new CliProcess(['broker', '--port', '0', '--data-dir', join(dir, 'broker'), '--log-level', 'warn']);
-  t.after(() => {
-    if (broker.child.exitCode === null) broker.kill('SIGKILL');
-  });
-  await broker.waitForStderr(/listening on 127\.0\.0\.1:\d+\n/);
-  const bootstrap = `127.0.0.1:${/listening on 127\.0\.0\.1:(\d+)/.exec(broker.stderr)![1]}`;
+  const { broker, bootstrap } = await startCliBroker(t, join(dir, 'broker'));
 
   const run = new CliProcess(['run', APP, '--brokers', bootstrap, '--data-dir', join(dir, 'app'), '--json', '--log-level', 'warn', '--', '--count', '120']);
   t.after(() => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { BIN } from './run-cli.js';
 
 /**
@@ -49,4 +50,14 @@ export class CliProcess {
     this.waiters = [];
     for (const f of w) f();
   }
+}
+
+/** `tributary broker` on a free port over `dataDir`, killed after the test if still running; with its bootstrap address. */
+export async function startCliBroker(t: TestContext, dataDir: string): Promise<{ broker: CliProcess; bootstrap: string }> {
+  const broker = new CliProcess(['broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn']);
+  t.after(() => {
+    if (broker.child.exitCode === null) broker.kill('SIGKILL');
+  });
+  await broker.waitForStderr(/listening on 127\.0\.0\.1:\d+\n/);
+  return { broker, bootstrap: `127.0.0.1:${/listening on 127\.0\.0\.1:(\d+)/.exec(broker.stderr)![1]}` };
 }

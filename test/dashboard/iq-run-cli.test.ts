@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { partitionForKey } from '../../src/records/partitioner.js';
-import { CliProcess } from '../cli/run-cli-process.js';
+import { CliProcess, startCliBroker } from '../cli/run-cli-process.js';
 import { open, produceVia, type In } from '../connectors/kafka/logs.js';
 import { eventually } from './fixture.js';
 import { INPUT } from './fixtures/iq-run-app.js';
@@ -20,12 +20,7 @@ const TOKEN = 'iq-run-cli-shared-token-0123456789';
 test('two `tributary run --ui-port` processes of a scaleOut app answer every key between them', { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-iq-run-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const broker = new CliProcess(['broker', '--port', '0', '--data-dir', join(dir, 'broker'), '--log-level', 'warn']);
-  t.after(() => {
-    if (broker.child.exitCode === null) broker.kill('SIGKILL');
-  });
-  await broker.waitForStderr(/listening on 127\.0\.0\.1:\d+\n/);
-  const bootstrap = `127.0.0.1:${/listening on 127\.0\.0\.1:(\d+)/.exec(broker.stderr)![1]}`;
+  const { broker, bootstrap } = await startCliBroker(t, join(dir, 'broker'));
   const { admin } = await open(bootstrap);
   t.after(() => admin.close());
   await admin.createTopics([{ name: INPUT, partitions: PARTITIONS }]);
