@@ -16,17 +16,11 @@
  */
 import { flow, json, type KStream } from '@kafkats/flow';
 import { kafka } from '../../../src/index.js';
+import type { Bid } from '../../nexmark/model.js';
 import { KAFKATS_FLOW_QUERIES } from './peer.js';
 
-interface BidJson {
-  auction: number;
-  bidder: number;
-  price: number;
-  channel: string;
-  url: string;
-  dateTime: number;
-  extra: string;
-}
+/** A bid as the log's JSON carries it (the model's Bid without its type tag). */
+type BidJson = Omit<Bid, 'type'>;
 
 interface EventJson {
   event_type: number;
