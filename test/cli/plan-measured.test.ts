@@ -12,10 +12,11 @@
 //  - Window results: the model's count of results against the measured one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CALIBRATION_JOBS, jobWorkload, measureJob } from '../../bench/plan/calibrate.js';
+import { CALIBRATION_JOBS, jobWorkload, measureJob, type CalibrationRun } from '../../bench/plan/calibrate.js';
 import { PLAN_CONSTANTS } from '../../src/cli/plan/constants.js';
 import { cpuMicrosPerEvent, fitCpu, parseWindow, plan } from '../../src/cli/plan/model.js';
 
+const ROUNDS = 3;
 const HELD_OUT = { events: 60_000, keys: 3000, eventsPerSec: 1500, sizeMs: 8000, advanceMs: 4000 };
 
 function within(measured: number, predicted: number, tolerance: number, what: string): void {
@@ -46,14 +47,21 @@ test('tributary plan against measured runs: state, results and CPU per event wit
   });
 
   await t.test('CPU µs per event: fitted on calibration runs, predicted for the held-out run', async () => {
-    const runs = [];
-    for (const j of CALIBRATION_JOBS) runs.push(await measureJob({ ...j, events: HELD_OUT.events }));
-    const fitted = fitCpu(runs);
-    // The held-out run measured again now, beside the calibration runs (same load), keeping the least CPU of both.
-    const again = await measureJob(HELD_OUT);
-    const measured = Math.min(held.cpuMicrosPerEvent, again.cpuMicrosPerEvent);
+    // Rounds interleave the calibration jobs and the held-out one, so a burst of load on the
+    // machine hits them alike; each job keeps its least CPU over the rounds (load only ever adds
+    // CPU time: cache misses, frequency), the same statistic for the fit and for the check.
+    const jobs = [...CALIBRATION_JOBS, HELD_OUT].map((j) => ({ ...j, events: HELD_OUT.events }));
+    const best: CalibrationRun[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, j] of jobs.entries()) {
+        const r = await measureJob(j);
+        if (!best[i] || r.cpuMicrosPerEvent < best[i]!.cpuMicrosPerEvent) best[i] = r;
+      }
+    }
+    const heldOut = best.pop()!;
+    const fitted = fitCpu(best);
     const predicted = cpuMicrosPerEvent(jobWorkload(HELD_OUT), { ...PLAN_CONSTANTS, cpu: fitted });
-    t.diagnostic(`fitted ${JSON.stringify(fitted)}; held-out measured ${measured.toFixed(2)} µs/event, predicted ${predicted.toFixed(2)}`);
-    within(measured, predicted, 0.3, 'CPU µs per event');
+    t.diagnostic(`fitted ${JSON.stringify(fitted)}; held-out measured ${heldOut.cpuMicrosPerEvent.toFixed(2)} µs/event, predicted ${predicted.toFixed(2)}`);
+    within(heldOut.cpuMicrosPerEvent, predicted, 0.3, 'CPU µs per event');
   });
 });
