@@ -2,7 +2,7 @@
  * Scale-out on logs of the Kafka protocol:
  *
  *   npm run bench -- scale [--events N] [--keys K] [--partitions P] [--rate R] [--latency-seconds S]
- *                          [--restore-keys N] [--targets kafka,broker] [--json]
+ *                          [--restore-keys N] [--targets kafka,broker] [--profile DIR] [--json]
  *
  * For each target - a real single-node Apache Kafka (scripts/kafka/cluster.ts, its own run dir and
  * free ports, stopped at the end) and `tributary broker` (bench/support/broker-process.ts) - and
@@ -11,7 +11,8 @@
  *
  * - throughput: once every process is up and the group has settled, the bench produces N events
  *   (default 200,000: null keys round-robin over P = 4 partitions, K = 1,000 keys, 10,000 events per
- *   second of event time, so ~10 events per key and window) and times until the group's committed input offsets cover them: events/s
+ *   second of event time, so ~10 events per key and window) and times until the group's committed
+ *   offsets cover them, on the input and then on the repartition topic (both sub-topologies done): events/s
  *   of wall-clock time, and events per CPU-second of the application processes (utime + stime from
  *   /proc; the figure that holds on a loaded machine), also above the processes' idle CPU (sampled for
  *   3 s before the input: commit loop, fetch polls, heartbeats - overhead that grows with wall time, so
@@ -20,6 +21,12 @@
  * - latency: then R events/s (default 5,000) with event time = now for S seconds (default 10); each
  *   window result's latency is from its window's end (the earliest it can be final) to the moment
  *   the bench reads it read_committed from the output topic; p50/p99.
+ *
+ * - requests: what the application processes sent during the throughput phase, per 1,000 events:
+ *   requests by Kafka API (their fixed costs: transactions per commit, fetches, heartbeats, ...),
+ *   records produced and offsets fetched per topic (changelog records, watermark markers).
+ *   `--profile DIR` also writes a V8 CPU profile of each process over that phase
+ *   (DIR/<target>-<n>p-p<i>.cpuprofile, for Chrome DevTools or speedscope).
  *
  * And restore (one process, per target): a keyed count over `--restore-keys` distinct keys (default
  * 1,000,000) run to the end of its input (state: one changelog record per key), the local state
@@ -38,13 +45,13 @@ import { partitionForKey } from '../src/records/partitioner.js';
 import { kafka, visitRecords, type Log } from '../src/connectors/index.js';
 import { kafkaAvailable } from '../scripts/kafka/cluster.js';
 import { cpuSeconds, withKafka, withTributaryBroker } from './support/targets.js';
-import { WINDOW_MS, inputTopic, outputTopic, scaleEventSerde } from './support/scale-app.js';
+import { WINDOW_MS, buildScaleApp, inputTopic, outputTopic, scaleEventSerde } from './support/scale-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const T0 = 1_700_000_000_000;
 const IDLE_SAMPLE_MS = 3_000;
 const USAGE =
-  'usage: npm run bench -- scale [--events N] [--keys K] [--partitions P] [--rate R] [--latency-seconds S] [--restore-keys N] [--targets kafka,broker] [--json]';
+  'usage: npm run bench -- scale [--events N] [--keys K] [--partitions P] [--rate R] [--latency-seconds S] [--restore-keys N] [--targets kafka,broker] [--profile DIR] [--json]';
 
 type TargetName = 'kafka' | 'broker';
 
@@ -56,6 +63,8 @@ interface Options {
   latencySeconds: number;
   restoreKeys: number;
   targets: TargetName[];
+  /** Where to write CPU profiles of the application processes' throughput phase (none when undefined). */
+  profileDir: string | undefined;
   json: boolean;
 }
 
@@ -72,6 +81,11 @@ interface RunResult {
   events_per_busy_cpu_sec: number | null;
   /** CPU time of the Kafka JVM or the broker process during the run: both configurations share it. */
   broker_cpu_sec: number;
+  /**
+   * What the application processes sent during the throughput phase, per 1,000 events: requests by
+   * Kafka API, records produced (`produce <topic>`) and offsets fetched (`fetch <topic>`) per topic.
+   */
+  requests_per_1k_events: Record<string, number>;
   latency: { rate: number; seconds: number; windows: number; p50_ms: number; p99_ms: number };
 }
 
@@ -96,7 +110,7 @@ interface TargetResult {
 }
 
 function parseArgs(args: readonly string[]): Options {
-  const o: Options = { events: 200_000, keys: 1_000, partitions: 4, rate: 5_000, latencySeconds: 10, restoreKeys: 1_000_000, targets: ['kafka', 'broker'], json: false };
+  const o: Options = { events: 200_000, keys: 1_000, partitions: 4, rate: 5_000, latencySeconds: 10, restoreKeys: 1_000_000, targets: ['kafka', 'broker'], profileDir: undefined, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const int = (): number => {
@@ -114,6 +128,10 @@ function parseArgs(args: readonly string[]): Options {
       const list = (args[++i] ?? '').split(',').filter(Boolean);
       if (list.length === 0 || list.some((t) => t !== 'kafka' && t !== 'broker')) throw new Error(`--targets: kafka, broker or both\n${USAGE}`);
       o.targets = list as TargetName[];
+    } else if (a === '--profile') {
+      const dir = args[++i];
+      if (!dir) throw new Error(`--profile needs a directory\n${USAGE}`);
+      o.profileDir = dir;
     } else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(`${USAGE}\n`);
@@ -148,11 +166,13 @@ interface AppProcess {
   ready: Promise<void>;
   /** Task partitions of each rebalance this process reported. */
   rebalances: number[][];
+  /** Waiting for the answer line of a command (STATS, PROFILE STOP). */
+  waiters: Array<{ prefix: string; resolve: (rest: string) => void }>;
 }
 
 function startApp(bootstrap: string, stateDir: string, app: string, instance: string): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'scale-app.ts'), bootstrap, stateDir, app, instance], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const p: AppProcess = { child, ready: Promise.resolve(), rebalances: [] };
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'scale-app.ts'), bootstrap, stateDir, app, instance], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const p: AppProcess = { child, ready: Promise.resolve(), rebalances: [], waiters: [] };
   p.ready = new Promise<void>((resolve, reject) => {
     let buf = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -163,12 +183,37 @@ function startApp(bootstrap: string, stateDir: string, app: string, instance: st
         buf = buf.slice(nl + 1);
         if (line === 'READY') resolve();
         else if (line.startsWith('REBALANCE ')) p.rebalances.push((JSON.parse(line.slice(10)) as { partitions: number[] }).partitions);
+        else {
+          const w = p.waiters.findIndex((x) => line.startsWith(x.prefix));
+          if (w >= 0) {
+            const [x] = p.waiters.splice(w, 1);
+            x!.resolve(line.slice(x!.prefix.length));
+          }
+        }
       }
     });
     child.once('exit', (code) => reject(new Error(`scale app ${instance} exited with ${code}`)));
   });
   p.ready.catch(() => {});
   return p;
+}
+
+/** Sends a command line to the process and resolves with the rest of its answer line (which starts with `answer`). */
+function ask(p: AppProcess, command: string, answer: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    p.waiters.push({ prefix: answer, resolve });
+    p.child.once('exit', (code) => reject(new Error(`scale app exited with ${code} before answering ${command}`)));
+    p.child.stdin!.write(`${command}\n`);
+  });
+}
+
+async function requestCounts(procs: readonly AppProcess[]): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for (const p of procs) {
+    const counts = JSON.parse(await ask(p, 'STATS', 'STATS ')) as Record<string, number>;
+    for (const [api, n] of Object.entries(counts)) total.set(api, (total.get(api) ?? 0) + n);
+  }
+  return total;
 }
 
 async function stopApp(p: AppProcess): Promise<void> {
@@ -227,6 +272,28 @@ async function awaitCommitted(admin: Log, app: string, partitions: number, total
   while ((await committedTotal(admin, app, partitions)) < total) {
     for (const p of procs) if (p.child.exitCode !== null) throw new Error(`an application process exited (${p.child.exitCode})`);
     if (Date.now() > deadline) throw new Error(`the application did not commit ${total} input records in 600 s`);
+    await sleep(50);
+  }
+}
+
+/**
+ * Once the input is committed: waits until the group has also committed its repartition topics up
+ * to their ends, i.e. the second sub-topology (the windowed count) processed every event too. The
+ * input's transactions carried the repartition records, so those ends are final by now. Without
+ * this the measurement ended with a varying share of the counting still to do (a quarter of it
+ * done with 1 process, 60% with 2), which made events per CPU-second incomparable.
+ */
+async function awaitRepartitionCommitted(admin: Log, app: string, procs: AppProcess[]): Promise<void> {
+  const topics = buildScaleApp(app).topology().repartitionTopics;
+  const info = await admin.describeTopics(topics);
+  const tps = topics.flatMap((topic) => Array.from({ length: info.get(topic)?.partitions ?? 0 }, (_, partition) => ({ topic, partition })));
+  const ends = await admin.endOffsets(tps, 'read_committed');
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const committed = await admin.committedOffsets(app, tps);
+    if (committed.every((c, i) => c >= ends[i]!)) return;
+    for (const p of procs) if (p.child.exitCode !== null) throw new Error(`an application process exited (${p.child.exitCode})`);
+    if (Date.now() > deadline) throw new Error(`the application did not commit its repartition topics to ${JSON.stringify(ends)} in 600 s (at ${JSON.stringify(committed)})`);
     await sleep(50);
   }
 }
@@ -332,18 +399,36 @@ async function scaleRun(bootstrap: string, brokerPid: number, target: TargetName
     const i0 = Date.now();
     await sleep(IDLE_SAMPLE_MS);
     const idlePerSec = (appCpu() - idle0) / ((Date.now() - i0) / 1000);
+    const requests0 = await requestCounts(procs);
+    if (o.profileDir) {
+      mkdirSync(o.profileDir, { recursive: true });
+      for (const p of procs) p.child.stdin!.write('PROFILE START\n');
+    }
     const cpu0 = appCpu();
     const broker0 = cpuSecondsOr0(brokerPid);
     const t0 = process.hrtime.bigint();
     await produce(admin, inputTopic(app), o.partitions, o.events, o.keys, (i) => T0 + Math.floor(i / 10));
     await awaitCommitted(admin, app, o.partitions, o.events, procs);
+    await awaitRepartitionCommitted(admin, app, procs);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = appCpu() - cpu0;
     const brokerCpu = cpuSecondsOr0(brokerPid) - broker0;
+    const requests: Record<string, number> = {};
+    for (const [api, n] of await requestCounts(procs)) {
+      const d = n - (requests0.get(api) ?? 0);
+      if (d > 0) requests[api] = round((d / o.events) * 1000, 2);
+    }
+    if (o.profileDir) {
+      for (let i = 0; i < procs.length; i++) {
+        const file = join(o.profileDir, `${target}-${processes}p-p${i}.cpuprofile`);
+        await ask(procs[i]!, `PROFILE STOP ${file}`, 'PROFILED');
+        progress(`${target}, ${processes} process(es): CPU profile of process ${i} in ${file}`);
+      }
+    }
     const busy = cpu - idlePerSec * seconds;
     progress(
       `${target}, ${processes} process(es): ${o.events} events in ${seconds.toFixed(2)} s (${round(o.events / seconds)} events/s, app CPU ${cpu.toFixed(2)} s, ` +
-        `${(idlePerSec * seconds).toFixed(2)} s of it idle overhead; ${target} CPU ${brokerCpu.toFixed(2)} s); measuring latency`,
+        `${(idlePerSec * seconds).toFixed(2)} s of it idle overhead; ${target} CPU ${brokerCpu.toFixed(2)} s); requests per 1k events ${JSON.stringify(requests)}; measuring latency`,
     );
     await drain(admin, app, o, procs);
     const latency = await measureLatency(admin, app, o, o.events + o.partitions);
@@ -358,6 +443,7 @@ async function scaleRun(bootstrap: string, brokerPid: number, target: TargetName
       app_idle_cpu_per_sec: round(idlePerSec, 3),
       events_per_busy_cpu_sec: busy > 0 ? round(o.events / busy) : null,
       broker_cpu_sec: round(brokerCpu, 2),
+      requests_per_1k_events: requests,
       latency,
     };
   } finally {

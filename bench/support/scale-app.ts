@@ -7,10 +7,20 @@
  * Input `<applicationId>-in` (null keys, 8-byte values: uint32 key id, uint32 amount; event time =
  * record timestamp), output `<applicationId>-out` (windowed(string) keys, JSON counts). Prints
  * READY once started and `REBALANCE {json}` after each rebalance; SIGTERM closes it cleanly.
+ *
+ * Commands on stdin, one per line, for the bench's measurements of this process:
+ *   STATS                 prints `STATS {json}`: the requests its Kafka clients sent so far by API name,
+ *                         records produced and offsets fetched per topic
+ *   PROFILE START         starts V8's CPU profiler (node:inspector)
+ *   PROFILE STOP <file>   stops it and writes the .cpuprofile (open in Chrome DevTools); prints `PROFILED`
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { StreamsApp, custom, json, string, tumbling, type Serde } from '../../src/index.js';
-import { kafka } from '../../src/connectors/index.js';
+import { KafkaLog, kafka, type Log, type LogConnector } from '../../src/connectors/index.js';
+import { ApiKeys } from '../../src/protocol/api-keys.js';
 
 export const WINDOW_MS = 1_000;
 
@@ -47,9 +57,64 @@ export function buildScaleApp(applicationId: string): StreamsApp {
   return app;
 }
 
+const API_NAMES = new Map<number, string>(Object.entries(ApiKeys).map(([name, key]) => [key as number, name]));
+
+/** The connector, remembering every Log it connected (the runtime connects its own). */
+function countingConnector(inner: LogConnector, logs: Log[]): LogConnector {
+  return {
+    ...inner,
+    async connect(): Promise<Log> {
+      const log = await inner.connect();
+      logs.push(log);
+      return log;
+    },
+  };
+}
+
+/** Requests sent by API name, records produced (`produce <topic>`) and offsets fetched (`fetch <topic>`, topic names without the application id). */
+function clientCounts(logs: readonly Log[], applicationId: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (name: string, n: number): void => {
+    out[name] = (out[name] ?? 0) + n;
+  };
+  const short = (topic: string): string => topic.replaceAll(`${applicationId}-`, "");
+  for (const log of logs) {
+    if (!(log instanceof KafkaLog)) continue;
+    log.client.requestCounts.forEach((n, key) => add(API_NAMES.get(key) ?? String(key), n));
+    for (const [topic, n] of log.client.recordsProduced) add(`produce ${short(topic)}`, n);
+    for (const [topic, n] of log.client.offsetsFetched) add(`fetch ${short(topic)}`, n);
+  }
+  return out;
+}
+
+/** Serves the bench's STATS and PROFILE commands on stdin. */
+function serveCommands(logs: readonly Log[], applicationId: string): void {
+  let session: Session | undefined;
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    void (async () => {
+      const [cmd, arg, file] = line.trim().split(' ');
+      if (cmd === 'STATS') process.stdout.write(`STATS ${JSON.stringify(clientCounts(logs, applicationId))}\n`);
+      else if (cmd === 'PROFILE' && arg === 'START') {
+        session = new Session();
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+      } else if (cmd === 'PROFILE' && arg === 'STOP' && session && file) {
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(file, JSON.stringify(profile));
+        session.disconnect();
+        session = undefined;
+        process.stdout.write('PROFILED\n');
+      }
+    })().catch((e: unknown) => process.stderr.write(`scale app command '${line}' failed: ${String(e)}\n`));
+  });
+}
+
 async function main(): Promise<void> {
   const [bootstrap, stateDir, applicationId, instanceId] = process.argv.slice(2);
   const app = buildScaleApp(applicationId!);
+  const logs: Log[] = [];
+  serveCommands(logs, applicationId!);
   process.on('SIGTERM', () => {
     void app.close().then(
       () => process.exit(0),
@@ -57,7 +122,7 @@ async function main(): Promise<void> {
     );
   });
   await app.start({
-    log: kafka({ brokers: bootstrap! }),
+    log: countingConnector(kafka({ brokers: bootstrap! }), logs),
     stateDir: stateDir!,
     instanceId: instanceId!,
     scaleOut: true,

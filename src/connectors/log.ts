@@ -187,6 +187,17 @@ export interface GroupOptions {
    * the endpoint of each partition's owner with the assignment (GroupMembership.endpoints).
    */
   readonly endpoint?: string;
+  /**
+   * Kafka Streams' num.standby.replicas: the leader also gives each task partition to this many
+   * other members as a standby (they keep its state warm from the changelogs). Default 0.
+   */
+  readonly numStandbyReplicas?: number;
+  /**
+   * Asked at every JoinGroup: the partitions this member holds local state for (standby tasks,
+   * on-disk state of earlier owners) and how far it goes (the sum of the changelog offsets it
+   * reflects). The leader moves partitions to the warmest member (see kafka/assignor.ts).
+   */
+  readonly localState?: () => ReadonlyMap<number, number>;
 }
 
 /**
@@ -200,6 +211,8 @@ export interface GroupMembership {
   readonly rebalanceNeeded: boolean;
   /** The endpoint (GroupOptions.endpoint) of each partition's owner in this generation; partitions of members that announced none are absent. */
   readonly endpoints?: ReadonlyMap<number, string>;
+  /** Partitions this member keeps standby state for in this generation (GroupOptions.numStandbyReplicas). */
+  readonly standbyPartitions?: readonly number[];
   rejoin(): Promise<readonly number[]>;
   /** A commit was refused for a stale generation: rejoin before the next. */
   markLost(): void;

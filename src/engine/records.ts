@@ -1,4 +1,5 @@
 import type { RecordHeader } from '../records/record.js';
+import { InputBatch } from './input-batch.js';
 
 export type { RecordHeader };
 
@@ -60,28 +61,45 @@ const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]) as readonly Record
  * lateness together with the operator's own watermark — see docs/semantics.md, "Lateness".
  */
 export class Rec implements RecordContext {
+  /**
+   * The input record this one derives from, or the input batch holding it (record `at` of it):
+   * records read from a fetch get their InputRecord object only if someone asks for `origin`.
+   */
+  private src: InputRecord | InputBatch | undefined;
+
   constructor(
     public key: unknown,
     public value: unknown,
     public timestamp: number,
     public headers: readonly RecordHeader[],
     public stamp: number,
-    /** The input record this one derives from, for the dead-letter topic. */
-    public origin: InputRecord | undefined,
-  ) {}
+    /** The input record this one derives from (for the dead-letter topic), or the batch holding it. */
+    origin: InputRecord | InputBatch | undefined,
+    private readonly at = 0,
+  ) {
+    this.src = origin;
+  }
+
+  /** The input record this one derives from, for the dead-letter topic. */
+  get origin(): InputRecord | undefined {
+    const s = this.src;
+    if (s instanceof InputBatch) return (this.src = s.record(this.at));
+    return s;
+  }
 
   get topic(): string | undefined {
-    return this.origin?.topic;
+    return this.src?.topic;
   }
   get partition(): number | undefined {
-    return this.origin?.partition;
+    return this.src?.partition;
   }
   get offset(): number | undefined {
-    return this.origin?.offset;
+    const s = this.src;
+    return s instanceof InputBatch ? s.offset(this.at) : s?.offset;
   }
 
   with(key: unknown, value: unknown): Rec {
-    return new Rec(key, value, this.timestamp, this.headers, this.stamp, this.origin);
+    return new Rec(key, value, this.timestamp, this.headers, this.stamp, this.src, this.at);
   }
 
   static NO_HEADERS = NO_HEADERS;

@@ -8,6 +8,7 @@ import { encodeAuto, encodeState, decodeState } from './codec.js';
 import { LateRecordError, ProcessingError, errorMessage } from './errors.js';
 import type { Operator, OperatorContext } from './operators/operator.js';
 import type { SourceOperator } from './operators/source.js';
+import { InputBatch } from './input-batch.js';
 import type { InputRecord, OutputRecord, Rec, RecordCollector } from './records.js';
 import { PartitionClock, decodeDouble, markerHeaders, readMarker, STAMP_HEADER, type ClockState } from './watermarks.js';
 import { headerValue } from './codec.js';
@@ -118,6 +119,10 @@ export class Task {
   private lastTopic: string | undefined;
   private lastClock: PartitionClock | undefined;
   private lastSources: readonly SourceOperator[] | undefined;
+  /** The input after whose record advance() last ran in the current call (see advanceAfterInput). */
+  private steadyClock: PartitionClock | undefined;
+  /** @internal Records after which advance() was skipped as a no-op (tests check the shortcut is taken). */
+  skippedAdvances = 0;
   /** Whether every input is a table (then tables drive the watermark); fixed by the plan. */
   private readonly onlyTables: boolean;
 
@@ -190,10 +195,15 @@ export class Task {
     s.restore(records);
   }
 
-  /** Processes a batch of input records (any of the task's input partitions, each in offset order). */
-  process(batch: readonly InputRecord[]): void {
+  /**
+   * Processes a batch of input records (any of the task's input partitions, each in offset
+   * order), or the columns of one partition's fetch (what the runtime hands over: no object per record).
+   */
+  process(batch: readonly InputRecord[] | InputBatch): void {
     this.open();
-    for (let i = 0; i < batch.length; i++) this.processOne(batch[i]!);
+    this.steadyClock = undefined;
+    if (batch instanceof InputBatch) this.processColumns(batch);
+    else for (let i = 0; i < batch.length; i++) this.processOne(batch[i]!);
     this.afterCall();
   }
 
@@ -281,39 +291,94 @@ export class Task {
     this.recomputeNextProcessingTime();
   }
 
-  private processOne(input: InputRecord): void {
-    // Batches come one input partition at a time: look the topic up only when it changes.
-    if (input.topic !== this.lastTopic) {
-      const c = this.clocks.get(input.topic);
-      const srcs = this.plan.sources.get(input.topic);
-      if (!c || !srcs) throw new Error(`task ${this.id} does not read topic '${input.topic}'`);
-      this.lastTopic = input.topic;
+  private processColumns(batch: InputBatch): void {
+    const { clock, sources } = this.inputOf(batch.topic);
+    const repartition = clock.kind === 'repartition';
+    for (let i = batch.from; i < batch.to; i++) {
+      let stamp: number;
+      if (repartition) {
+        const headers = batch.headers(i);
+        const marker = readMarker(headers);
+        if (marker) {
+          clock.onMarker(marker);
+          this.steadyClock = undefined;
+          this.advance();
+          continue;
+        }
+        this.noteInput(clock);
+        const s = headerValue(headers, STAMP_HEADER);
+        stamp = s ? decodeDouble(s) : clock.watermark();
+      } else {
+        this.noteInput(clock);
+        stamp = clock.watermark();
+      }
+      let eventTime = NaN;
+      for (let j = 0; j < sources.length; j++) eventTime = sources[j]!.ingestAt(batch, i, stamp);
+      const moved = eventTime === eventTime && !repartition && clock.observe(eventTime);
+      this.advanceAfterInput(clock, moved);
+    }
+  }
+
+  /** The clock and sources of an input topic (looked up only when the topic changes between records). */
+  private inputOf(topic: string): { clock: PartitionClock; sources: readonly SourceOperator[] } {
+    if (topic !== this.lastTopic) {
+      const c = this.clocks.get(topic);
+      const srcs = this.plan.sources.get(topic);
+      if (!c || !srcs) throw new Error(`task ${this.id} does not read topic '${topic}'`);
+      this.lastTopic = topic;
       this.lastClock = c;
       this.lastSources = srcs;
     }
-    const clock = this.lastClock!;
-    const sources = this.lastSources!;
-    if (clock.kind === 'repartition') {
-      const marker = readMarker(input.headers);
-      if (marker) {
-        clock.onMarker(marker);
-        this.advance();
-        return;
-      }
-    }
+    return { clock: this.lastClock!, sources: this.lastSources! };
+  }
+
+  private noteInput(clock: PartitionClock): void {
     this.metrics.recordsIn++;
     clock.lastActivity = this.now;
     this.lastInputWall = this.now;
-    let stamp = clock.watermark();
-    if (clock.kind === 'repartition') {
+  }
+
+  /**
+   * After a record: advance() unless it could change nothing. Within one call the wall clock
+   * stands still, so once advance() ran after a record of this same input (which made the
+   * input active at this wall-clock time), another record of it that did not move the input's
+   * watermark leaves every input of the watermark computation as it was: W stays, and with no
+   * timer due at W and no pass under way the pass would do nothing. Skipped then.
+   */
+  private advanceAfterInput(clock: PartitionClock, moved: boolean): void {
+    if (!moved && clock === this.steadyClock && this.passIndex === 0 && (this.nextEventTime > this.W || this.nextEventTime === Infinity)) {
+      this.skippedAdvances++;
+      return;
+    }
+    this.advance();
+    this.steadyClock = clock;
+    this.wmAtLastInput = this.W;
+  }
+
+  private processOne(input: InputRecord): void {
+    // Batches come one input partition at a time: look the topic up only when it changes.
+    const { clock, sources } = this.inputOf(input.topic);
+    const repartition = clock.kind === 'repartition';
+    let stamp: number;
+    if (repartition) {
+      const marker = readMarker(input.headers);
+      if (marker) {
+        clock.onMarker(marker);
+        this.steadyClock = undefined;
+        this.advance();
+        return;
+      }
+      this.noteInput(clock);
       const s = headerValue(input.headers, STAMP_HEADER);
-      if (s) stamp = decodeDouble(s);
+      stamp = s ? decodeDouble(s) : clock.watermark();
+    } else {
+      this.noteInput(clock);
+      stamp = clock.watermark();
     }
     let eventTime = NaN;
     for (const src of sources) eventTime = src.ingest(input, stamp);
-    if (eventTime === eventTime && clock.kind !== 'repartition') clock.observe(eventTime);
-    this.advance();
-    this.wmAtLastInput = this.W;
+    const moved = eventTime === eventTime && !repartition && clock.observe(eventTime);
+    this.advanceAfterInput(clock, moved);
   }
 
   /** Recomputes the task watermark and lets operators see it (in topological order). */

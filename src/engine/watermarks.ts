@@ -108,11 +108,14 @@ export class PartitionClock {
     return active === 0 ? max : min;
   }
 
-  observe(eventTime: number): void {
+  /** True when the event time moved the partition's maximum (and so its watermark). */
+  observe(eventTime: number): boolean {
     if (eventTime > this.maxTs) {
       this.maxTs = eventTime;
       this.dirty = true;
+      return true;
     }
+    return false;
   }
 
   onMarker(m: Marker): void {

@@ -10,6 +10,7 @@ import { Stream, type Named } from './stream.js';
 import { Table } from './table.js';
 import { firstWindowStart, lastWindowStart, type SessionWindows, type TimeWindows, type Windows } from './windows.js';
 import { splitKeyWithTime } from '../state/bytes.js';
+import { windowEntries } from '../state/window-store.js';
 import { codecKeyBytes, windowLookup } from './store-lookup.js';
 
 interface WindowSpec {
@@ -103,8 +104,8 @@ function* readWindows(
   windows: Windows,
   watermark: number,
   grace: number,
-  // Every entry (the test driver, range queries), or one key's (interactive queries by key).
-  entries: Iterable<import('../state/kv-store.js').KeyValueEntry> = store.all(),
+  // Every window entry (the test driver, range queries; not the store's time index), or one key's (interactive queries by key).
+  entries: Iterable<import('../state/kv-store.js').KeyValueEntry> = windowEntries(store),
 ): Iterable<readonly [unknown, unknown]> {
   if (windows.kind !== 'session' && slotLength(windows, agg) !== undefined && windows.size !== windows.advance) {
     // Panes: a window's value is the merge of its panes; the open windows are those not yet closed.

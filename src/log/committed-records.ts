@@ -28,6 +28,34 @@ export interface CommittedRecordsOptions {
  * at, or after the record that stopped the walk; `fromOffset` when there was nothing.
  */
 export function forEachCommittedRecord(read: CommittedReadInput, visit: RecordVisitor, options: CommittedRecordsOptions = {}): number {
+  const from = options.fromOffset ?? -1;
+  let stopAt = -1;
+  const recordVisitor: RecordVisitor = (offset, timestamp, key, value, headers) => {
+    if (offset < from) return true;
+    if (visit(offset, timestamp, key, value, headers) === false) {
+      stopAt = offset + 1;
+      return false;
+    }
+    return true;
+  };
+  return forEachCommittedBatch(
+    read,
+    (batch) => {
+      batch.forEachRecord(recordVisitor);
+      return stopAt;
+    },
+    options,
+  );
+}
+
+/**
+ * The batches forEachCommittedRecord takes records from, the same filtering, for readers that
+ * decode the records themselves (the engine reads them into columns). `visit` gets each batch
+ * holding committed records at or past `fromOffset` (it must skip those below it itself) and
+ * returns -1 to go on, or the offset the next read starts at to stop. Returns what
+ * forEachCommittedRecord returns.
+ */
+export function forEachCommittedBatch(read: CommittedReadInput, visit: (batch: RecordBatch) => number, options: CommittedRecordsOptions = {}): number {
   const buf = read.records;
   const from = options.fromOffset ?? -1;
   const list = read.abortedTransactions ?? null;
@@ -35,8 +63,7 @@ export function forEachCommittedRecord(read: CommittedReadInput, visit: RecordVi
   const abortedProducers = new Set<number>();
   let nextAborted = 0;
   let nextOffset = Math.max(from, 0);
-  let stopped = false;
-  for (let at = 0; at + LOG_OVERHEAD <= buf.length && !stopped; ) {
+  for (let at = 0; at + LOG_OVERHEAD <= buf.length; ) {
     const size = buf.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
     if (at + size > buf.length) break; // a partial batch at the end of a fetch
     const bytes = buf.subarray(at, at + size);
@@ -58,15 +85,8 @@ export function forEachCommittedRecord(read: CommittedReadInput, visit: RecordVi
     }
     if (control) continue;
     if (lastOffset < from) continue;
-    batch.forEachRecord((offset, timestamp, key, value, headers) => {
-      if (offset < from) return true;
-      if (visit(offset, timestamp, key, value, headers) === false) {
-        stopped = true;
-        nextOffset = offset + 1;
-        return false;
-      }
-      return true;
-    });
+    const stop = visit(batch);
+    if (stop >= 0) return stop;
   }
   return nextOffset;
 }

@@ -30,6 +30,7 @@ export {
   type RecordInput,
   type RecordVisitor,
 } from './record.js';
+export { RecordColumns, readRecordColumns } from './record-columns.js';
 export { NO_TIMESTAMP, RecordBatch, decodeRecords, encodeRecordBatch, type BatchInput, type TimestampType } from './record-batch.js';
 export { iterateBatches, scanBatches, type BatchScan, type BatchSpan, type ScanStop } from './batch-scan.js';
 export * from './control.js';

@@ -239,7 +239,7 @@ export function readRecords(
     }
     const headerCount = readVarint(data, c);
     let headers: readonly RecordHeader[] = NO_HEADERS;
-    if (headerCount !== 0) headers = readHeaders(data, c, headerCount, i);
+    if (headerCount !== 0) headers = readHeadersAt(data, c, headerCount, i);
     if (c.pos !== recEnd) {
       throw new CorruptRecordError(`record ${i} declares ${len} bytes but its fields take ${len - (recEnd - c.pos)}`);
     }
@@ -277,29 +277,33 @@ function headerKey(data: Buffer, at: number, length: number): string {
   return key;
 }
 
-function readHeaders(data: Buffer, c: Cursor, count: number, record: number): RecordHeader[] {
+/**
+ * Reads `count` headers at the cursor (record `record`, for error messages). With `checkOnly` the
+ * bytes are checked exactly the same way but nothing is made (the answer is then the empty list).
+ */
+export function readHeadersAt(data: Buffer, c: Cursor, count: number, record: number, checkOnly = false): RecordHeader[] {
   // Each header takes at least 2 bytes, so a larger count cannot be honest; checking first keeps a
   // hostile count from driving a long loop.
   if (count < 0 || count > (c.end - c.pos) / 2) {
     throw new CorruptRecordError(`record ${record} has an invalid header count ${count}`);
   }
-  const headers: RecordHeader[] = new Array<RecordHeader>(count);
+  const headers: RecordHeader[] = checkOnly ? (NO_HEADERS as RecordHeader[]) : new Array<RecordHeader>(count);
   for (let j = 0; j < count; j++) {
     const kl = readVarint(data, c);
     if (kl < 0) throw new CorruptRecordError(`record ${record} header ${j} has an invalid key length ${kl}`);
     if (kl > c.end - c.pos) throw new CorruptRecordError(`record ${record} header ${j} key runs past the record`);
-    const key = headerKey(data, c.pos, kl);
+    const key = checkOnly ? '' : headerKey(data, c.pos, kl);
     c.pos += kl;
     const vl = readVarint(data, c);
     let value: Buffer | null = null;
     if (vl >= 0) {
       if (vl > c.end - c.pos) throw new CorruptRecordError(`record ${record} header ${j} value runs past the record`);
-      value = Buffer.from(data.buffer, data.byteOffset + c.pos, vl);
+      if (!checkOnly) value = Buffer.from(data.buffer, data.byteOffset + c.pos, vl);
       c.pos += vl;
     } else if (vl !== -1) {
       throw new CorruptRecordError(`record ${record} header ${j} has an invalid value length ${vl}`);
     }
-    headers[j] = { key, value };
+    if (!checkOnly) headers[j] = { key, value };
   }
   return headers;
 }

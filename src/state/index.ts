@@ -1,7 +1,8 @@
 /**
  * Keyed state stores. Imports nothing of the engine: the engine builds typed state on top.
  */
-export type { ChangelogCollector, ChangelogEntry, ChangelogRecord } from './changelog.js';
+export type { ChangelogApply, ChangelogBatch, ChangelogCollector, ChangelogEntry, ChangelogRecord } from './changelog.js';
+export { applyChangelogBatch } from './changelog.js';
 export type { KeyValueEntry, KeyValueStore, KeyValueStoreFactory } from './kv-store.js';
 export { InMemoryKeyValueStore } from './memory-store.js';
 export { LoggedKeyValueStore } from './logged-store.js';

@@ -1,4 +1,4 @@
-import type { ChangelogRecord } from './changelog.js';
+import type { ChangelogBatch, ChangelogRecord } from './changelog.js';
 
 /** One entry read from a store. Key and value must not be mutated by the reader. */
 export interface KeyValueEntry {
@@ -34,6 +34,12 @@ export interface KeyValueStore {
   readonly cacheMaxBytes?: number;
   /** Applies changelog records in order (null value = delete), without logging them again. */
   restore(records: Iterable<ChangelogRecord>): void;
+  /**
+   * The restore's fast path (optional; applyChangelogBatch() in changelog.ts falls back to
+   * `restore`): applies one fetched batch of changelog records, in order, from views of the fetched
+   * bytes (the store copies what it keeps), without an object per record.
+   */
+  restoreBatch?(batch: ChangelogBatch): void;
   /** Makes writes durable (no-op in memory). Called before the task commits. */
   flush(): void | Promise<void>;
   close(): void;

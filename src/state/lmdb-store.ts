@@ -1,5 +1,5 @@
 import { ABORT, open, type Database, type RootDatabase } from 'lmdb';
-import type { ChangelogRecord } from './changelog.js';
+import type { ChangelogBatch, ChangelogRecord } from './changelog.js';
 import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
 import { DEFAULT_CACHE_MAX_BYTES } from './record-cache.js';
 
@@ -39,6 +39,14 @@ export const MAX_KEY_BYTES = 1977;
 const TXN_FLAGS = 0x1 | 0x2 | 0x10000;
 /** Restore writes this many records per LMDB transaction. */
 const RESTORE_CHUNK = 50_000;
+/**
+ * restoreBatch commits its open transaction once it holds this many records. Why large: LMDB
+ * copies every page a transaction touches once (copy-on-write), and a changelog's keys land all
+ * over the tree, so small transactions copy the same leaf pages again and again; one commit per
+ * fetched batch (~100K records) spent most of a 1M-key restore in page copies. Why bounded: the
+ * dirty pages of an open transaction are held in memory.
+ */
+const RESTORE_TXN_RECORDS = 1_000_000;
 
 const META_DB = 'm:meta';
 const FLUSH_SEQ_KEY = Buffer.from('flushSeq');
@@ -88,6 +96,8 @@ export class LmdbStateEnvironment {
    */
   private finish: ((result: unknown) => unknown) | undefined;
   private closed = false;
+  /** Records restoreBatch wrote into the open transaction. */
+  private restoredInTxn = 0;
   /** @internal Bumped by every write, commit and abort: tells iterators to re-seek. */
   mods = 0;
   /** The flush sequence of the last committed flush (0 for a new environment). */
@@ -172,6 +182,7 @@ export class LmdbStateEnvironment {
     this.meta.putSync(FLUSH_SEQ_KEY, seq);
     const finish = this.finish;
     this.finish = undefined;
+    this.restoredInTxn = 0;
     this.mods++;
     finish(true); // commits (throws if the commit fails; the transaction is then gone)
     this.flushSeq = next;
@@ -183,6 +194,7 @@ export class LmdbStateEnvironment {
     if (!this.finish) return;
     const finish = this.finish;
     this.finish = undefined;
+    this.restoredInTxn = 0;
     this.mods++;
     finish(ABORT);
   }
@@ -194,6 +206,25 @@ export class LmdbStateEnvironment {
     this.closed = true;
     for (const s of this.stores.values()) s.markClosed();
     await this.root.close();
+  }
+
+  /**
+   * @internal Runs a restore batch's writes in the open write transaction, opening one if needed,
+   * and commits it once restores put `RESTORE_TXN_RECORDS` records in it. That commit takes no
+   * flush sequence number: restored records are committed changelog records, so a crash after it
+   * leaves the disk at the checkpoint's state plus a prefix of the tail the checkpoint names,
+   * and replaying the tail from the checkpointed offset again gives the same state. What is left
+   * open is committed by the next flush (the task's first commit), or dropped by close().
+   */
+  inRestoreTxn(fn: () => number): void {
+    this.beginWrite();
+    this.restoredInTxn += fn();
+    if (this.restoredInTxn < RESTORE_TXN_RECORDS) return;
+    const finish = this.finish!;
+    this.finish = undefined;
+    this.restoredInTxn = 0;
+    this.mods++;
+    finish(true);
   }
 
   /** @internal Runs fn in the open write transaction, or in its own committed one. */
@@ -316,6 +347,27 @@ export class LmdbKeyValueStore implements KeyValueStore {
       if (chunk.length >= RESTORE_CHUNK) apply();
     }
     if (chunk.length > 0) apply();
+  }
+
+  /**
+   * Applies one fetched batch of changelog records in the environment's open write transaction,
+   * which stays open across batches up to RESTORE_TXN_RECORDS records (see inRestoreTxn): keys
+   * are encoded into the scratch buffer and lmdb-js copies keys and values at the call, so the
+   * batch's views are never copied in JavaScript.
+   */
+  restoreBatch(batch: ChangelogBatch): void {
+    this.checkOpen();
+    const db = this.db;
+    this.env.inRestoreTxn(() => {
+      let n = 0;
+      batch((key, value) => {
+        const k = this.encScratch(key);
+        if (value === null) db.removeSync(k);
+        else db.putSync(k, value);
+        n++;
+      });
+      return n;
+    });
   }
 
   /** Commits the task's open LMDB transaction (shared by its stores) and syncs it; see the class doc. */

@@ -1,4 +1,4 @@
-import type { ChangelogCollector, ChangelogRecord } from './changelog.js';
+import { applyChangelogBatch, type ChangelogBatch, type ChangelogCollector, type ChangelogRecord } from './changelog.js';
 import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
 
 /**
@@ -49,6 +49,10 @@ export class LoggedKeyValueStore implements KeyValueStore {
 
   restore(records: Iterable<ChangelogRecord>): void {
     this.inner.restore(records);
+  }
+
+  restoreBatch(batch: ChangelogBatch): void {
+    applyChangelogBatch(this.inner, batch);
   }
 
   flush(): void | Promise<void> {

@@ -1,5 +1,11 @@
-import type { ChangelogRecord } from './changelog.js';
+import type { ChangelogBatch, ChangelogRecord } from './changelog.js';
 import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
+
+/**
+ * Bytes of one slab restored values are copied into. Small, because one live value keeps its
+ * whole slab: as restored values are overwritten, their slabs are freed (Buffer's own pool is 8 KiB).
+ */
+const RESTORE_SLAB = 16 * 1024;
 
 /** Keys per chunk of the sorted index (a chunk splits in two past twice this). */
 const MAX_CHUNK = 512;
@@ -85,12 +91,43 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     }
   }
 
+  /**
+   * Puts copies of the fetched values (the batch's views die with the fetch): small ones packed
+   * into shared slabs (one ArrayBuffer per RESTORE_SLAB bytes instead of one allocation through
+   * Buffer.from per value); the key becomes its latin1 string, a copy already.
+   */
+  restoreBatch(batch: ChangelogBatch): void {
+    batch((key, value) => {
+      if (value === null) this.delete(key);
+      else this.put(key, this.copyValue(value));
+    });
+  }
+
   flush(): void {}
 
   close(): void {
     this.map.clear();
     this.chunks = [];
     this.indexed = false;
+    this.slab = undefined;
+  }
+
+  private slab: Buffer | undefined;
+  private slabAt = 0;
+
+  private copyValue(value: Buffer): Buffer {
+    const n = value.length;
+    if (n > RESTORE_SLAB >>> 3) return Buffer.from(value);
+    let slab = this.slab;
+    if (slab === undefined || this.slabAt + n > slab.length) {
+      slab = this.slab = Buffer.allocUnsafeSlow(RESTORE_SLAB);
+      this.slabAt = 0;
+    }
+    const at = this.slabAt;
+    slab.set(value, at);
+    // 8-byte aligned, as Buffer's own pool keeps them (readers may view them as typed arrays).
+    this.slabAt = (at + n + 7) & ~7;
+    return Buffer.from(slab.buffer, slab.byteOffset + at, n);
   }
 
   /** Counts a write while indexed; false (and the index is dropped) once writes outnumber keys since the last scan. */

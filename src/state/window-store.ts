@@ -1,5 +1,5 @@
-import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime } from './bytes.js';
-import type { KeyValueStore } from './kv-store.js';
+import { keyPrefix, keyWithTime, prefixEnd, readTimestamp, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from './bytes.js';
+import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
 
 /**
  * Windowed state on top of any KeyValueStore: entries keyed by (record key, window start), laid
@@ -68,4 +68,54 @@ export class SessionStore {
       yield { start: splitKeyWithTime(e.key).time, value: e.value };
     }
   }
+}
+
+/**
+ * The time index of a window store: a second key space in the same store, `[ff ff ff ff][close
+ * time][u32 length][key]` -> one byte, one entry per (window close time, record key) with an open
+ * window. It sorts after every window entry (those begin with a key length, which is < 2^32 - 1),
+ * so `windowEntries()` is a range scan that ends where it begins, and firing the windows due at a
+ * watermark W is a range scan of the index up to W: no timer per key in memory.
+ *
+ * The index is written through the same (logged) store as the windows, so it is changelogged in
+ * the same transaction and a store restored from its changelog has exactly the index that went
+ * with its windows. The marker entry (the bare prefix) says the index is complete: a store whose
+ * windows were written without one (by a run with an in-memory timer queue) has its index built
+ * once at open.
+ */
+export const TIME_INDEX_PREFIX: Buffer = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+/** The value of every index entry and of the marker (a present, non-null value that costs one byte). */
+export const TIME_INDEX_VALUE: Buffer = Buffer.from([1]);
+
+/** `[ff ff ff ff][time]`: index entries due at `time` or later sort at or after this. */
+export function timeIndexFrom(time: number): Buffer {
+  const out = Buffer.allocUnsafe(4 + TIMESTAMP_BYTES);
+  TIME_INDEX_PREFIX.copy(out, 0);
+  writeTimestamp(out, 4, time);
+  return out;
+}
+
+/** The index entry of `key` (record key bytes) due at `time`. */
+export function timeIndexKey(time: number, key: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(4 + TIMESTAMP_BYTES + 4 + key.length);
+  TIME_INDEX_PREFIX.copy(out, 0);
+  writeTimestamp(out, 4, time);
+  out.writeUInt32BE(key.length, 4 + TIMESTAMP_BYTES);
+  out.set(key, 4 + TIMESTAMP_BYTES + 4);
+  return out;
+}
+
+/** Splits an index entry's key: its time and the record key bytes (a view into `indexKey`). */
+export function splitTimeIndexKey(indexKey: Buffer): { time: number; key: Buffer } {
+  return { time: readTimestamp(indexKey, 4), key: indexKey.subarray(4 + TIMESTAMP_BYTES + 4) };
+}
+
+/** True for keys of the time index (its entries and its marker), false for window entries. */
+export function isTimeIndexKey(storeKey: Buffer): boolean {
+  return storeKey.length >= 4 && storeKey.readUInt32BE(0) === 0xffffffff;
+}
+
+/** The window entries of a store, without its time index: what readers of window state scan. */
+export function windowEntries(store: KeyValueStore): IterableIterator<KeyValueEntry> {
+  return store.range(undefined, TIME_INDEX_PREFIX);
 }

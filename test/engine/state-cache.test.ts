@@ -11,6 +11,7 @@ import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
 import type { KeyValueStoreFactory } from '../../src/state/kv-store.js';
 import { openTaskState, type TaskState } from '../../src/state/local-checkpoint.js';
 import { splitKeyWithTime } from '../../src/state/bytes.js';
+import { windowEntries } from '../../src/state/window-store.js';
 import { decodeState, StoreKeyCodec } from '../../src/engine/codec.js';
 import { WindowAggregateOperator } from '../../src/engine/operators/window-aggregate.js';
 import { StreamStreamJoinOperator } from '../../src/engine/operators/stream-stream-join.js';
@@ -105,13 +106,17 @@ for (const kind of ['memory', 'bounded-memory', 'lmdb'] as const) {
             open.set(`${c.user}@${start}`, (open.get(`${c.user}@${start}`) ?? 0) + 1);
           }
           const stored = new Map<string, number>();
-          for (const e of driver.stateStores(storeName)[0]!.all()) {
+          for (const e of windowEntries(driver.stateStores(storeName)[0]!)) {
             const { key, time } = splitKeyWithTime(e.key);
             stored.set(`${codec.decode(key) as string}@${time}`, decodeState<number>(e.value));
           }
           assert.ok(open.size > MAX_ENTRIES * 10, `${open.size} open windows: far more than the cache holds`);
           assert.deepEqual(stored, open);
           if (bounded) assert.ok(op.cache.size < open.size / 10);
+          // Timers: one per open window, in the store's time index when the cache is bounded
+          // (nothing per key in the heap), in the heap's queue when it is not.
+          assert.equal(op.timersInMemory, bounded ? 0 : open.size);
+          assert.equal(op.timersInStore(), bounded ? open.size : 0);
         }
       }
       driver.drain();

@@ -75,6 +75,14 @@ export class KafkaClient {
   private readonly partitionCounts = new Map<string, number>();
   private readonly coordinators = new Map<string, BrokerAddress>();
   private closed = false;
+  /**
+   * Requests sent, indexed by api key: what a process's fixed costs are made of (the scale bench
+   * divides them by the events processed). A plain array bumped once per request.
+   */
+  readonly requestCounts: number[] = [];
+  /** Records produced and offsets fetched per topic (per batch, not per record): with requestCounts, for the scale bench. */
+  readonly recordsProduced = new Map<string, number>();
+  readonly offsetsFetched = new Map<string, number>();
 
   constructor(readonly options: KafkaClientOptions) {
     if (options.brokers.length === 0) throw new TributaryError('INVALID_REQUEST', 'kafka({ brokers }): no bootstrap servers given');
@@ -112,6 +120,7 @@ export class KafkaClient {
   ): Promise<Decoded<ResponseTypes[K]>> {
     if (this.closed) throw new TributaryError('INVALID_REQUEST', 'the Kafka connection is closed');
     const version = await this.versionFor(broker, apiKey, pool);
+    this.requestCounts[apiKey] = (this.requestCounts[apiKey] ?? 0) + 1;
     return this.send(broker, apiKey, version, typeof body === 'function' ? body(version) : body, pool);
   }
 

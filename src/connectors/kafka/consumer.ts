@@ -120,6 +120,8 @@ export class KafkaConsumer extends AssignedPartitions<Assigned> implements LogCo
         const a = this.parts.get(tpKey(f.topic, f.partition));
         if (!a || a.position !== f.fetchOffset || a.paused) continue;
         if (f.records.length > 0) {
+          const fetched = this.client.offsetsFetched;
+          fetched.set(f.topic, (fetched.get(f.topic) ?? 0) + f.nextOffset - a.position);
           a.position = f.nextOffset;
           out.push(f);
         }

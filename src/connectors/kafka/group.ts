@@ -1,19 +1,24 @@
 import type { ConnectionPool } from '@platformatic/kafka';
 import { ApiKeys } from '../../protocol/api-keys.js';
 import type { ConsumerGroupMetadata, GroupMembership, GroupOptions } from '../log.js';
+import { assignTasks, type MemberSubscription } from './assignor.js';
 import { COORDINATOR_GROUP, type KafkaClient } from './client.js';
 import { CODES, KafkaResponseError, MEMBERSHIP_LOST, check, isRetriable } from './errors.js';
 
 /** Not Kafka's 'consumer' protocol: members agree on task partitions, not on topic subscriptions. */
 const PROTOCOL_TYPE = 'tributary-streams';
-const PROTOCOL_NAME = 'partition-range-v1';
+/** v2: members announce what they own and hold warm (sticky assignment, standbys); v1 members are read as new ones. */
+const PROTOCOL_NAME = 'sticky-tasks-v2';
 
 /**
  * A member of a consumer group through Kafka's classic group protocol (JoinGroup, SyncGroup,
  * Heartbeat, LeaveGroup), eager: every rebalance revokes the whole assignment and hands out a new
  * one. The leader assigns task partitions 0..n-1 (the same partition of every sub-topology and
- * source topic goes to one member, which keeps co-partitioned inputs together) round-robin over
- * the members sorted by id. Heartbeats run on a timer on their own connections; a heartbeat
+ * source topic goes to one member, which keeps co-partitioned inputs together) with the sticky
+ * assignor (assignor.ts): each member's JoinGroup metadata says which partitions it ran in which
+ * generation and which it holds warm state for; partitions stay where they are as far as balance
+ * allows, moved ones go to the warmest member, and with numStandbyReplicas each partition also
+ * goes to that many other members as a standby. Heartbeats run on a timer on their own connections; a heartbeat
  * answered REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID sets `rebalanceNeeded`,
  * and the runtime commits (or aborts) and calls `rejoin()`.
  */
@@ -21,6 +26,9 @@ export class KafkaGroupMember implements GroupMembership {
   private memberId = '';
   private generationId = -1;
   private _partitions: number[] = [];
+  private _standby: number[] = [];
+  /** The generation `_partitions` was assigned in (what our claim to them is worth to the leader). */
+  private ownedGeneration = -1;
   private _endpoints: ReadonlyMap<number, string> = new Map();
   private _rebalanceNeeded = false;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -42,6 +50,10 @@ export class KafkaGroupMember implements GroupMembership {
 
   get partitions(): readonly number[] {
     return this._partitions;
+  }
+
+  get standbyPartitions(): readonly number[] {
+    return this._standby;
   }
 
   get endpoints(): ReadonlyMap<number, string> {
@@ -69,7 +81,7 @@ export class KafkaGroupMember implements GroupMembership {
             memberId: this.memberId,
             groupInstanceId: null,
             protocolType: PROTOCOL_TYPE,
-            protocols: [{ name: PROTOCOL_NAME, metadata: memberMetadata(this.options) }],
+            protocols: [{ name: PROTOCOL_NAME, metadata: this.metadata() }],
             reason: null,
           },
           this.pool,
@@ -89,7 +101,7 @@ export class KafkaGroupMember implements GroupMembership {
       this.memberId = joined.memberId;
       this.generationId = joined.generationId;
       const assignments =
-        joined.leader === joined.memberId ? this.assign(joined.members.map((m) => ({ memberId: m.memberId, endpoint: endpointOf(m.metadata) }))) : [];
+        joined.leader === joined.memberId ? this.assign(joined.members.map((m) => ({ memberId: m.memberId, metadata: m.metadata }))) : [];
       const synced = await this.client.retry(`SyncGroup(${this.groupId})`, async () => {
         const coord = await this.client.coordinator(COORDINATOR_GROUP, this.groupId);
         const r = await this.client.call(
@@ -118,6 +130,8 @@ export class KafkaGroupMember implements GroupMembership {
       }
       const a = synced.assignment.length > 0 ? (JSON.parse(synced.assignment.toString('utf8')) as Assignment) : { partitions: [] };
       this._partitions = a.partitions;
+      this._standby = a.standby ?? [];
+      this.ownedGeneration = this.generationId;
       this._endpoints = endpointsOf(a);
       this._rebalanceNeeded = false;
       this.startHeartbeat();
@@ -126,17 +140,34 @@ export class KafkaGroupMember implements GroupMembership {
   }
 
   /**
-   * The leader's assignment: partitions round-robin over the members sorted by id. Every member's
-   * assignment also carries which endpoint serves which partitions (Kafka Streams' partitionsByHost),
-   * so each process can route an interactive query to the owner of any partition.
+   * The leader's assignment (assignor.ts). Every member's assignment also carries which endpoint
+   * serves which partitions (Kafka Streams' partitionsByHost), so each process can route an
+   * interactive query to the owner of any partition.
    */
-  private assign(members: ReadonlyArray<{ memberId: string; endpoint: string | undefined }>): Array<{ memberId: string; assignment: Buffer }> {
-    const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
-    const per = new Map<string, number[]>(sorted.map((m) => [m.memberId, []]));
-    for (let p = 0; p < this.options.partitions; p++) per.get(sorted[p % sorted.length]!.memberId)!.push(p);
+  private assign(members: ReadonlyArray<{ memberId: string; metadata: Buffer }>): Array<{ memberId: string; assignment: Buffer }> {
+    const parsed = members.map((m) => ({ memberId: m.memberId, ...parseMetadata(m.metadata) }));
+    const subs: MemberSubscription[] = parsed.map((m) => ({ memberId: m.memberId, owned: m.owned, generation: m.generation, warm: m.warm }));
+    const tasks = assignTasks(subs, this.options.partitions, this.options.numStandbyReplicas ?? 0);
     const endpoints: Record<string, number[]> = {};
-    for (const m of sorted) if (m.endpoint !== undefined) (endpoints[m.endpoint] ??= []).push(...per.get(m.memberId)!);
-    return sorted.map((m) => ({ memberId: m.memberId, assignment: Buffer.from(JSON.stringify({ partitions: per.get(m.memberId)!, endpoints } satisfies Assignment)) }));
+    for (const m of parsed) if (m.endpoint !== undefined) (endpoints[m.endpoint] ??= []).push(...tasks.get(m.memberId)!.active);
+    return parsed.map((m) => {
+      const t = tasks.get(m.memberId)!;
+      return { memberId: m.memberId, assignment: Buffer.from(JSON.stringify({ partitions: t.active, standby: t.standby, endpoints } satisfies Assignment)) };
+    });
+  }
+
+  /** This member's JoinGroup metadata, fresh at every join (its local state moves on). */
+  private metadata(): Buffer {
+    const o = this.options;
+    const warm = o.localState?.() ?? new Map<number, number>();
+    const m: MemberMetadata = {
+      partitions: o.partitions,
+      owned: this._partitions,
+      generation: this.ownedGeneration,
+      warm: Object.fromEntries([...warm].map(([p, offset]) => [String(p), offset])),
+      ...(o.endpoint !== undefined ? { endpoint: o.endpoint } : {}),
+    };
+    return Buffer.from(JSON.stringify(m));
   }
 
   private startHeartbeat(): void {
@@ -194,24 +225,43 @@ export class KafkaGroupMember implements GroupMembership {
   }
 }
 
-/** What a member's SyncGroup assignment holds: its partitions and every partition's owner endpoint (absent from leaders before endpoints existed). */
+/** What a member's SyncGroup assignment holds: its partitions, its standbys and every partition's owner endpoint. */
 interface Assignment {
   readonly partitions: number[];
+  readonly standby?: number[];
   readonly endpoints?: Readonly<Record<string, number[]>>;
 }
 
-/** A member's JoinGroup metadata: the partition count it expects and its interactive-query endpoint. */
-function memberMetadata(options: GroupOptions): Buffer {
-  return Buffer.from(JSON.stringify({ partitions: options.partitions, ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}) }));
+/** A member's JoinGroup metadata: partition count, endpoint, and what the sticky assignor weighs. */
+interface MemberMetadata {
+  readonly partitions: number;
+  readonly endpoint?: string;
+  readonly owned: readonly number[];
+  readonly generation: number;
+  /** Partition (as a string: JSON keys) → sum of the changelog offsets the member's local state reflects. */
+  readonly warm: Readonly<Record<string, number>>;
 }
 
-function endpointOf(metadata: Buffer): string | undefined {
+/** Another member's metadata, read leniently: what is missing or malformed counts as nothing owned, nothing warm. */
+function parseMetadata(metadata: Buffer): { endpoint: string | undefined; owned: number[]; generation: number; warm: Map<number, number> } {
+  let m: Partial<Record<keyof MemberMetadata, unknown>> = {};
   try {
-    const m = JSON.parse(metadata.toString('utf8')) as { endpoint?: unknown };
-    return typeof m.endpoint === 'string' && m.endpoint.length > 0 ? m.endpoint : undefined;
+    const v: unknown = JSON.parse(metadata.toString('utf8'));
+    if (typeof v === 'object' && v !== null) m = v as typeof m;
   } catch {
-    return undefined; // not ours to judge: the member simply announced no endpoint
+    // not ours to judge: the member simply announced nothing
   }
+  const owned = Array.isArray(m.owned) ? m.owned.filter((p): p is number => Number.isInteger(p)) : [];
+  const warm = new Map<number, number>();
+  if (typeof m.warm === 'object' && m.warm !== null) {
+    for (const [k, v] of Object.entries(m.warm)) if (Number.isInteger(Number(k)) && typeof v === 'number' && Number.isFinite(v)) warm.set(Number(k), v);
+  }
+  return {
+    endpoint: typeof m.endpoint === 'string' && m.endpoint.length > 0 ? m.endpoint : undefined,
+    owned,
+    generation: typeof m.generation === 'number' ? m.generation : -1,
+    warm,
+  };
 }
 
 function endpointsOf(a: Assignment): Map<number, string> {

@@ -146,7 +146,9 @@ export class KafkaProducer implements LogProducer {
       if (this.transactionalId !== undefined) await this.addPartitions(dirty.filter((b) => !b.inTxn));
       else if (this.idempotent === null) await this.initIdempotent();
       // Cut each partition's records into batches; then rounds of one batch per partition.
+      const produced = this.client.recordsProduced;
       const queues = dirty.map((b) => {
+        produced.set(b.topic, (produced.get(b.topic) ?? 0) + b.records.length);
         const batches = this.cut(b.records);
         this._bufferedBytes -= b.bytes;
         b.records = [];

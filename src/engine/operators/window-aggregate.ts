@@ -1,11 +1,12 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
 import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
+import { windowEntries } from '../../state/window-store.js';
 import type { Aggregation } from '../aggregation.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
 import { Rec } from '../records.js';
 import type { Windowed } from '../serdes.js';
-import { TimerQueue } from '../timers.js';
+import { StoreTimerIndex, TimerQueue } from '../timers.js';
 import { firstWindowStart, lastWindowStart, type TimeWindows } from '../windows.js';
 import { Operator } from './operator.js';
 
@@ -50,14 +51,19 @@ export function slotLength(windows: TimeWindows, agg: Aggregation): number | und
  * a window's result is the merge of its size/advance panes, computed when it is emitted. A pane
  * is dropped once the last window containing it closes.
  *
- * Timers: one per (window close time, key) in an ordered queue keyed by `end + grace`; when the
- * watermark reaches it the window closes: under emit 'final' its result goes downstream then.
- * Under emit 'update' every change goes downstream at once.
+ * Timers: one per (window close time, key), due at `end + grace`; when the watermark reaches it
+ * the window closes: under emit 'final' its result goes downstream then. Under emit 'update' every
+ * change goes downstream at once. A timer is set when a key's first slot of a window appears (a
+ * window has a timer as long as it has a slot and is open, so later slots need none). Where the
+ * timers live follows the cache: with an unbounded cache, in a TimerQueue in the heap (rebuilt
+ * from the store in `open()`); with a bounded one (on-disk stores), in the store's time index
+ * (window-store.ts), so that nothing per key stays in memory — firing is a range scan of the index.
  *
  * Store: entries (key, slot start) -> accumulator. Changes are written at `flushState()` (before
  * every commit), only the latest value of each changed slot, so the changelog carries one record
- * per slot and commit. `open()` rebuilds the timers from the store (after a restore), skipping
- * windows the restored watermark had already closed.
+ * per slot and commit. `open()` rebuilds an in-memory timer queue from the store (after a restore),
+ * skipping windows the restored watermark had already closed; a store's time index is restored
+ * with it from the changelog, and is built once when the store has windows but no index.
  *
  * The cache of keys' slots is bounded when the store says so (`cacheMaxBytes`: on-disk stores):
  * a key that is not cached is read from the store when a record or a timer needs it, and an
@@ -74,6 +80,8 @@ export function slotLength(windows: TimeWindows, agg: Aggregation): number | und
 export class WindowAggregateOperator extends Operator {
   private store!: KeyValueStore;
   private readonly timers = new TimerQueue();
+  /** The store's time index: the timers when the cache is bounded (else undefined: `timers`). */
+  private indexed: StoreTimerIndex | undefined;
   private keys = new RecordCache<KeySlots>(Infinity, () => {});
   /** Estimated encoded bytes of one accumulator (a running average of what was written). */
   private accBytes = 9;
@@ -98,20 +106,63 @@ export class WindowAggregateOperator extends Operator {
   override open(): void {
     this.store = this.ctx.store(this.storeName);
     this.keys = new RecordCache<KeySlots>(this.store.cacheMaxBytes ?? Infinity, (_id, ks) => this.writeBack(ks));
-    const bounded = this.keys.bounded;
+    const index = new StoreTimerIndex(this.store);
     const W = this.watermark();
+    if (this.keys.bounded) {
+      // Keys are read from the store when needed; timers stay in the store's index.
+      this.indexed = index;
+      if (index.complete) index.dropDue(W);
+      else {
+        this.buildIndex(index, W);
+        index.markComplete();
+      }
+      return;
+    }
+    // Unbounded: every key in the cache, timers in the heap; an index left by a bounded run goes.
+    index.deleteAll();
     const { size, advance } = this.windows;
     const close = size + this.grace;
-    for (const e of this.store.all()) {
+    for (const e of windowEntries(this.store)) {
       const { key: kb, time: start } = splitKeyWithTime(e.key);
       const id = kb.toString('latin1');
-      // Bounded: only the timers; keys are read from the store when needed.
-      if (!bounded) insertSlot(this.slotsOf(id, undefined), start, decodeState(e.value));
+      insertSlot(this.slotsOf(id, undefined), start, decodeState(e.value));
       // The windows this slot belongs to that the restored watermark has not closed yet.
       const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
       const last = this.pane === undefined ? start : lastWindowStart(this.windows, start);
       for (let s = first; s <= last; s += advance) if (s + close > W) this.timers.add(s + close, id);
     }
+  }
+
+  /** Indexes the open windows of a store written without an index (one scan; a key's entries are adjacent). */
+  private buildIndex(index: StoreTimerIndex, W: number): void {
+    const { size, advance } = this.windows;
+    const close = size + this.grace;
+    let current: Buffer | undefined;
+    const done = new Set<number>();
+    for (const e of windowEntries(this.store)) {
+      const { key: kb, time: start } = splitKeyWithTime(e.key);
+      if (current === undefined || !current.equals(kb)) {
+        current = Buffer.from(kb);
+        done.clear();
+      }
+      const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
+      const last = this.pane === undefined ? start : lastWindowStart(this.windows, start);
+      for (let s = first; s <= last; s += advance) {
+        if (s + close <= W || done.has(s)) continue;
+        done.add(s);
+        index.add(s + close, current);
+      }
+    }
+  }
+
+  /** Timers held in memory: (time, key) entries of the heap queue; 0 when they live in the store's index. */
+  get timersInMemory(): number {
+    return this.timers.entries;
+  }
+
+  /** Timers in the store's time index (a scan; 0 when they live in memory). */
+  timersInStore(): number {
+    return this.indexed ? this.indexed.count() : 0;
   }
 
   /** The record cache of keys (tests and metrics read its size and bound). */
@@ -120,7 +171,7 @@ export class WindowAggregateOperator extends Operator {
   }
 
   override nextEventTime(): number {
-    return this.timers.next;
+    return this.indexed ? this.indexed.next : this.timers.next;
   }
 
   process(rec: Rec): void {
@@ -150,9 +201,9 @@ export class WindowAggregateOperator extends Operator {
         insertSlot(ks, ps, acc);
         if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
         for (let s = first; s <= last; s += advance) {
-          if (s + close <= W) continue;
-          this.timers.add(s + close, ks.id);
-          this.ctx.requestEventTime(s + close);
+          // A window with another slot of this key has its timer already.
+          if (s + close <= W || hasSlotIn(ks, s, s + size, ps)) continue;
+          this.addTimer(s + close, ks.id);
         }
       }
       this.touch(ks, ps);
@@ -183,8 +234,7 @@ export class WindowAggregateOperator extends Operator {
       else {
         insertSlot(ks, s, accs[k]);
         if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
-        this.timers.add(s + close, ks.id);
-        this.ctx.requestEventTime(s + close);
+        this.addTimer(s + close, ks.id);
       }
       this.touch(ks, s);
       if (this.emit === 'update') this.forwardWindow(ks, s, rec);
@@ -193,33 +243,64 @@ export class WindowAggregateOperator extends Operator {
 
   override onEventTime(watermark: number): void {
     const stamp = this.ctx.generatedStamp();
-    const { size, advance } = this.windows;
+    const indexed = this.indexed;
+    if (indexed) {
+      // In (close time, store key) order, a chunk at a time: a pass over 1M closing windows holds one chunk.
+      for (let due = indexed.takeDue(watermark); due.length > 0; due = indexed.takeDue(watermark)) {
+        for (const d of due) this.closeWindow(d.time, d.key.toString('latin1'), stamp);
+      }
+      return;
+    }
     for (let due = this.timers.popDue(watermark, byStoreKey); due; due = this.timers.popDue(watermark, byStoreKey)) {
-      const start = due.time - size - this.grace;
-      const end = start + size;
-      for (const id of due.items) {
-        // Bounded: an evicted key's slots come back from the store.
-        const ks = this.keys.bounded ? this.slotsOf(id, undefined) : this.keys.get(id);
-        if (!ks) continue;
-        if (this.emit === 'final') {
-          const acc = this.windowAcc(ks, start);
-          if (acc !== NONE) {
-            const wk: Windowed<unknown> = { key: ks.key, start, end };
-            this.forward(new Rec(wk, this.agg.result(acc), end - 1, Rec.NO_HEADERS, stamp, undefined));
-          }
-        }
-        // Drop the slots no open window needs: with panes, those before the next window's start.
-        const keepFrom = this.pane === undefined ? start + 1 : start + advance;
-        let drop = 0;
-        while (drop < ks.starts.length && ks.starts[drop]! < keepFrom) this.touch(ks, ks.starts[drop++]!);
-        if (drop > 0) {
-          ks.starts.splice(0, drop);
-          ks.accs.splice(0, drop);
-          if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
-        }
-        this.dropIfEmpty(ks);
+      for (const id of due.items) this.closeWindow(due.time, id, stamp);
+    }
+  }
+
+  /** The window of key `id` closing at `time` closes: emitted (emit 'final'), and the slots no open window needs dropped. */
+  private closeWindow(time: number, id: string, stamp: number): void {
+    const { size, advance } = this.windows;
+    const start = time - size - this.grace;
+    const end = start + size;
+    // Bounded: an evicted key's slots come back from the store.
+    const ks = this.keys.bounded ? this.slotsOf(id, undefined) : this.keys.get(id);
+    if (!ks) return;
+    if (this.emit === 'final') {
+      const acc = this.windowAcc(ks, start);
+      if (acc !== NONE) {
+        const wk: Windowed<unknown> = { key: ks.key, start, end };
+        this.forward(new Rec(wk, this.agg.result(acc), end - 1, Rec.NO_HEADERS, stamp, undefined));
       }
     }
+    // Drop the slots no open window needs: with panes, those before the next window's start.
+    const keepFrom = this.pane === undefined ? start + 1 : start + advance;
+    let drop = 0;
+    while (drop < ks.starts.length && ks.starts[drop]! < keepFrom) drop++;
+    if (drop === 0) {
+      this.dropIfEmpty(ks);
+      return;
+    }
+    if (drop === ks.starts.length && this.keys.bounded) {
+      // The key is gone: its deletes go to the store now rather than at the next flush, so a pass
+      // closing a million windows does not hold a million keys until then.
+      for (let i = 0; i < drop; i++) markChanged(ks, ks.starts[i]!);
+      ks.starts = [];
+      ks.accs = [];
+      this.writeChanges(ks);
+      this.keys.delete(ks.id);
+      return;
+    }
+    for (let i = 0; i < drop; i++) this.touch(ks, ks.starts[i]!);
+    ks.starts.splice(0, drop);
+    ks.accs.splice(0, drop);
+    if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
+    this.dropIfEmpty(ks);
+  }
+
+  /** A timer for the window of key `id` closing at `time`. */
+  private addTimer(time: number, id: string): void {
+    if (this.indexed) this.indexed.add(time, Buffer.from(id, 'latin1'));
+    else this.timers.add(time, id);
+    this.ctx.requestEventTime(time);
   }
 
   /** Writes the slots changed since the last flush to the store (and so to its changelog). */
@@ -240,6 +321,7 @@ export class WindowAggregateOperator extends Operator {
     this.keys.clear();
     this.dirty = [];
     this.timers.clear();
+    this.indexed = undefined;
   }
 
   /** The window's accumulator: its slot, or the merge of its panes in time order; NONE when empty. */
@@ -317,13 +399,7 @@ export class WindowAggregateOperator extends Operator {
       ks.gen = this.gen;
       this.dirty.push(ks);
     }
-    const c = ks.changed;
-    if (c === NO_CHANGES) {
-      ks.changed = [start];
-      return;
-    }
-    for (let i = 0; i < c.length; i++) if (c[i] === start) return;
-    c.push(start);
+    markChanged(ks, start);
   }
 
   private dropIfEmpty(ks: KeySlots): void {
@@ -343,6 +419,26 @@ function indexOf(starts: readonly number[], s: number): number {
   // A key has a handful of slots: a linear scan beats a binary search.
   for (let i = 0; i < starts.length; i++) if (starts[i] === s) return i;
   return -1;
+}
+
+/** Records that the slot at `start` changed (the caller writes it, or queues the key for the flush). */
+function markChanged(ks: KeySlots, start: number): void {
+  const c = ks.changed;
+  if (c === NO_CHANGES) {
+    ks.changed = [start];
+    return;
+  }
+  for (let i = 0; i < c.length; i++) if (c[i] === start) return;
+  c.push(start);
+}
+
+/** Whether the key has a slot with from <= start < to other than `except`. */
+function hasSlotIn(ks: KeySlots, from: number, to: number, except: number): boolean {
+  for (let i = 0; i < ks.starts.length; i++) {
+    const s = ks.starts[i]!;
+    if (s >= from && s < to && s !== except) return true;
+  }
+  return false;
 }
 
 function insertSlot(ks: KeySlots, start: number, acc: unknown): void {

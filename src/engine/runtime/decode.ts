@@ -1,4 +1,7 @@
 import { visitRecords, type FetchedPartition } from '../../connectors/index.js';
+import { forEachCommittedBatch } from '../../log/committed-records.js';
+import { RecordColumns } from '../../records/record-columns.js';
+import { InputBatch } from '../input-batch.js';
 import type { RecordHeader } from '../../records/record.js';
 import type { ChangelogRecord } from '../../state/changelog.js';
 import type { InputRecord } from '../records.js';
@@ -35,6 +38,37 @@ export function decodeFetched(f: FetchedPartition, copy: boolean, stopAt: number
   });
   const next = cut ? stopAt : Math.min(f.nextOffset, stopAt);
   return { records, next, markers };
+}
+
+/**
+ * decodeFetched into columns (input-batch.ts): the same records, offsets to commit and marker
+ * count, without an object, a key or value view or a header array per record: the task asks for
+ * what its sources need.
+ */
+export function decodeFetchedBatch(f: FetchedPartition, copy: boolean, stopAt: number): { batch: InputBatch; next: number; markers: number } {
+  const columns = new RecordColumns(256);
+  let cut = false;
+  forEachCommittedBatch(
+    f,
+    (b) => {
+      b.readColumns(columns, f.fetchOffset, stopAt);
+      // A batch reaching stopAt ends the read (decodeFetched's visitor stops at the first record
+      // there; a batch whose last offset is past stopAt without a record there ends at stopAt too).
+      if (b.lastOffset >= stopAt) {
+        cut = true;
+        return stopAt;
+      }
+      return -1;
+    },
+    { fromOffset: f.fetchOffset },
+  );
+  let markers = 0;
+  const { keyLengths, valueLengths, headerCounts } = columns;
+  for (let i = 0; i < columns.length; i++) {
+    if (keyLengths[i]! < 0 && valueLengths[i]! < 0 && headerCounts[i]! > 0 && isMarker(columns.headers(i))) markers++;
+  }
+  const next = cut ? stopAt : Math.min(f.nextOffset, stopAt);
+  return { batch: new InputBatch(f.topic, f.partition, columns, 0, columns.length, copy), next, markers };
 }
 
 function isMarker(headers: readonly RecordHeader[]): boolean {

@@ -66,6 +66,21 @@ export interface RuntimeOptions {
    * process. Not for bounded runs. Default false (one process runs every task).
    */
   readonly scaleOut?: boolean;
+  /**
+   * Scale-out: Kafka Streams' num.standby.replicas. Each task's state is also kept warm in this many
+   * other processes (they read its changelogs, read_committed, without processing); when the
+   * task's process dies, the group moves it to one of them and its restore reads only the
+   * changelog tail. Default 0. With `stateStore: 'lmdb'` a standby's state is also checkpointed on disk.
+   */
+  readonly numStandbyReplicas?: number;
+  /**
+   * Without scale-out this process runs every task, so the records of a repartition (keyBy,
+   * selectKey, groupBy) go from the writing task to the reading task in memory, committed with
+   * the source offsets and the readers' state, and the repartition topic is not written (Flink's
+   * local exchange; see docs/runtime.md). Default true; false writes and reads the topic as a
+   * scaled-out application does. Ignored (the topic is always used) with `scaleOut`.
+   */
+  readonly localRepartition?: boolean;
   /** Scale-out: Kafka's session.timeout.ms (a process silent this long loses its tasks); default 10 s. */
   readonly sessionTimeoutMs?: number;
   /** Scale-out: called after each rebalance with what this process got and how long it took. */
@@ -87,6 +102,8 @@ export interface RebalanceInfo {
   readonly generationId: number;
   /** Task partitions this process runs now. */
   readonly partitions: readonly number[];
+  /** Task partitions this process keeps standby state for now (numStandbyReplicas). */
+  readonly standbyPartitions: readonly number[];
   /** From noticing the rebalance to processing again (commit, rejoin, restore). */
   readonly durationMs: number;
   /** Restoring the newly assigned tasks' stores from their changelogs. */
@@ -96,6 +113,8 @@ export interface RebalanceInfo {
 
 export interface ResolvedRuntimeOptions {
   readonly scaleOut: boolean;
+  readonly localRepartition: boolean;
+  readonly numStandbyReplicas: number;
   readonly sessionTimeoutMs: number;
   readonly onRebalance: ((info: RebalanceInfo) => void) | undefined;
   readonly applicationServer: string | undefined;
@@ -145,12 +164,20 @@ export function resolveRuntimeOptions(app: RuntimeOptions, call: RuntimeOptions 
     fetchMaxBytes: positive('fetchMaxBytes', o.fetchMaxBytes, 2 * 1024 * 1024),
     maxPendingAsync: positive('maxPendingAsync', o.maxPendingAsync, 10_000),
     scaleOut: o.scaleOut ?? false,
+    localRepartition: !(o.scaleOut ?? false) && (o.localRepartition ?? true),
+    numStandbyReplicas: standbyReplicas(o.numStandbyReplicas),
     sessionTimeoutMs: positive('sessionTimeoutMs', o.sessionTimeoutMs, 10_000),
     onRebalance: o.onRebalance,
     applicationServer: applicationServer(o.applicationServer),
     onError: o.onError,
     beforeCommit: o.beforeCommit,
   };
+}
+
+function standbyReplicas(n: number | undefined): number {
+  if (n === undefined) return 0;
+  if (!Number.isInteger(n) || n < 0) throw new TopologyError(`numStandbyReplicas must be a whole number >= 0, got ${String(n)}`);
+  return n;
 }
 
 function applicationServer(url: string | undefined): string | undefined {

@@ -11,14 +11,19 @@ import {
   type TopicPartition,
   type FetchedPartition,
 } from '../../connectors/index.js';
-import type { ChangelogRecord } from '../../state/changelog.js';
+import { applyChangelogBatch } from '../../state/changelog.js';
 import { TopologyError } from '../errors.js';
 import type { Task, TaskStore } from '../task.js';
 import type { PartitionPlan, Topology } from '../topology.js';
 import { ChangelogBuffer, OutputCollector } from './collectors.js';
-import { decodeChangelog, decodeFetched } from './decode.js';
+import { changelogBatch } from './changelog-batch.js';
+import { decodeFetchedBatch } from './decode.js';
+import { LocalExchange } from './local-exchange.js';
+import type { InputRecord } from '../records.js';
 import type { ResolvedRuntimeOptions } from './options.js';
+import { StandbyTasks, type StandbyHandover } from './standby.js';
 import { openTaskState, taskStateDir, type TaskState } from '../../state/local-checkpoint.js';
+import { InMemoryKeyValueStore } from '../../state/memory-store.js';
 import { RuntimeStats } from '../metrics/runtime-stats.js';
 
 /** What a finished run (or a closed application) reports. */
@@ -53,6 +58,12 @@ export interface InputProgress {
 /** An input partition of the process: the tasks that read it and how far they got. */
 /** Repartition topics roll segments at 50 MiB (as Kafka Streams), so purging after commits frees disk. */
 const REPARTITION_SEGMENT_BYTES = 50 * 1024 * 1024;
+/**
+ * Restore's fetch sizes: large, because a restore reads whole changelogs as fast as it can and
+ * every Fetch costs a round trip (bigger than the consumer defaults, which suit processing).
+ */
+const RESTORE_PARTITION_BYTES = 8 * 1024 * 1024;
+const RESTORE_FETCH_BYTES = 32 * 1024 * 1024;
 
 interface Input {
   readonly tp: TopicPartition;
@@ -75,6 +86,8 @@ interface TaskRunner {
   /** On-disk state (stateStore 'lmdb'): the LMDB environment and the local checkpoint. */
   readonly state: TaskState | undefined;
   readonly stores: readonly TaskStore[];
+  /** Stores handed over by a standby (in memory): the first changelog offset each does not reflect. */
+  readonly restoreFrom?: ReadonlyMap<string, number>;
 }
 
 /** Records handed to a task at once; between chunks a commit that is due happens. */
@@ -114,6 +127,8 @@ export class StreamsRuntime {
   private readonly inputs = new Map<string, Input>();
   private inputList: Input[] = [];
   private readonly collector: OutputCollector;
+  /** Repartition records exchanged in memory (options.localRepartition); undefined: through the log. */
+  private exchange: LocalExchange | undefined;
   private readonly groupId: string;
   private readonly bounded: boolean;
   private stopping = false;
@@ -133,6 +148,8 @@ export class StreamsRuntime {
   private dirty = false;
   /** Scale-out: this process's group membership. */
   private member: GroupMembership | undefined;
+  /** Scale-out with numStandbyReplicas: the tasks of other processes whose state this one keeps warm. */
+  private standbys: StandbyTasks | undefined;
   /** Scale-out: a commit was refused for a stale generation; the tasks' state is not committed state. */
   private lost = false;
   /** Plain counters for metrics, updated per batch and per commit (src/engine/metrics). */
@@ -179,6 +196,7 @@ export class StreamsRuntime {
       await this.prepare();
     } catch (e) {
       await this.producer?.close().catch(() => {});
+      await this.standbys?.close().catch(() => {});
       for (const r of this.runners.values()) {
         r.task.close();
         await r.state?.close().catch(() => {});
@@ -223,6 +241,9 @@ export class StreamsRuntime {
     if (missing.length > 0) throw new TopologyError(`source topic(s) missing: ${missing.join(', ')} (create them before starting '${app}')`);
     this.plan = t.resolvePartitions((topic) => known.get(topic)?.partitions);
 
+    if (this.options.localRepartition && t.repartitionTopics.length > 0) {
+      this.exchange = new LocalExchange(this.collector, new Map(t.repartitionTopics.map((topic) => [topic, this.plan.partitions.get(topic)!])), this.collector.counts);
+    }
     // Tasks: all of them in this process for now.
     const ids: Array<[number, number]> = [];
     for (const s of t.subtopologies) for (let p = 0; p < this.plan.tasks[s.id]!; p++) ids.push([s.id, p]);
@@ -266,6 +287,8 @@ export class StreamsRuntime {
       this.member = await this.log.joinGroup(this.groupId, {
         partitions,
         sessionTimeoutMs: this.options.sessionTimeoutMs,
+        numStandbyReplicas: this.options.numStandbyReplicas,
+        localState: () => this.localState(),
         ...(this.options.applicationServer !== undefined ? { endpoint: this.options.applicationServer } : {}),
       });
       const mine = new Set(this.member.partitions);
@@ -274,6 +297,10 @@ export class StreamsRuntime {
         r.task.close();
         await r.state?.close();
         this.runners.delete(id);
+      }
+      if (this.options.numStandbyReplicas > 0) {
+        this.standbys = new StandbyTasks(this.log, t, this.plan, this.options);
+        await this.standbys.assign(this.member.standbyPartitions ?? []);
       }
     }
 
@@ -297,6 +324,7 @@ export class StreamsRuntime {
       maxBytes: this.options.fetchMaxBytes,
     });
     this.consumer.assign(this.inputList.map((i): PartitionOffset => ({ ...i.tp, offset: i.processed })));
+    this.standbys?.resume();
     for (const i of this.inputList) {
       if (i.processed >= i.stopAt) {
         i.paused = true;
@@ -353,6 +381,7 @@ export class StreamsRuntime {
     const t0 = Date.now();
     await this.commit();
     const lost = this.lost;
+    await this.standbys?.pause();
     const next = new Set(await member.rejoin());
     for (const [id, r] of this.runners) {
       if (!lost && next.has(r.task.partition)) continue;
@@ -366,30 +395,54 @@ export class StreamsRuntime {
       else input.tasks.splice(0, input.tasks.length, ...tasks);
     }
     this.inputList = [...this.inputs.values()];
+    // A standby of a task that is ours now becomes the task: its state is warm, the restore reads only the tail.
+    const handovers = new Map<string, StandbyHandover | undefined>();
+    if (this.standbys) for (const p of next) for (const [id, h] of await this.standbys.take(p)) handovers.set(id, h);
     const created: TaskRunner[] = [];
     for (const s of this.topology.subtopologies) {
       for (const p of [...next].sort((a, b) => a - b)) {
-        if (p < this.plan.tasks[s.id]! && !this.runners.has(`${s.id}_${p}`)) created.push(await this.createRunner(s.id, p));
+        if (p >= this.plan.tasks[s.id]! || this.runners.has(`${s.id}_${p}`)) continue;
+        created.push(await this.createRunner(s.id, p, handovers.get(`${s.id}_${p}`)));
       }
     }
+    await this.standbys?.assign((member.standbyPartitions ?? []).filter((p) => !next.has(p)));
     await this.addInputs(created);
     const restoredBefore = this.restoredRecords;
     const r0 = Date.now();
     await this.restore(created);
     const restoreMs = Date.now() - r0;
     this.consumer.assign(this.inputList.map((i): PartitionOffset => ({ ...i.tp, offset: i.processed })));
+    this.standbys?.resume();
     this.lost = false;
     this.stats.rebalances++;
     this.options.onRebalance?.({
       generationId: member.generation.generationId,
       partitions: [...next].sort((a, b) => a - b),
+      standbyPartitions: this.standbys?.partitions ?? [],
       durationMs: Date.now() - t0,
       restoreMs,
       restoredRecords: this.restoredRecords - restoredBefore,
     });
   }
 
-  private async createRunner(subtopology: number, partition: number): Promise<TaskRunner> {
+  /**
+   * What this process tells the group leader about its local state (GroupOptions.localState): its
+   * active tasks' partitions as fully warm, its standbys' and on-disk tasks' changelog offset sums.
+   */
+  private localState(): Map<number, number> {
+    const warm = this.standbys?.warmth() ?? new Map<number, number>();
+    const active = new Set(this.member?.partitions ?? []);
+    const onDisk = new Map<number, number>();
+    for (const r of this.runners.values()) {
+      const p = r.task.partition;
+      if (active.has(p)) warm.set(p, Number.MAX_SAFE_INTEGER);
+      else if (r.state && r.state.checkpointOffsets.size > 0) onDisk.set(p, (onDisk.get(p) ?? 0) + [...r.state.checkpointOffsets.values()].reduce((a, b) => a + b, 0));
+    }
+    for (const [p, n] of onDisk) if (!active.has(p)) warm.set(p, Math.max(warm.get(p) ?? 0, n));
+    return warm;
+  }
+
+  private async createRunner(subtopology: number, partition: number, handover?: StandbyHandover): Promise<TaskRunner> {
     const holder: { changelog?: ChangelogBuffer } = {};
     const id = `${subtopology}_${partition}`;
     const storeOption = this.options.stateStore;
@@ -405,10 +458,14 @@ export class StreamsRuntime {
     } else if (typeof storeOption === 'function') {
       storeFactory = storeOption(id);
     }
+    if (handover) {
+      const base = storeFactory;
+      storeFactory = (name: string) => handover.stores.get(name) ?? (base ? base(name) : new InMemoryKeyValueStore(name));
+    }
     const task = this.topology.createTask(subtopology, partition, this.plan, {
       now: Date.now(),
       partitionsFor: (topic) => this.plan.partitions.get(topic) ?? 1,
-      collector: this.collector,
+      collector: this.exchange ?? this.collector,
       changelog: { append: (e) => holder.changelog!.append(e) },
       ...(storeFactory ? { storeFactory } : {}),
     });
@@ -418,7 +475,7 @@ export class StreamsRuntime {
     for (const s of stores) if (s.logged) topics.set(s.name, s.changelogTopic);
     const changelog = new ChangelogBuffer(partition, topics);
     holder.changelog = changelog;
-    const runner: TaskRunner = { task, changelog, state, stores };
+    const runner: TaskRunner = { task, changelog, state, stores, ...(handover ? { restoreFrom: handover.positions } : {}) };
     this.runners.set(task.id, runner);
     return runner;
   }
@@ -455,7 +512,7 @@ export class StreamsRuntime {
         }
         let entry = byTp.get(key);
         if (!entry) byTp.set(key, (entry = { tp: { topic, partition: r.task.partition }, start: 0, end: 0, targets: [] }));
-        entry.targets.push({ runner: r, store: s.name, from: r.state?.checkpointOffsets.get(s.name) ?? 0, end });
+        entry.targets.push({ runner: r, store: s.name, from: r.restoreFrom?.get(s.name) ?? r.state?.checkpointOffsets.get(s.name) ?? 0, end });
       }
     }
     const entries = [...byTp.values()];
@@ -475,31 +532,44 @@ export class StreamsRuntime {
     const todo = entries.filter((e) => e.end > e.start);
     this.stats.restoreTotal = todo.reduce((n, e) => n + (e.end - e.start), 0);
     if (todo.length === 0) return;
-    const consumer = this.log.consumer({ isolation: 'read_committed', maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 });
+    // Every changelog partition in one consumer: each Fetch asks for all of them (one per leader).
+    const consumer = this.log.consumer({ isolation: 'read_committed', maxBytesPerPartition: RESTORE_PARTITION_BYTES, maxBytes: RESTORE_FETCH_BYTES });
     consumer.assign(todo.map((e) => ({ ...e.tp, offset: e.start })));
     const remaining = new Map(todo.map((e) => [tpKey(e.tp.topic, e.tp.partition), e]));
+    const counted = { records: 0 };
+    let next: Promise<FetchedPartition[]> | undefined = consumer.fetch(1000);
     try {
-      while (remaining.size > 0) {
-        const fetched = await consumer.fetch(1000);
+      while (next) {
+        const fetched = await next;
+        const done: Array<(typeof todo)[number]> = [];
         for (const f of fetched) {
-          const key = tpKey(f.topic, f.partition);
-          const e = remaining.get(key);
+          const e = remaining.get(tpKey(f.topic, f.partition));
+          if (e && f.nextOffset >= e.end) done.push(e);
+        }
+        for (const e of done) remaining.delete(tpKey(e.tp.topic, e.tp.partition));
+        consumer.pause(done.map((e) => e.tp));
+        // Pipelining: the next Fetch goes out (a turn of the event loop sends it) before these
+        // batches are applied, so a remote log reads and sends while the stores write.
+        next = remaining.size > 0 ? consumer.fetch(1000) : undefined;
+        if (next && fetched.length > 0) {
+          next.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        for (const f of fetched) {
+          const e = byTp.get(tpKey(f.topic, f.partition));
           if (!e) continue;
           for (const t of e.targets) {
-            const records: ChangelogRecord[] = [];
-            decodeChangelog(f, t.from, t.end, records);
-            this.restoredRecords += records.length;
-            this.stats.restored = this.restoredRecords;
-            if (records.length > 0) t.runner.task.restore(t.store, records);
+            if (t.from >= f.nextOffset || t.end <= f.fetchOffset) continue;
+            counted.records = 0;
+            applyChangelogBatch(t.runner.task.storeFor(t.store), changelogBatch(f, t.from, t.end, counted));
+            this.restoredRecords += counted.records;
           }
-          if (f.nextOffset >= e.end) {
-            remaining.delete(key);
-            consumer.pause([e.tp]);
-          }
+          this.stats.restored = this.restoredRecords;
         }
-        if (fetched.length === 0) {
+        if (fetched.length === 0 && next) {
           // Nothing more below the end offsets (compaction may leave the end beyond the last record).
           for (const [key, e] of remaining) if (consumer.position(e.tp) >= e.end || (await this.log.endOffsets([e.tp]))[0]! <= consumer.position(e.tp)) remaining.delete(key);
+          if (remaining.size === 0) next = undefined;
         }
       }
     } finally {
@@ -530,10 +600,12 @@ export class StreamsRuntime {
   private async runLoop(): Promise<void> {
     try {
       while (!this.stopping) {
+        if (this.standbys?.failure !== undefined) throw this.standbys.failure;
         if (this.member?.rebalanceNeeded) await this.rebalance();
         let now = Date.now();
         if (now >= this.nextTick) {
           for (const r of this.runners.values()) r.task.advanceWallClock(now);
+          this.drainExchange();
           this.nextTick = now + this.options.wallClockIntervalMs;
         }
         if (this.bounded && (await this.checkEnd())) break;
@@ -606,18 +678,19 @@ export class StreamsRuntime {
   private async route(f: FetchedPartition): Promise<void> {
     const input = this.inputs.get(tpKey(f.topic, f.partition));
     if (!input) return;
-    const { records, next, markers } = decodeFetched(f, input.kind === 'table', input.stopAt);
+    const { batch: records, next, markers } = decodeFetchedBatch(f, input.kind === 'table', input.stopAt);
     if (records.length > 0) {
       input.count.records += records.length - markers;
       const tasks = input.tasks;
       this.dirty = true;
       for (let from = 0; from < records.length; from += CHUNK) {
-        const chunk = records.length <= CHUNK ? records : records.slice(from, from + CHUNK);
+        const chunk = records.length <= CHUNK ? records : records.slice(from, Math.min(from + CHUNK, records.length));
         const t0 = performance.now();
         for (let i = 0; i < tasks.length; i++) tasks[i]!.process(chunk);
-        this.stats.batch(chunk.length, performance.now() - t0, chunk[chunk.length - 1]!.timestamp, Date.now());
+        this.drainExchange();
+        this.stats.batch(chunk.length, performance.now() - t0, chunk.timestamp(chunk.to - 1), Date.now());
         if (from + CHUNK < records.length && Date.now() >= this.nextCommit) {
-          input.processed = chunk[chunk.length - 1]!.offset + 1;
+          input.processed = chunk.offset(chunk.to - 1) + 1;
           await this.relieve();
           await this.commit();
           this.nextCommit = Date.now() + this.options.commitIntervalMs;
@@ -634,6 +707,23 @@ export class StreamsRuntime {
     }
   }
 
+  /** Hands the repartition records queued in memory to the tasks reading them (local-exchange.ts). */
+  private drainExchange(): void {
+    this.exchange?.drain(this.deliverLocal);
+  }
+
+  private readonly deliverLocal = (topic: string, partition: number, records: InputRecord[]): void => {
+    const input = this.inputs.get(tpKey(topic, partition));
+    if (!input) throw new Error(`no task reads repartition partition ${topic}/${partition} in this process`);
+    let data = 0;
+    for (let i = 0; i < records.length; i++) if (records[i]!.value !== null || records[i]!.key !== null) data++;
+    input.count.records += data;
+    this.dirty = true;
+    const t0 = performance.now();
+    for (let i = 0; i < input.tasks.length; i++) input.tasks[i]!.process(records);
+    this.stats.batch(records.length, performance.now() - t0, records[records.length - 1]!.timestamp, Date.now());
+  };
+
   /** At-least-once: outputs are appended (and durable) as soon as a fetch is processed. */
   private async flushAtLeastOnce(): Promise<void> {
     await this.producer.flush();
@@ -644,6 +734,7 @@ export class StreamsRuntime {
     if (!this.inputEnded) {
       for (const i of this.inputList) if (i.kind !== 'repartition' && i.processed < i.stopAt) return false;
       for (const r of this.runners.values()) r.task.endOfInput();
+      this.drainExchange();
       this.inputEnded = true;
       this.dirty = true;
       this.nextCommit = 0; // make the +∞ markers visible downstream now
@@ -652,6 +743,7 @@ export class StreamsRuntime {
     for (const r of this.runners.values()) {
       if (r.task.watermark !== Infinity || r.task.pendingAsync > 0) return false;
     }
+    if (this.exchange && this.exchange.pending > 0) return false;
     const rep = this.inputList.filter((i) => i.kind === 'repartition');
     if (rep.length === 0) return true;
     // Everything upstream wrote must be committed and read.
@@ -672,6 +764,11 @@ export class StreamsRuntime {
     const started = performance.now();
     const runners = [...this.runners.values()];
     for (const r of runners) if (r.task.pendingAsync > 0) await r.task.settle();
+    // Every repartition record in memory is processed before the commit (what settling sent too).
+    while (this.exchange && this.exchange.pending > 0) {
+      this.drainExchange();
+      for (const r of runners) if (r.task.pendingAsync > 0) await r.task.settle();
+    }
     let changelogs = 0;
     for (const r of runners) {
       await r.task.flush();
@@ -751,6 +848,7 @@ export class StreamsRuntime {
 
   private async shutdown(failed = false): Promise<void> {
     this.consumer?.close();
+    await this.standbys?.close();
     await this.member?.leave();
     if (this.producer) {
       if (failed && this.exactlyOnce && !(this.failure instanceof ProducerFencedError)) await this.producer.abortTransaction().catch(() => {});
@@ -833,6 +931,16 @@ export class StreamsRuntime {
     const m = this.member;
     if (!m) return undefined;
     return { self: this.options.applicationServer, owners: m.endpoints ?? new Map() };
+  }
+
+  /**
+   * Scale-out with standbys: the changelog records committed and not yet applied by this process's
+   * standby tasks (0 when caught up or when it has none), and which partitions they are.
+   */
+  async standbyLag(): Promise<{ readonly partitions: readonly number[]; readonly lag: number }> {
+    const s = this.standbys;
+    if (!s || this.finished) return { partitions: [], lag: 0 };
+    return { partitions: s.partitions, lag: await s.lag() };
   }
 
   /** @internal */

@@ -1,0 +1,72 @@
+import type { RecordColumns } from '../records/record-columns.js';
+import type { RecordHeader } from '../records/record.js';
+import type { InputRecord } from './records.js';
+
+/**
+ * Records of one input partition as the runtime hands them to a task: the columns a fetch was
+ * decoded into (src/records/record-columns.ts), records [from, to) of them. A task reads offsets
+ * and timestamps from typed arrays and asks for a record's key and value bytes (views, or copies
+ * with `copy`) and headers only when its sources need them; there is no object per record unless
+ * someone asks for one (`record(i)`: the dead-letter topic, RecordContext of a kept record).
+ *
+ * The columns are never reused for another fetch: records made from a batch may outlive it.
+ */
+export class InputBatch {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly columns: RecordColumns,
+    readonly from: number,
+    readonly to: number,
+    /** Keys and values are copied out of the fetched bytes (inputs whose bytes a store keeps). */
+    readonly copy: boolean,
+  ) {}
+
+  get length(): number {
+    return this.to - this.from;
+  }
+
+  /** Records [from, to) of the same columns (absolute indexes). */
+  slice(from: number, to: number): InputBatch {
+    return new InputBatch(this.topic, this.partition, this.columns, from, to, this.copy);
+  }
+
+  offset(i: number): number {
+    return this.columns.offsets[i]!;
+  }
+
+  timestamp(i: number): number {
+    return this.columns.timestamps[i]!;
+  }
+
+  key(i: number): Buffer | null {
+    const k = this.columns.key(i);
+    return this.copy && k !== null ? Buffer.from(k) : k;
+  }
+
+  value(i: number): Buffer | null {
+    const v = this.columns.value(i);
+    return this.copy && v !== null ? Buffer.from(v) : v;
+  }
+
+  hasHeaders(i: number): boolean {
+    return this.columns.headerCounts[i] !== 0;
+  }
+
+  headers(i: number): readonly RecordHeader[] {
+    return this.columns.headers(i);
+  }
+
+  /** Record i as an object (new key/value views each call). */
+  record(i: number): InputRecord {
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      offset: this.offset(i),
+      timestamp: this.timestamp(i),
+      key: this.key(i),
+      value: this.value(i),
+      headers: this.headers(i),
+    };
+  }
+}
