@@ -1,7 +1,7 @@
 /**
  * Scale-out on logs of the Kafka protocol:
  *
- *   npm run bench -- scale [--events N] [--keys K] [--partitions P] [--rate R] [--latency-seconds S]
+ *   npm run bench -- scale [--events N] [--warmup N] [--keys K] [--partitions P] [--rate R] [--latency-seconds S]
  *                          [--restore-keys N] [--targets kafka,broker] [--profile DIR] [--json]
  *
  * For each target - a real single-node Apache Kafka (scripts/kafka/cluster.ts, its own run dir and
@@ -9,7 +9,9 @@
  * for 1 and for 2 application processes (bench/support/scale-app.ts: keyBy + 1 s tumbling count,
  * exactly-once, `scaleOut: true`, child processes with the same applicationId):
  *
- * - throughput: once every process is up and the group has settled, the bench produces N events
+ * - throughput: once every process is up, the group has settled and --warmup events (default
+ *   100,000) went through the whole pipeline (so each process's JIT warm-up is not charged to the
+ *   measured events), the bench produces N events
  *   (default 200,000: null keys round-robin over P = 4 partitions, K = 1,000 keys, 10,000 events per
  *   second of event time, so ~10 events per key and window) and times until the group's committed
  *   offsets cover them, on the input and then on the repartition topic (both sub-topologies done): events/s
@@ -51,12 +53,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const T0 = 1_700_000_000_000;
 const IDLE_SAMPLE_MS = 3_000;
 const USAGE =
-  'usage: npm run bench -- scale [--events N] [--keys K] [--partitions P] [--rate R] [--latency-seconds S] [--restore-keys N] [--targets kafka,broker] [--profile DIR] [--json]';
+  'usage: npm run bench -- scale [--events N] [--warmup N] [--keys K] [--partitions P] [--rate R] [--latency-seconds S] [--restore-keys N] [--targets kafka,broker] [--profile DIR] [--json]';
 
 type TargetName = 'kafka' | 'broker';
 
 interface Options {
   events: number;
+  /** Events processed before the measurement (not counted). */
+  warmup: number;
   keys: number;
   partitions: number;
   rate: number;
@@ -86,6 +90,8 @@ interface RunResult {
    * Kafka API, records produced (`produce <topic>`) and offsets fetched (`fetch <topic>`) per topic.
    */
   requests_per_1k_events: Record<string, number>;
+  /** The application processes' CPU-seconds during the throughput phase per thread name (main thread, V8 workers: GC and compilers, libuv pool). */
+  app_cpu_sec_by_thread: Record<string, number>;
   latency: { rate: number; seconds: number; windows: number; p50_ms: number; p99_ms: number };
 }
 
@@ -110,7 +116,7 @@ interface TargetResult {
 }
 
 function parseArgs(args: readonly string[]): Options {
-  const o: Options = { events: 200_000, keys: 1_000, partitions: 4, rate: 5_000, latencySeconds: 10, restoreKeys: 1_000_000, targets: ['kafka', 'broker'], profileDir: undefined, json: false };
+  const o: Options = { events: 200_000, warmup: 100_000, keys: 1_000, partitions: 4, rate: 5_000, latencySeconds: 10, restoreKeys: 1_000_000, targets: ['kafka', 'broker'], profileDir: undefined, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const int = (): number => {
@@ -119,6 +125,11 @@ function parseArgs(args: readonly string[]): Options {
       return v;
     };
     if (a === '--events') o.events = int();
+    else if (a === '--warmup') {
+      const v = Number(args[++i]);
+      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--warmup needs a count of events (0: none)\n${USAGE}`);
+      o.warmup = v;
+    }
     else if (a === '--keys') o.keys = int();
     else if (a === '--partitions') o.partitions = int();
     else if (a === '--rate') o.rate = int();
@@ -247,12 +258,12 @@ function eventValue(k: number, a: number): Buffer {
 }
 
 /**
- * Sends events with key id i % keys: round-robin over the partitions with null keys, or (`keyed`)
+ * Sends events i = from .. from + n - 1 with key id i % keys: round-robin over the partitions with null keys, or (`keyed`)
  * with the key `k<id>` in its partition (Kafka's partitioner).
  */
-async function produce(admin: Log, topic: string, partitions: number, n: number, keys: number, timestamp: (i: number) => number, keyed = false): Promise<void> {
+async function produce(admin: Log, topic: string, partitions: number, n: number, keys: number, timestamp: (i: number) => number, keyed = false, from = 0): Promise<void> {
   const p = await admin.producer();
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < from + n; i++) {
     const key = keyed ? Buffer.from(`k${i % keys}`) : null;
     const partition = key ? partitionForKey(key, partitions) : i % partitions;
     p.send({ topic, partition, timestamp: timestamp(i), key, value: eventValue(i % keys, i % 1000), headers: [] });
@@ -311,7 +322,7 @@ async function drain(admin: Log, app: string, o: Options, procs: AppProcess[]): 
   for (let j = 0; j < o.partitions; j++) p.send({ topic: inputTopic(app), partition: j, timestamp: ts, key: null, value: eventValue(0, 0), headers: [] });
   await p.flush();
   await p.close();
-  await awaitCommitted(admin, app, o.partitions, o.events + o.partitions, procs);
+  await awaitCommitted(admin, app, o.partitions, o.warmup + o.events + o.partitions, procs);
   const out = outputTopic(app);
   const tps = Array.from({ length: (await admin.describeTopics([out])).get(out)?.partitions ?? 0 }, (_, partition) => ({ topic: out, partition }));
   const endOf = async (): Promise<number> => (await admin.endOffsets(tps, 'read_committed')).reduce((a, b) => a + b, 0);
@@ -393,6 +404,13 @@ async function scaleRun(bootstrap: string, brokerPid: number, target: TargetName
       await procs[i]!.ready; // one at a time: the first takes every task, the next ones join
     }
     await settle(procs, o.partitions);
+    // Warm-up: every process runs the whole pipeline (and V8 compiles its hot code) before the
+    // measurement; a short run otherwise charges each process's JIT warm-up to its events.
+    if (o.warmup > 0) {
+      await produce(admin, inputTopic(app), o.partitions, o.warmup, o.keys, (i) => T0 + Math.floor(i / 10));
+      await awaitCommitted(admin, app, o.partitions, o.warmup, procs);
+      await awaitRepartitionCommitted(admin, app, procs);
+    }
     const appCpu = (): number => procs.reduce((s, p) => s + cpuSecondsOr0(p.child.pid!), 0);
     // What the processes burn with nothing to do (commit loop, fetch polls, heartbeats), per second.
     const idle0 = appCpu();
@@ -407,16 +425,18 @@ async function scaleRun(bootstrap: string, brokerPid: number, target: TargetName
     const cpu0 = appCpu();
     const broker0 = cpuSecondsOr0(brokerPid);
     const t0 = process.hrtime.bigint();
-    await produce(admin, inputTopic(app), o.partitions, o.events, o.keys, (i) => T0 + Math.floor(i / 10));
-    await awaitCommitted(admin, app, o.partitions, o.events, procs);
+    await produce(admin, inputTopic(app), o.partitions, o.events, o.keys, (i) => T0 + Math.floor(i / 10), false, o.warmup);
+    await awaitCommitted(admin, app, o.partitions, o.warmup + o.events, procs);
     await awaitRepartitionCommitted(admin, app, procs);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = appCpu() - cpu0;
     const brokerCpu = cpuSecondsOr0(brokerPid) - broker0;
     const requests: Record<string, number> = {};
+    const threads: Record<string, number> = {};
     for (const [api, n] of await requestCounts(procs)) {
       const d = n - (requests0.get(api) ?? 0);
-      if (d > 0) requests[api] = round((d / o.events) * 1000, 2);
+      if (api.startsWith('cpu ')) threads[api.slice(4)] = round(d, 2);
+      else if (d > 0) requests[api] = round((d / o.events) * 1000, 2);
     }
     if (o.profileDir) {
       for (let i = 0; i < procs.length; i++) {
@@ -428,10 +448,10 @@ async function scaleRun(bootstrap: string, brokerPid: number, target: TargetName
     const busy = cpu - idlePerSec * seconds;
     progress(
       `${target}, ${processes} process(es): ${o.events} events in ${seconds.toFixed(2)} s (${round(o.events / seconds)} events/s, app CPU ${cpu.toFixed(2)} s, ` +
-        `${(idlePerSec * seconds).toFixed(2)} s of it idle overhead; ${target} CPU ${brokerCpu.toFixed(2)} s); requests per 1k events ${JSON.stringify(requests)}; measuring latency`,
+        `${(idlePerSec * seconds).toFixed(2)} s of it idle overhead; ${target} CPU ${brokerCpu.toFixed(2)} s); requests per 1k events ${JSON.stringify(requests)}; CPU-s by thread ${JSON.stringify(threads)}; measuring latency`,
     );
     await drain(admin, app, o, procs);
-    const latency = await measureLatency(admin, app, o, o.events + o.partitions);
+    const latency = await measureLatency(admin, app, o, o.warmup + o.events + o.partitions);
     progress(`${target}, ${processes} process(es): ${latency.windows} window results, p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms`);
     return {
       processes,
@@ -444,6 +464,7 @@ async function scaleRun(bootstrap: string, brokerPid: number, target: TargetName
       events_per_busy_cpu_sec: busy > 0 ? round(o.events / busy) : null,
       broker_cpu_sec: round(brokerCpu, 2),
       requests_per_1k_events: requests,
+      app_cpu_sec_by_thread: threads,
       latency,
     };
   } finally {
@@ -536,6 +557,7 @@ export async function main(args: string[]): Promise<void> {
     bench: 'scale',
     workload: `keyBy + ${WINDOW_MS / 1000} s tumbling count, exactly-once, scaleOut, ${o.partitions} partitions, ${o.keys} keys`,
     events: o.events,
+    warmup_events: o.warmup,
     machine: { cpus: cpus().length, loadavg_1_5_15_before: load.before, loadavg_1_5_15_after: load.after },
     targets_issue_5: { scaling: 1.7, restore_keys_per_sec: 500_000 },
     results,

@@ -17,7 +17,7 @@
  * engine's 16 MiB per store), so the state lives on disk, not in the heap.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { LogManager, silentLogger } from '../src/log/index.js';
 import { encodeRecordBatch } from '../src/records/record-batch.js';
 import { partitionForKey } from '../src/records/partitioner.js';
 import { RssSampler } from './support/rss-sampler.js';
+import { WindowAggregateOperator } from '../src/engine/operators/window-aggregate.js';
 
 interface Options {
   keys: number;
@@ -38,10 +39,28 @@ interface Options {
   child: boolean;
 }
 
+/** Where the memory was when RSS peaked (MB): what process.memoryUsage() and /proc/self/status say. */
+interface MemoryAtPeak {
+  /** Anonymous pages: the JS heap, malloc (LMDB's dirty pages of an open write transaction, Buffers), stacks. */
+  rss_anon_mb: number;
+  /** File pages mapped into the process: LMDB's memory map of its data files (clean, reclaimable), code. */
+  rss_file_mb: number;
+  heap_total_mb: number;
+  heap_used_mb: number;
+  /** Memory of C++ objects bound to JS (Buffers' backing stores included), outside the V8 heap. */
+  external_mb: number;
+  array_buffers_mb: number;
+}
+
 interface CaseResult {
   case: string;
   keys: number;
   peak_rss_mb: number;
+  at_peak: MemoryAtPeak;
+  /** Bytes of the LMDB data files at the end (MB): what its memory map can bring into RSS at most. */
+  lmdb_files_mb: number;
+  /** Window timers held in the heap at the end, over all tasks (0: they live in the stores' time index). */
+  timers_in_memory: number;
   heap_used_mb: number;
   records_per_sec: number;
   events_per_core_sec: number;
@@ -72,6 +91,52 @@ function parseArgs(args: string[]): Options {
   if (!Number.isInteger(o.keys) || o.keys < 1) throw new Error('--keys must be a positive integer');
   for (const s of o.stores) if (s !== 'memory' && s !== 'lmdb') throw new Error('--store: memory, lmdb or memory,lmdb');
   return o;
+}
+
+/** Samples RSS and its parts every 50 ms, keeping the sample with the highest RSS. */
+class MemorySampler {
+  private peak: MemoryAtPeak & { rss: number } = { rss: 0, rss_anon_mb: 0, rss_file_mb: 0, heap_total_mb: 0, heap_used_mb: 0, external_mb: 0, array_buffers_mb: 0 };
+  private readonly timer = setInterval(() => this.sample(), 50);
+  constructor() {
+    this.timer.unref();
+  }
+  sample(): void {
+    const m = process.memoryUsage();
+    if (m.rss <= this.peak.rss) return;
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) / 1024;
+    const mb = (b: number) => Math.round(b / (1024 * 1024));
+    this.peak = {
+      rss: m.rss,
+      rss_anon_mb: Math.round(kb('RssAnon')),
+      rss_file_mb: Math.round(kb('RssFile') + kb('RssShmem')),
+      heap_total_mb: mb(m.heapTotal),
+      heap_used_mb: mb(m.heapUsed),
+      external_mb: mb(m.external),
+      array_buffers_mb: mb(m.arrayBuffers),
+    };
+  }
+  reset(): void {
+    this.peak.rss = 0;
+    this.sample();
+  }
+  atPeak(): MemoryAtPeak {
+    this.sample();
+    const { rss: _rss, ...rest } = this.peak;
+    return rest;
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** Bytes of the files under dir (MB). */
+function dirMb(dir: string): number {
+  let bytes = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) bytes += statSync(join(e.parentPath ?? e.path, e.name)).size;
+  }
+  return Math.round(bytes / (1024 * 1024));
 }
 
 function progress(message: string): void {
@@ -109,6 +174,7 @@ async function writeEvents(log: LogManager, n: number, partitions: number): Prom
 async function runCase(store: 'memory' | 'lmdb', o: Options): Promise<CaseResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-state-memory-'));
   const rss = new RssSampler();
+  const memory = new MemorySampler();
   const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
   try {
     progress(`${store}: writing ${o.keys} events`);
@@ -122,6 +188,7 @@ async function runCase(store: 'memory' | 'lmdb', o: Options): Promise<CaseResult
     };
     global.gc?.();
     rss.reset();
+    memory.reset();
     progress(`${store}: processing`);
     const app = build();
     const cpu0 = process.cpuUsage();
@@ -134,8 +201,12 @@ async function runCase(store: 'memory' | 'lmdb', o: Options): Promise<CaseResult
     global.gc?.();
     const heapUsed = process.memoryUsage().heapUsed / (1024 * 1024);
     const peak = rss.peakMb();
+    const atPeak = memory.atPeak();
+    let timersInMemory = 0;
+    for (const t of app.tasks) for (const op of t.operators) if (op instanceof WindowAggregateOperator) timersInMemory += op.timersInMemory;
     await app.close();
-    progress(`${store}: ${o.keys} events in ${seconds.toFixed(1)} s, peak RSS ${peak.toFixed(0)} MB, heap ${heapUsed.toFixed(0)} MB`);
+    const lmdbFiles = store === 'lmdb' ? dirMb(stateDir) : 0;
+    progress(`${store}: ${o.keys} events in ${seconds.toFixed(1)} s, peak RSS ${peak.toFixed(0)} MB, heap ${heapUsed.toFixed(0)} MB; at the peak ${JSON.stringify(atPeak)}; ${timersInMemory} timers in memory`);
 
     rmSync(stateDir, { recursive: true, force: true });
     global.gc?.();
@@ -151,6 +222,9 @@ async function runCase(store: 'memory' | 'lmdb', o: Options): Promise<CaseResult
       case: `tumbling window state, ${o.keys} keys (${store} store${store === 'lmdb' ? `, cache ${o.cacheMb ?? 16} MiB per store` : ''})`,
       keys: o.keys,
       peak_rss_mb: Math.round(peak),
+      at_peak: atPeak,
+      lmdb_files_mb: lmdbFiles,
+      timers_in_memory: timersInMemory,
       heap_used_mb: Math.round(heapUsed),
       records_per_sec: Math.round(o.keys / seconds),
       events_per_core_sec: Math.round(o.keys / ((cpu.user + cpu.system) / 1e6)),
@@ -160,6 +234,7 @@ async function runCase(store: 'memory' | 'lmdb', o: Options): Promise<CaseResult
     };
   } finally {
     rss.stop();
+    memory.stop();
     await log.close();
     rmSync(dir, { recursive: true, force: true });
   }

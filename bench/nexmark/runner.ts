@@ -52,6 +52,13 @@ export interface NexmarkResult {
   readonly p50_ms: number | null;
   readonly p99_ms: number | null;
   readonly peak_rss_mb: number;
+  /**
+   * Source 'log' only: counted from the first event's decoding to the run's end (the app's
+   * start-up left out), as the Flink peer counts its runs (bench/peers/flink-run.ts).
+   */
+  readonly cpu_seconds_from_first_event?: number;
+  readonly events_per_core_sec_from_first_event?: number;
+  readonly seconds_from_first_event?: number;
 }
 
 const OUTPUT = 'nexmark-out';
@@ -97,7 +104,13 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
     await log.createTopic(EVENTS_TOPIC, { partitions, config: { 'retention.ms': -1 } });
     // Idleness is a wall-clock rule; a starved partition on a loaded machine must not turn idle.
     const app = new StreamsApp({ applicationId: `nexmark-${o.query}`, idleTimeout: '1h' });
-    query.build(nexmarkEvents(app), OUTPUT);
+    let first: { cpu: NodeJS.CpuUsage; at: number } | undefined;
+    query.build(
+      nexmarkEvents(app, EVENTS_TOPIC, () => {
+        first = { cpu: process.cpuUsage(), at: performance.now() };
+      }),
+      OUTPUT,
+    );
     const runtime = { log: embedded({ manager: log }), stateDir: join(dir, 'state') };
     const progressTimer = (total: number): NodeJS.Timeout =>
       setInterval(() => {
@@ -118,11 +131,12 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const summary = await app.run({ until: 'end', ...runtime });
-      const seconds = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
+      const t1 = performance.now();
+      const cpu1 = process.cpuUsage();
       clearInterval(timer);
       o.onProgress?.('process', o.events, o.events);
-      return result(o, outputCount(summary), seconds, cpu, null, rss.peakMb());
+      const fromFirst = first && { seconds: (t1 - first.at) / 1000, cpu: cpuDelta(cpu1, first.cpu) };
+      return result(o, outputCount(summary), (t1 - t0) / 1000, cpuDelta(cpu1, cpu0), null, rss.peakMb(), fromFirst);
     }
 
     // source 'generator': append while the application runs; latency from append to commit.
@@ -178,8 +192,21 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
   }
 }
 
-function result(o: NexmarkRunOptions, outputs: number, seconds: number, cpu: NodeJS.CpuUsage, latency: [number, number] | null, peakMb: number): NexmarkResult {
+function cpuDelta(end: NodeJS.CpuUsage, start: NodeJS.CpuUsage): NodeJS.CpuUsage {
+  return { user: end.user - start.user, system: end.system - start.system };
+}
+
+function result(
+  o: NexmarkRunOptions,
+  outputs: number,
+  seconds: number,
+  cpu: NodeJS.CpuUsage,
+  latency: [number, number] | null,
+  peakMb: number,
+  fromFirst?: { seconds: number; cpu: NodeJS.CpuUsage },
+): NexmarkResult {
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const firstCpuSeconds = fromFirst && (fromFirst.cpu.user + fromFirst.cpu.system) / 1e6;
   return {
     query: o.query,
     source: o.source,
@@ -192,5 +219,10 @@ function result(o: NexmarkRunOptions, outputs: number, seconds: number, cpu: Nod
     p50_ms: latency ? latency[0] : null,
     p99_ms: latency ? latency[1] : null,
     peak_rss_mb: Math.round(peakMb),
+    ...(fromFirst && firstCpuSeconds !== undefined && {
+      cpu_seconds_from_first_event: Math.round(firstCpuSeconds * 1000) / 1000,
+      events_per_core_sec_from_first_event: Math.round(o.events / firstCpuSeconds),
+      seconds_from_first_event: Math.round(fromFirst.seconds * 1000) / 1000,
+    }),
   };
 }

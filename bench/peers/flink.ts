@@ -100,9 +100,12 @@ export function flinkRowsAndTimings(
   };
 }
 
+/** One timed Flink run (FlinkNexmark.printTiming): the whole run, and from the first event to the end. */
 export interface FlinkTiming {
   seconds: number;
   cpu_seconds: number;
+  seconds_from_first_event: number;
+  cpu_seconds_from_first_event: number;
 }
 
 /** `repeats` runs of the query into a blackhole sink in one JVM (later runs are JIT-warm). */

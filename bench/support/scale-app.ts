@@ -10,11 +10,11 @@
  *
  * Commands on stdin, one per line, for the bench's measurements of this process:
  *   STATS                 prints `STATS {json}`: the requests its Kafka clients sent so far by API name,
- *                         records produced and offsets fetched per topic
+ *                         records produced and offsets fetched per topic, CPU-seconds per thread name (`cpu <name>`)
  *   PROFILE START         starts V8's CPU profiler (node:inspector)
  *   PROFILE STOP <file>   stops it and writes the .cpuprofile (open in Chrome DevTools); prints `PROFILED`
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -87,13 +87,33 @@ function clientCounts(logs: readonly Log[], applicationId: string): Record<strin
   return out;
 }
 
+/**
+ * CPU-seconds of this process's threads so far, summed per thread name (Linux /proc): the main
+ * thread apart from the others (V8's GC and compiler workers and libuv's pool, all called "node").
+ */
+function threadCpu(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Node's worker threads are all called "node": the main thread is told apart by its id.
+      const name = tid === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[`cpu ${name}`] = (out[`cpu ${name}`] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 /** Serves the bench's STATS and PROFILE commands on stdin. */
 function serveCommands(logs: readonly Log[], applicationId: string): void {
   let session: Session | undefined;
   createInterface({ input: process.stdin }).on('line', (line) => {
     void (async () => {
       const [cmd, arg, file] = line.trim().split(' ');
-      if (cmd === 'STATS') process.stdout.write(`STATS ${JSON.stringify(clientCounts(logs, applicationId))}\n`);
+      if (cmd === 'STATS') process.stdout.write(`STATS ${JSON.stringify({ ...clientCounts(logs, applicationId), ...threadCpu() })}\n`);
       else if (cmd === 'PROFILE' && arg === 'START') {
         session = new Session();
         session.connect();

@@ -32,6 +32,12 @@ export interface KeyValueStore {
    * in-memory stores leave it undefined (their entries are in the heap anyway).
    */
   readonly cacheMaxBytes?: number;
+  /**
+   * The same store without its changelog (a logged store's inner store), for entries a store
+   * derives from its logged ones and rebuilds after a restore (a window store's time index,
+   * window-store.ts). Undefined: the store is not logged; write to it directly.
+   */
+  readonly unlogged?: KeyValueStore;
   /** Applies changelog records in order (null value = delete), without logging them again. */
   restore(records: Iterable<ChangelogRecord>): void;
   /**

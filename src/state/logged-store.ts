@@ -2,11 +2,23 @@ import { applyChangelogBatch, type ChangelogBatch, type ChangelogCollector, type
 import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
 
 /**
+ * The key of the marker entry that says a store's unlogged, derived entries (a window store's
+ * time index) match its logged ones. A restore that applies any record deletes it first, in the
+ * same write as the records, so derived entries are never trusted after their store changed
+ * under them; the operator that owns them rebuilds them and writes the marker again. No logged
+ * key starts with ff ff ff ff (composite keys start with a key length, see bytes.ts).
+ */
+export const DERIVED_ENTRIES_VALID: Buffer = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+
+/**
  * Wraps a store so that every put and delete is also appended to the task's changelog
  * collector. Restoring goes straight to the inner store: replaying the changelog must not
  * write the changelog again.
  */
 export class LoggedKeyValueStore implements KeyValueStore {
+  /** A restore has deleted the DERIVED_ENTRIES_VALID marker already (restores come before the store is used). */
+  private derivedInvalidated = false;
+
   constructor(
     private readonly inner: KeyValueStore,
     private readonly changelog: ChangelogCollector,
@@ -22,6 +34,11 @@ export class LoggedKeyValueStore implements KeyValueStore {
 
   get cacheMaxBytes(): number | undefined {
     return this.inner.cacheMaxBytes;
+  }
+
+  /** Writes here are not changelogged (derived entries, rebuilt after a restore). */
+  get unlogged(): KeyValueStore {
+    return this.inner;
   }
 
   get(key: Buffer): Buffer | undefined {
@@ -48,11 +65,35 @@ export class LoggedKeyValueStore implements KeyValueStore {
   }
 
   restore(records: Iterable<ChangelogRecord>): void {
-    this.inner.restore(records);
+    if (this.derivedInvalidated) this.inner.restore(records);
+    else this.inner.restore(this.invalidatingDerived(records));
   }
 
   restoreBatch(batch: ChangelogBatch): void {
-    applyChangelogBatch(this.inner, batch);
+    if (this.derivedInvalidated) {
+      applyChangelogBatch(this.inner, batch);
+      return;
+    }
+    applyChangelogBatch(this.inner, (apply) =>
+      batch((key, value) => {
+        if (!this.derivedInvalidated) {
+          this.derivedInvalidated = true;
+          apply(DERIVED_ENTRIES_VALID, null);
+        }
+        apply(key, value);
+      }),
+    );
+  }
+
+  /** The records, after a tombstone of DERIVED_ENTRIES_VALID when there is at least one (once per store). */
+  private *invalidatingDerived(records: Iterable<ChangelogRecord>): Generator<ChangelogRecord> {
+    for (const r of records) {
+      if (!this.derivedInvalidated) {
+        this.derivedInvalidated = true;
+        yield { key: DERIVED_ENTRIES_VALID, value: null };
+      }
+      yield r;
+    }
   }
 
   flush(): void | Promise<void> {

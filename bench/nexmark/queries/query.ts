@@ -34,10 +34,32 @@ export interface NexmarkQuery {
   build(events: Stream<Buffer | null, NexmarkEvent>, output: string): void;
 }
 
-/** The events topic as a stream, event time = dateTime, 4 s out-of-orderness as nexmark's DDL. */
-export function nexmarkEvents(app: StreamsApp, topic = EVENTS_TOPIC): Stream<Buffer | null, NexmarkEvent> {
+/**
+ * The events' serde, calling `onFirst` once, when the first event is decoded: the runner starts
+ * counting there (after the app's start-up), as the Flink peer does (FlinkNexmark.FirstEvent).
+ */
+function markingFirstEvent(onFirst: () => void): Serde<NexmarkEvent> {
+  let seen = false;
+  return custom<NexmarkEvent>({
+    name: 'nexmark-event',
+    serialize: (e) => Buffer.from(eventToJson(e)),
+    deserialize: (b) => {
+      if (!seen) {
+        seen = true;
+        onFirst();
+      }
+      return eventFromJson(b);
+    },
+  });
+}
+
+/**
+ * The events topic as a stream, event time = dateTime, 4 s out-of-orderness as nexmark's DDL;
+ * `onFirstEvent` is called when the first event is decoded.
+ */
+export function nexmarkEvents(app: StreamsApp, topic = EVENTS_TOPIC, onFirstEvent?: () => void): Stream<Buffer | null, NexmarkEvent> {
   return app.stream<Buffer | null, NexmarkEvent>(topic, {
-    value: nexmarkEvent,
+    value: onFirstEvent ? markingFirstEvent(onFirstEvent) : nexmarkEvent,
     timestamp: (e) => e.dateTime,
     maxOutOfOrderness: MAX_OUT_OF_ORDERNESS_MS,
   });

@@ -14,7 +14,8 @@
  *      an earlier owner: least changelog left to restore), then to the least loaded, then by id.
  * Standby tasks (numStandbyReplicas = N): each partition also goes to min(N, m−1) other members,
  * preferring the ones already warm for it (a standby stays a standby) among those below their
- * fair share of standbys, then the least loaded.
+ * fair share of standbys, then the least loaded; where that greedy pass left one member with two
+ * standbys more than another, standbys move from the most to the least loaded until balanced.
  */
 
 export interface MemberSubscription {
@@ -111,10 +112,40 @@ export function assignTasks(subscriptions: readonly MemberSubscription[], partit
         out.get(pool[0]!.memberId)!.standby.push(p);
       }
     }
+    rebalanceStandbys(members, out, owner);
   }
   for (const a of out.values()) {
     a.active.sort((x, y) => x - y);
     a.standby.sort((x, y) => x - y);
   }
   return out;
+}
+
+/**
+ * Evens out standby counts (to within one) after the greedy pass: moves a standby from the most
+ * loaded member to the least loaded one that may hold it (not its owner, not already a standby of
+ * it), preferring partitions the receiver is warm for. Each move lowers the spread, so it ends.
+ */
+function rebalanceStandbys(members: readonly MemberSubscription[], out: Map<string, TaskAssignment>, owner: ReadonlyMap<number, string>): void {
+  const load = (x: MemberSubscription) => out.get(x.memberId)!.standby.length;
+  for (;;) {
+    const sorted = [...members].sort((a, b) => load(b) - load(a) || byId(a.memberId, b.memberId));
+    let moved = false;
+    search: for (const from of sorted) {
+      for (const to of [...sorted].reverse()) {
+        if (load(from) - load(to) <= 1) continue;
+        const give = out.get(from.memberId)!.standby;
+        const take = out.get(to.memberId)!.standby;
+        const movable = give.filter((p) => owner.get(p) !== to.memberId && !take.includes(p));
+        if (movable.length === 0) continue;
+        movable.sort((a, b) => Number(to.warm.has(b)) - Number(to.warm.has(a)) || a - b);
+        const p = movable[0]!;
+        give.splice(give.indexOf(p), 1);
+        take.push(p);
+        moved = true;
+        break search;
+      }
+    }
+    if (!moved) return;
+  }
 }

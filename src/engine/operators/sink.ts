@@ -39,7 +39,8 @@ export class SinkOperator extends Operator {
     // Format headers (auto format) go to a scratch list first: most records get none, and then
     // need no headers array of their own.
     const added = this.added;
-    added.length = 0;
+    // Setting length is a runtime call even when it changes nothing: most records add no header.
+    if (added.length !== 0) added.length = 0;
     let key: Buffer | null;
     let value: Buffer | null;
     let partition: number;

@@ -97,6 +97,7 @@ interface Queue {
   nextOffset: number;
 }
 
-function isMarker(r: OutputRecord): boolean {
+/** Whether a record is a watermark marker (what the runtime's decode counts apart from data records too). */
+export function isMarker(r: OutputRecord): boolean {
   return r.key === null && r.value === null && r.headers.length > 0 && r.headers[0]!.key === WATERMARK_HEADER;
 }

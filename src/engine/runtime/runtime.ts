@@ -18,7 +18,7 @@ import type { PartitionPlan, Topology } from '../topology.js';
 import { ChangelogBuffer, OutputCollector } from './collectors.js';
 import { changelogBatch } from './changelog-batch.js';
 import { decodeFetchedBatch } from './decode.js';
-import { LocalExchange } from './local-exchange.js';
+import { LocalExchange, isMarker } from './local-exchange.js';
 import type { InputRecord } from '../records.js';
 import type { ResolvedRuntimeOptions } from './options.js';
 import { StandbyTasks, type StandbyHandover } from './standby.js';
@@ -716,7 +716,7 @@ export class StreamsRuntime {
     const input = this.inputs.get(tpKey(topic, partition));
     if (!input) throw new Error(`no task reads repartition partition ${topic}/${partition} in this process`);
     let data = 0;
-    for (let i = 0; i < records.length; i++) if (records[i]!.value !== null || records[i]!.key !== null) data++;
+    for (let i = 0; i < records.length; i++) if (!isMarker(records[i]!)) data++;
     input.count.records += data;
     this.dirty = true;
     const t0 = performance.now();

@@ -84,6 +84,14 @@ test('standbys: each partition on min(N, members - 1) other members, sticky', ()
     1,
   );
   assert.deepEqual(again, a);
+  // Warm standbys where the greedy pass would pile them on one member: balanced all the same
+  // (the case seen with 3 processes: b warm for 0, 1 and 5, a owning 0, 1, c owning 5).
+  const piled = assignTasks(
+    [sub('a', [0, 1], [[2, 1], [3, 1]], 3), sub('b', [3, 4], [[0, 1], [1, 1], [5, 1]], 3), sub('c', [2, 5], [[4, 1]], 3)],
+    6,
+    1,
+  );
+  assert.deepEqual([...piled.values()].map((x) => x.standby.length), [2, 2, 2]);
   // More replicas than other members: capped.
   const capped = assignTasks([sub('a'), sub('b')], 4, 3);
   assert.deepEqual(capped.get('a')!.standby, capped.get('b')!.active);
@@ -116,6 +124,8 @@ test('property: balanced, complete, deterministic; standbys distinct and never t
         assert.equal(holders.length, replicas);
         assert.ok(!holders.includes(o.get(p)!));
       }
+      const standbys = [...a.values()].map((x) => x.standby.length);
+      if (ids.length > 1) assert.ok(Math.max(...standbys) - Math.min(...standbys) <= 1, `standbys balanced: ${standbys.join(',')}`);
     }),
     { numRuns: 300 },
   );

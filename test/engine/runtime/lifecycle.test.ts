@@ -130,7 +130,9 @@ test('zombie: an instance paused mid-transaction while a replacement starts is f
     assert.equal(got.n, ref.results.size, 'nothing duplicated by the zombie');
     assert.deepEqual(got.map, ref.results);
     assert.equal(readTopic(log, 'zz-dlq').length, ref.late.length);
-    assert.ok(readTopic(log, 'zz-clicks-keyBy-repartition', 'read_uncommitted').length > readTopic(log, 'zz-clicks-keyBy-repartition').length, 'the zombie’s open transaction was aborted');
+    // Its outputs appended early (and, with localRepartition off, its repartition records) were in the aborted transaction.
+    const written = ['counts', ...log.listTopics().filter((t) => t.startsWith('zz-') && t.endsWith('-repartition'))];
+    assert.ok(written.some((t) => readTopic(log, t, 'read_uncommitted').length > readTopic(log, t).length), 'the zombie’s open transaction was aborted');
   } finally {
     await log.close();
     cleanup();
