@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- peers [--peer flink] [--events N] [--repeats R] [--queries q0,q1,...] [--agree-events M] [--json] [--no-save]`:
+ * `npm run bench -- peers [--peer flink] [--events N] [--repeats R] [--queries q0,q1,...] [--agree-events M] [--cpu C] [--json] [--no-save]`:
  * Tributary against its peers on the same machine, same events, same run; the rows must agree
  * before a ratio is printed. Peers: Apache Flink 2.2 (--peer flink, every query; flink-run.ts
  * says how each is checked and timed). Results are merged into bench/results/peers.json, one
- * entry per peer and query (a run replaces the entries it measured).
+ * entry per peer and query (a run replaces the entries it measured). Both sides of a comparison
+ * are pinned to core C (--cpu, default 1) with taskset.
  *
  * `--peer kafka-streams|kafkats-flow|all` (or a comma list): Kafka Streams 4.4 and @kafkats/flow
  * 0.12 on a real Kafka broker, against Tributary reading the same topic (bench/peers/kafka-peers.ts);
@@ -54,6 +55,12 @@ export function savePeerResults(rows: readonly PeerResult[], run: Record<string,
 
 const PEERS = ['flink', 'kafka-streams', 'kafkats-flow'];
 
+/** The core both sides are pinned to (--cpu, default 1), if taskset can pin to it. */
+function pinnedCpu(args: string[]): string | undefined {
+  const cpu = arg(args, '--cpu', '1');
+  return spawnSync('taskset', ['-c', cpu, 'true']).status === 0 ? cpu : undefined;
+}
+
 /**
  * The Kafka peers (bench/peers/kafka-peers.ts): each over its queries (or --queries), on the broker
  * of --bootstrap or a one-broker cluster of its own; rows saved like Flink's unless --no-save.
@@ -62,7 +69,7 @@ async function kafkaPeers(args: string[], names: readonly KafkaPeerName[]): Prom
   const events = Number(arg(args, '--events', '200000'));
   const repeats = Number(arg(args, '--repeats', '3'));
   const asked = args.includes('--queries') ? arg(args, '--queries', '').split(',') : undefined;
-  const cpu = spawnSync('taskset', ['-c', '1', 'true']).status === 0 ? '1' : undefined;
+  const cpu = pinnedCpu(args);
   const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
   const bootstrap = args.includes('--bootstrap') ? arg(args, '--bootstrap', '') : undefined;
   return withKafka(bootstrap, log, async (bs) => {
@@ -92,7 +99,7 @@ export async function main(args: string[]): Promise<void> {
   const agreeEvents = Number(arg(args, '--agree-events', '50000'));
   const queries = arg(args, '--queries', FLINK_QUERIES.join(',')).split(',');
   const asJson = args.includes('--json');
-  const cpu = spawnSync('taskset', ['-c', '1', 'true']).status === 0 ? '1' : undefined;
+  const cpu = pinnedCpu(args);
   const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
   const classpath = ensureFlinkPeer();
   const dir = mkdtempSync(join(tmpdir(), 'tributary-peers-'));

@@ -119,21 +119,29 @@ function nextStringSpecial(r: JavaRandom, maxLength: number, special: string): s
   return s.trim();
 }
 
-function baseUrl(r: JavaRandom): string {
-  return `https://www.nexmark.com/${nextStringSpecial(r, 5, '_')}/${nextStringSpecial(r, 5, '_')}/${nextStringSpecial(r, 5, '_')}/item.htm?query=1`;
+/** The part of a channel URL between "https://www.nexmark.com/" and "/item.htm?query=1". */
+function urlMiddle(r: JavaRandom): string {
+  return `${nextStringSpecial(r, 5, '_')}/${nextStringSpecial(r, 5, '_')}/${nextStringSpecial(r, 5, '_')}`;
 }
+const URL_HEAD = 'https://www.nexmark.com/';
+const URL_TAIL = '/item.htm?query=1';
 
 /** URL of hot channel i: from `new Random(-1 - i)`. */
 export function hotChannelUrl(i: number): string {
-  return baseUrl(new JavaRandom(BigInt(-1 - i)));
+  return `${URL_HEAD}${urlMiddle(new JavaRandom(BigInt(-1 - i)))}${URL_TAIL}`;
+}
+
+/** Channel n's URL in parts: its middle, and its "&channel_id=" number (undefined for none). */
+function channelUrlParts(n: number): { middle: string; channelId: number | undefined } {
+  const r = new JavaRandom(n);
+  const middle = urlMiddle(r);
+  return { middle, channelId: r.nextIntBounded(10) > 0 ? absReverse(n) : undefined };
 }
 
 /** URL of channel n: from `new Random(n)`, with "&channel_id=..." 9 times in 10. */
 export function channelUrl(n: number): string {
-  const r = new JavaRandom(n);
-  let url = baseUrl(r);
-  if (r.nextIntBounded(10) > 0) url += `&channel_id=${absReverse(n)}`;
-  return url;
+  const { middle, channelId } = channelUrlParts(n);
+  return `${URL_HEAD}${middle}${URL_TAIL}${channelId === undefined ? '' : `&channel_id=${channelId}`}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,51 +190,71 @@ let hotUrls: Interned | undefined;
 const channelNames: string[] = new Array<string>(CHANNELS_NUMBER).fill('');
 const channelUrls: string[] = new Array<string>(CHANNELS_NUMBER).fill('');
 
-/**
- * A bid's JSON from its channel to its time, `,"channel":"…","url":"…","dateTime":`, per channel:
- * one copy per bid instead of five (names and URLs are letters, digits and URL punctuation, which
- * JSON does not escape). All of them live in one Float64Array of 8-byte chunks, CHANNEL_STRIDE
- * chunks apart (hot channel i at slot i, channel n at slot HOT_CHANNELS.length + n): half of all
- * bids pick one of 10,000 channels at random, and one flat table keeps that a single cache-friendly
- * read instead of a chase through an object per channel. Built on first use.
- */
-const CHANNEL_STRIDE = 16;
-const CHANNEL_SLOTS = HOT_CHANNELS.length + CHANNELS_NUMBER;
-const CHANNEL_CHUNKS = new Float64Array(CHANNEL_SLOTS * CHANNEL_STRIDE);
-/** JSON length of each slot's piece; 0 until built. */
-const CHANNEL_LEN = new Uint8Array(CHANNEL_SLOTS);
 const channelJsonOf = (name: string, url: string): Piece => piece(`,"channel":"${name}","url":"${url}","dateTime":`);
 const NO_CHANNEL_JSON = channelJsonOf('', '');
-
-function setChannelSlot(slot: number, name: string, url: string): void {
-  const pc = channelJsonOf(name, url);
-  if (pc.chunks.length > CHANNEL_STRIDE) throw new RangeError(`channel piece too long: ${pc.length} bytes`);
-  CHANNEL_CHUNKS.set(pc.chunks, slot * CHANNEL_STRIDE);
-  CHANNEL_LEN[slot] = pc.length;
-}
-
-function ensureChannel(n: number): void {
-  const name = `channel-${n}`;
-  const url = channelUrl(n);
-  channelNames[n] = name;
-  channelUrls[n] = url;
-  setChannelSlot(HOT_CHANNELS.length + n, name, url);
-}
+/** A bid's JSON from its channel to its time, `,"channel":"…","url":"…","dateTime":`, per hot channel. */
+let hotChannelJson: Piece[] | undefined;
 
 function getHotUrls(): Interned {
   if (hotUrls === undefined) {
-    hotUrls = intern(HOT_CHANNELS.map((_, i) => hotChannelUrl(i)));
-    HOT_CHANNELS.forEach((name, i) => setChannelSlot(i, name, hotUrls!.str[i]!));
+    const urls = intern(HOT_CHANNELS.map((_, i) => hotChannelUrl(i)));
+    hotChannelJson = HOT_CHANNELS.map((name, i) => channelJsonOf(name, urls.str[i]!));
+    hotUrls = urls;
   }
   return hotUrls;
 }
 
-/** The channel piece of `slot` at pos. */
-function putChannel(view: DataView, pos: number, slot: number): number {
-  const base = slot * CHANNEL_STRIDE;
-  const len = CHANNEL_LEN[slot]!;
-  for (let i = 0; 8 * i < len; i++) view.setFloat64(pos + 8 * i, CHANNEL_CHUNKS[base + i]!, true);
-  return pos + len;
+/*
+ * The same JSON for the 10,000 other channels. Half of all bids pick one of them at random, so
+ * what varies per channel is kept small and flat: in COLD_CHUNKS, COLD_STRIDE 8-byte chunks per
+ * channel (its name's digits; its URL middle; its channel_id digits, each zero-padded), with their
+ * byte lengths in COLD_LENS (3 per channel; a name length of 0 means not built yet). The constant
+ * text around them comes from a few pieces that stay in the L1 cache. Whole pieces per channel
+ * (~110 bytes each, 1.1 MB) made every other bid a cache miss.
+ */
+const COLD_STRIDE = 5;
+const COLD_CHUNKS = new Float64Array(CHANNELS_NUMBER * COLD_STRIDE);
+const COLD_LENS = new Uint8Array(CHANNELS_NUMBER * 3);
+const P_COLD_NAME = piece(',"channel":"channel-');
+const P_COLD_URL = piece(`","url":"${URL_HEAD}`);
+const P_COLD_ID = piece(`${URL_TAIL}&channel_id=`);
+const P_COLD_NO_ID = piece(`${URL_TAIL}","dateTime":`);
+const P_COLD_END = piece('","dateTime":');
+
+/** Store `s` (at most 8 * chunks bytes) at COLD_CHUNKS[at...]; returns its length. */
+function setCold(at: number, chunks: number, s: string): number {
+  const pc = piece(s);
+  if (pc.chunks.length > chunks) throw new RangeError(`channel part too long: ${s}`);
+  COLD_CHUNKS.set(pc.chunks, at);
+  return pc.length;
+}
+
+function ensureChannel(n: number): void {
+  const { middle, channelId } = channelUrlParts(n);
+  channelNames[n] = `channel-${n}`;
+  channelUrls[n] = channelUrl(n);
+  const b = n * COLD_STRIDE;
+  COLD_LENS[3 * n + 1] = setCold(b + 1, 2, middle);
+  COLD_LENS[3 * n + 2] = channelId === undefined ? 0 : setCold(b + 3, 2, String(channelId));
+  COLD_LENS[3 * n] = setCold(b, 1, String(n));
+}
+
+/** Channel n's piece (`,"channel":"channel-n","url":"…","dateTime":`) at pos; returns the end. */
+function putColdChannel(view: DataView, pos: number, n: number): number {
+  const b = n * COLD_STRIDE;
+  const l = 3 * n;
+  pos = put(view, pos, P_COLD_NAME);
+  view.setFloat64(pos, COLD_CHUNKS[b]!, true);
+  pos = put(view, pos + COLD_LENS[l]!, P_COLD_URL);
+  view.setFloat64(pos, COLD_CHUNKS[b + 1]!, true);
+  view.setFloat64(pos + 8, COLD_CHUNKS[b + 2]!, true);
+  pos += COLD_LENS[l + 1]!;
+  const idLen = COLD_LENS[l + 2]!;
+  if (idLen === 0) return put(view, pos, P_COLD_NO_ID);
+  pos = put(view, pos, P_COLD_ID);
+  view.setFloat64(pos, COLD_CHUNKS[b + 3]!, true);
+  view.setFloat64(pos + 8, COLD_CHUNKS[b + 4]!, true);
+  return put(view, pos + idLen, P_COLD_END);
 }
 
 /** Decimal digits of a non-negative safe integer into buf at pos; returns the new position. */
@@ -376,31 +404,39 @@ function jumpTable(k: number): number {
 }
 
 /**
- * Two extra-string characters per entry for m = v % 676 in [-675, 675] (Java's signed %), as raw
- * bytes (PAIRS, 2 per entry) and in their JSON form (PAIRS_JSON, 4 per entry: '\' (byte 92) is
- * the one byte the generator makes that JSON must escape, so an entry is 2 to 4 bytes long,
- * PAIRS_JSON_LEN). The JSON path always stores 4 bytes and advances by the length: no branch, no
- * second pass to escape.
+ * Three extra-string characters per entry for m = v % 17576 (26^3) in [-17575, 17575] (Java's
+ * signed %: negative v give characters below 'a'), so one nextInt()'s six characters take two
+ * lookups. TRIPLES holds the raw bytes (3, in a little-endian word: the object path stores 4 and
+ * advances by 3); TRIPLES_JSON their JSON form, as the double with those bytes (up to 6: '\'
+ * (byte 92) is the one byte the generator makes that JSON must escape), with its length in
+ * TRIPLES_JSON_LEN. The JSON path always stores 8 bytes and advances by the length: no branch, no
+ * second pass to escape. All bytes are below 0x7f, so no entry is a NaN (see Piece).
  */
-const PAIRS = new Uint8Array(1351 * 2);
-const PAIRS_JSON = new Uint8Array(1351 * 4);
-/** PAIRS_JSON's 4 bytes of each entry as one little-endian word, for a single DataView store. */
-const PAIRS_JSON_WORD = new Uint32Array(1351);
-const PAIRS_JSON_LEN = new Uint8Array(1351);
-for (let m = -675; m <= 675; m++) {
-  const e = m + 675;
-  const b0 = 97 + (m % 26);
-  const b1 = 97 + Math.trunc(m / 26);
-  PAIRS[e * 2] = b0;
-  PAIRS[e * 2 + 1] = b1;
-  let o = e * 4;
-  for (const b of [b0, b1]) {
-    if (b === 92) PAIRS_JSON[o++] = 92;
-    PAIRS_JSON[o++] = b;
+const TRIPLE_SPAN = 17576;
+const TRIPLE_MID = TRIPLE_SPAN - 1;
+const TRIPLES = new Uint32Array(2 * TRIPLE_SPAN - 1);
+const TRIPLES_JSON = new Float64Array(2 * TRIPLE_SPAN - 1);
+const TRIPLES_JSON_LEN = new Uint8Array(2 * TRIPLE_SPAN - 1);
+{
+  const bytes = new Uint8Array(8);
+  const asDouble = new Float64Array(bytes.buffer);
+  for (let m = -TRIPLE_MID; m <= TRIPLE_MID; m++) {
+    const e = m + TRIPLE_MID;
+    let v = m;
+    let raw = 0;
+    let o = 0;
+    bytes.fill(0);
+    for (let k = 0; k < 3; k++) {
+      const b = 97 + (v % 26);
+      v = Math.trunc(v / 26);
+      raw |= b << (8 * k);
+      if (b === 92) bytes[o++] = 92;
+      bytes[o++] = b;
+    }
+    TRIPLES[e] = raw >>> 0;
+    TRIPLES_JSON[e] = asDouble[0]!;
+    TRIPLES_JSON_LEN[e] = o;
   }
-  PAIRS_JSON_LEN[e] = o - e * 4;
-  const w = e * 4;
-  PAIRS_JSON_WORD[e] = (PAIRS_JSON[w]! | (PAIRS_JSON[w + 1]! << 8) | (PAIRS_JSON[w + 2]! << 16) | (PAIRS_JSON[w + 3]! << 24)) >>> 0;
 }
 
 /** 10^(j/1024) for j in [0, 6 * 1024]: the table behind nextPrice's fast path. */
@@ -444,7 +480,8 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
 
   // The last generated event. Strings are [start, end) ranges of `dst` (scratch in object mode).
   private readonly scratch: LatinBuffer;
-  /** In JSON mode: a view on the batch buffer being filled (4-byte stores of extra characters). */
+  private readonly scratchView: DataView;
+  /** The buffer being written: the batch's in JSON mode, scratchView in object mode. */
   private view: DataView;
   private kind = 0;
   private eventId = 0;
@@ -480,7 +517,8 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.numEventsForAuctions = Math.trunc((this.c.numInFlightAuctions * PROPORTION_DENOMINATOR) / AUCTION_PROPORTION);
     const maxExtra = Math.ceil(Math.max(this.c.avgPersonByteSize, this.c.avgAuctionByteSize, this.c.avgBidByteSize) * 1.25) + 2;
     this.scratch = Buffer.alloc(maxExtra + 512) as LatinBuffer;
-    this.view = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
+    this.scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
+    this.view = this.scratchView;
     this.maxEventBytes = 2 * maxExtra + 512;
     jumpTable(Math.ceil(maxExtra / 6) + 1);
     if (this.c.bidChannels) getHotUrls();
@@ -528,6 +566,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   /** The next event as an object; throws when the generator is exhausted. */
   nextObject(): NexmarkEvent {
     if (this.count >= this.config.maxEvents) throw new RangeError('nexmark generator exhausted');
+    this.view = this.scratchView;
     this.generate(this.scratch, 0, false);
     return this.materialize();
   }
@@ -544,6 +583,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     out.length = 0;
     const n = Math.min(max, this.config.maxEvents - this.count);
     const scratch = this.scratch;
+    this.view = this.scratchView;
     for (let i = 0; i < n; i++) {
       this.generate(scratch, 0, false);
       out.push(this.materialize());
@@ -840,7 +880,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
         idx = this.nextInt(HOT_CHANNELS.length);
       } else {
         idx = this.nextInt(CHANNELS_NUMBER);
-        if (CHANNEL_LEN[HOT_CHANNELS.length + idx] === 0) ensureChannel(idx);
+        if (COLD_LENS[3 * idx] === 0) ensureChannel(idx);
       }
       this.s0 = s0;
       this.s1 = s1;
@@ -855,7 +895,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
       p = writeUint(dst, p, bidder);
       p = put(this.view, p, B_PRICE);
       p = writeUint(dst, p, price);
-      p = idx < 0 ? put(this.view, p, NO_CHANNEL_JSON) : putChannel(this.view, p, hot ? idx : HOT_CHANNELS.length + idx);
+      p = idx < 0 ? put(this.view, p, NO_CHANNEL_JSON) : hot ? put(this.view, p, hotChannelJson![idx]!) : putColdChannel(this.view, p, idx);
       p = this.writeDate(p);
       p = put(this.view, p, P_EXTRA);
     }
@@ -948,9 +988,9 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   }
 
   /**
-   * StringsGenerator.nextExactString(random, length) at dst[p] (escaping '\' when `json`):
-   * six characters per nextInt(), 'a' + rnd % 26 with Java's signed remainder, so bytes 72..122.
-   * Two characters at a time come from the PAIRS table.
+   * StringsGenerator.nextExactString(random, length) at p in the current view (escaping '\' when
+   * `json`): six characters per nextInt(), 'a' + rnd % 26 with Java's signed remainder, so bytes
+   * 72..122; three at a time from the TRIPLES tables.
    */
   private writeExact(dst: Uint8Array, p: number, length: number, json: boolean): number {
     const view = this.view;
@@ -967,22 +1007,22 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
       s0 = t0 & 0xffff;
       let v = (s2 << 16) | s1;
       if (length >= 6) {
-        for (let k = 0; k < 3; k++) {
-          // m = v % 676 (Java's signed remainder), without `%`: V8 would see -0 for negative
-          // multiples of 676, deoptimize, and fall back to a slow floating-point fmod.
-          const q = (v / 676) | 0;
-          const e = v - q * 676 + 675;
-          v = q;
-          if (json) {
-            // Bytes past the entry's length are overwritten by what follows (a batch keeps
-            // slack beyond an event's largest size).
-            view.setUint32(p, PAIRS_JSON_WORD[e]!, true);
-            p += PAIRS_JSON_LEN[e]!;
-          } else {
-            dst[p] = PAIRS[2 * e]!;
-            dst[p + 1] = PAIRS[2 * e + 1]!;
-            p += 2;
-          }
+        // m = v % 17576 (Java's signed remainder), without `%`: V8 would see -0 for negative
+        // multiples, deoptimize, and fall back to a slow floating-point fmod.
+        const q = (v / TRIPLE_SPAN) | 0;
+        const e0 = v - q * TRIPLE_SPAN + TRIPLE_MID;
+        const e1 = q - ((q / TRIPLE_SPAN) | 0) * TRIPLE_SPAN + TRIPLE_MID;
+        if (json) {
+          // Bytes past an entry's length are overwritten by what follows (a batch keeps slack
+          // beyond an event's largest size).
+          view.setFloat64(p, TRIPLES_JSON[e0]!, true);
+          p += TRIPLES_JSON_LEN[e0]!;
+          view.setFloat64(p, TRIPLES_JSON[e1]!, true);
+          p += TRIPLES_JSON_LEN[e1]!;
+        } else {
+          view.setUint32(p, TRIPLES[e0]!, true);
+          view.setUint32(p + 3, TRIPLES[e1]!, true);
+          p += 6;
         }
         length -= 6;
       } else {

@@ -1,9 +1,15 @@
 /**
  * One measured run of the job `tributary plan` models: a windowed count per key (tumbling or
- * hopping, emit final) over pre-written records on the embedded log, one partition, exactly-once,
- * in this process. Keys are drawn uniformly from `keys` distinct ones by a seeded LCG; event time
+ * hopping, emit final) over pre-written records on the embedded log, exactly-once, in this
+ * process. Keys are drawn uniformly from `keys` distinct ones by a seeded LCG; event time
  * advances by 1000 / eventsPerSec ms per record, so the event-time rate (what decides how many
  * keys a pane sees) does not depend on how fast the machine runs.
+ *
+ * Two shapes of input: keyed records (the key in the record, a one-byte value; the count groups
+ * by it directly), or, with `keyBy`, the engine bench's (bench/engine.ts): null keys and an
+ * 8-byte value (uint32 key id, uint32 amount) decoded by a custom serde, re-keyed by keyBy to a
+ * string key, so every record goes through a repartition topic (written, read back, decoded)
+ * before the window. `partitions` spreads the input (round-robin) and the repartition topic.
  *
  * Measured: CPU seconds (user + system of this process) of the processing alone (the input is
  * written before the clock starts), records out, and the peak of the state store's entries and
@@ -14,7 +20,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StreamsApp, embedded, hopping, json, string, tumbling } from '../../src/index.js';
+import { StreamsApp, custom, embedded, hopping, json, string, tumbling, type Serde } from '../../src/index.js';
 import { InMemoryKeyValueStore, type KeyValueEntry, type KeyValueStore } from '../../src/state/index.js';
 import type { ChangelogRecord } from '../../src/state/changelog.js';
 import { LogManager, silentLogger } from '../../src/log/index.js';
@@ -33,6 +39,12 @@ export interface WindowedCountJob {
   readonly commitIntervalMs?: number;
   /** Seed of the key sequence. */
   readonly seed?: number;
+  /** Re-key null-keyed binary events by keyBy (a repartition) before the window, as bench/engine.ts. */
+  readonly keyBy?: boolean;
+  /** Input partitions (default 1). */
+  readonly partitions?: number;
+  /** The window's grace (default 0). */
+  readonly graceMs?: number;
 }
 
 export interface WindowedCountRun {
@@ -49,14 +61,35 @@ export interface WindowedCountRun {
 const INPUT = 'plan-in';
 const OUTPUT = 'plan-out';
 
-/** The key of record i: uniform over `keys`, from a 32-bit LCG (deterministic for a seed). */
-export function* keySequence(count: number, keys: number, seed = 1): Generator<string> {
+/** The key id of each record: uniform over `keys`, from a 32-bit LCG (deterministic for a seed). */
+export function* keyIds(count: number, keys: number, seed = 1): Generator<number> {
   let s = seed >>> 0;
   for (let i = 0; i < count; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    yield `key-${Math.floor((s / 4294967296) * keys)}`;
+    yield Math.floor((s / 4294967296) * keys);
   }
 }
+
+/** The key of record i: `key-<id>` of keyIds. */
+export function* keySequence(count: number, keys: number, seed = 1): Generator<string> {
+  for (const id of keyIds(count, keys, seed)) yield `key-${id}`;
+}
+
+/** The keyBy input's value, as the engine bench's: key id and an amount, 8 bytes. */
+interface Event {
+  k: number;
+  a: number;
+}
+const eventSerde: Serde<Event> = custom<Event>({
+  name: 'plan-event',
+  serialize: (v) => {
+    const b = Buffer.allocUnsafe(8);
+    b.writeUInt32BE(v.k, 0);
+    b.writeUInt32BE(v.a, 4);
+    return b;
+  },
+  deserialize: (b) => ({ k: b.readUInt32BE(0), a: b.readUInt32BE(4) }),
+});
 
 /** The in-memory store, counting its entries and key + value bytes as they change, with their peaks. */
 class MeteredStore implements KeyValueStore {
@@ -111,31 +144,35 @@ export async function measureWindowedCount(job: WindowedCountJob): Promise<Windo
   const dir = mkdtempSync(join(tmpdir(), 'tributary-plan-'));
   const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
   try {
-    await log.createTopic(INPUT, { partitions: 1, config: { 'retention.ms': -1 } });
+    const partitions = job.partitions ?? 1;
+    await log.createTopic(INPUT, { partitions, config: { 'retention.ms': -1 } });
     const t0 = Date.UTC(2026, 0, 1);
     const step = 1000 / job.eventsPerSec;
-    const value = Buffer.from('1');
+    const one = Buffer.from('1');
     let inputBytes = 0;
-    let records: Array<{ key: Buffer; value: Buffer; timestamp: number }> = [];
+    const pending: Array<Array<{ key: Buffer | null; value: Buffer; timestamp: number }>> = Array.from({ length: partitions }, () => []);
     let i = 0;
-    for (const k of keySequence(job.events, job.keys, job.seed)) {
-      const key = Buffer.from(k);
-      inputBytes += key.length + value.length;
-      records.push({ key, value, timestamp: t0 + Math.floor(i * step) });
+    for (const id of keyIds(job.events, job.keys, job.seed)) {
+      const key = job.keyBy ? null : Buffer.from(`key-${id}`);
+      const value = job.keyBy ? eventSerde.serialize({ k: id, a: i % 1000 }) : one;
+      inputBytes += (key?.length ?? 0) + value.length;
+      const p = i % partitions;
+      pending[p]!.push({ key, value, timestamp: t0 + Math.floor(i * step) });
       i++;
-      if (records.length === 1000) {
-        await log.partition(INPUT, 0).append(encodeRecordBatch({ records }));
-        records = [];
+      if (pending[p]!.length === 1000) {
+        await log.partition(INPUT, p).append(encodeRecordBatch({ records: pending[p]! }));
+        pending[p] = [];
       }
     }
-    if (records.length > 0) await log.partition(INPUT, 0).append(encodeRecordBatch({ records }));
+    for (let p = 0; p < partitions; p++) if (pending[p]!.length > 0) await log.partition(INPUT, p).append(encodeRecordBatch({ records: pending[p]! }));
 
     const app = new StreamsApp({ applicationId: 'plan-measure', idleTimeout: '1h' });
     const windows = job.advanceMs === job.sizeMs ? tumbling(job.sizeMs) : hopping(job.sizeMs, job.advanceMs);
-    app
-      .stream(INPUT, { key: string(), value: string() })
-      .groupByKey()
-      .window(windows)
+    const grouped = job.keyBy
+      ? app.stream(INPUT, { value: eventSerde }).keyBy((e) => `key-${e.k}`, { key: string(), name: 'plan-by-key' })
+      : app.stream(INPUT, { key: string(), value: string() }).groupByKey();
+    grouped
+      .window(windows, { grace: job.graceMs ?? 0 })
       .count({ name: 'plan-count' })
       .toStream()
       .to(OUTPUT, { value: json() });
@@ -160,7 +197,7 @@ export async function measureWindowedCount(job: WindowedCountJob): Promise<Windo
       outputs: summary.recordsOut[OUTPUT] ?? 0,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       wallSeconds,
-      // One partition, one task, one store.
+      // The sum of each task's store peak (one task per partition).
       peakStateEntries: stores.reduce((n, s) => n + s.peakEntries, 0),
       peakStateBytes: stores.reduce((n, s) => n + s.peakBytes, 0),
       inputBytes,

@@ -105,14 +105,19 @@ export const DUE_CHUNK = 1024;
 /**
  * Timers kept in a store's time index (`[close time][key]`, see window-store.ts) instead of the
  * heap: for state larger than memory, where a TimerQueue would hold one string per key. Adding a
- * timer is a store put (changelogged with the store), firing is a range scan up to the watermark
- * that deletes what it returns; in memory there is only the earliest time, cached.
+ * timer is a store put (not changelogged: the index is rebuilt after a restore), firing is a range
+ * scan up to the watermark that deletes what it returns; in memory there is only the earliest
+ * time, cached.
  */
 export class StoreTimerIndex {
   /** The earliest indexed time; undefined when it must be read from the store again. */
   private earliest: number | undefined;
+  private readonly store: KeyValueStore;
 
-  constructor(private readonly store: KeyValueStore) {}
+  /** `store`: the window store (its unlogged side is written). */
+  constructor(store: KeyValueStore) {
+    this.store = store.unlogged ?? store;
+  }
 
   /** The earliest time with an entry (Infinity: none): one seek when not known. */
   get next(): number {
@@ -126,8 +131,8 @@ export class StoreTimerIndex {
     return this.earliest;
   }
 
-  /** `key`: the record key bytes. Adding an entry that exists writes it (and its changelog record) again: callers avoid that. */
-  add(time: number, key: Uint8Array): void {
+  /** `key`: the record key bytes, or their latin1 string (an operator's key id). Adding an entry that exists writes it again: callers avoid that. */
+  add(time: number, key: Uint8Array | string): void {
     this.store.put(timeIndexKey(time, key), TIME_INDEX_VALUE);
     if (this.earliest !== undefined && time < this.earliest) this.earliest = time;
   }
@@ -165,17 +170,17 @@ export class StoreTimerIndex {
     return n;
   }
 
-  /** Whether the store's index is complete (its marker is present). */
+  /** Whether the store's index matches its windows (the marker is present: no restore since it was built). */
   get complete(): boolean {
     return this.store.get(TIME_INDEX_PREFIX) !== undefined;
   }
 
-  /** Marks the index complete (after building it from the windows of a store that had none). */
+  /** Marks the index as matching the windows (after building it). */
   markComplete(): void {
     this.store.put(TIME_INDEX_PREFIX, TIME_INDEX_VALUE);
   }
 
-  /** Deletes the whole index and its marker (a store going back to an in-memory timer queue). */
+  /** Deletes the whole index and its marker (before a rebuild, or for an in-memory timer queue). */
   deleteAll(): number {
     const keys: Buffer[] = [];
     for (const e of this.store.range(TIME_INDEX_PREFIX, INDEX_END)) keys.push(e.key);

@@ -1,5 +1,6 @@
 import { keyPrefix, keyWithTime, prefixEnd, readTimestamp, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from './bytes.js';
 import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
+import { DERIVED_ENTRIES_VALID } from './logged-store.js';
 
 /**
  * Windowed state on top of any KeyValueStore: entries keyed by (record key, window start), laid
@@ -77,13 +78,16 @@ export class SessionStore {
  * so `windowEntries()` is a range scan that ends where it begins, and firing the windows due at a
  * watermark W is a range scan of the index up to W: no timer per key in memory.
  *
- * The index is written through the same (logged) store as the windows, so it is changelogged in
- * the same transaction and a store restored from its changelog has exactly the index that went
- * with its windows. The marker entry (the bare prefix) says the index is complete: a store whose
- * windows were written without one (by a run with an in-memory timer queue) has its index built
- * once at open.
+ * The index is derived from the windows and not changelogged (`KeyValueStore.unlogged`): on disk it
+ * is written in the same LMDB transaction as the windows, so the two agree at every flush; after a
+ * restore from the changelog it is rebuilt from the windows. The marker entry (the bare prefix,
+ * logged-store.ts's DERIVED_ENTRIES_VALID) says the index matches the windows: a restore that
+ * applies any record deletes it, and a store without it has its index rebuilt at open. Why not
+ * changelog the index: one more changelog record per window opened and closed doubled the
+ * changelog and the records a restore reads (a million keys: two million records), while a
+ * rebuild is one scan of the windows that a restore has just written anyway.
  */
-export const TIME_INDEX_PREFIX: Buffer = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+export const TIME_INDEX_PREFIX: Buffer = DERIVED_ENTRIES_VALID;
 /** The value of every index entry and of the marker (a present, non-null value that costs one byte). */
 export const TIME_INDEX_VALUE: Buffer = Buffer.from([1]);
 
@@ -95,13 +99,14 @@ export function timeIndexFrom(time: number): Buffer {
   return out;
 }
 
-/** The index entry of `key` (record key bytes) due at `time`. */
-export function timeIndexKey(time: number, key: Uint8Array): Buffer {
+/** The index entry of `key` due at `time`: the record key bytes, or their latin1 string (one byte per char). */
+export function timeIndexKey(time: number, key: Uint8Array | string): Buffer {
   const out = Buffer.allocUnsafe(4 + TIMESTAMP_BYTES + 4 + key.length);
   TIME_INDEX_PREFIX.copy(out, 0);
   writeTimestamp(out, 4, time);
   out.writeUInt32BE(key.length, 4 + TIMESTAMP_BYTES);
-  out.set(key, 4 + TIMESTAMP_BYTES + 4);
+  if (typeof key === 'string') out.write(key, 4 + TIMESTAMP_BYTES + 4, key.length, 'latin1');
+  else out.set(key, 4 + TIMESTAMP_BYTES + 4);
   return out;
 }
 

@@ -40,6 +40,8 @@ interface KeyGroup {
   readonly id: string;
   readonly key: unknown;
   entries: Entry[];
+  /** The store key bytes (made from `id` once, when the group's first record is written or deleted). */
+  keyBytes?: Buffer;
 }
 
 /**
@@ -74,6 +76,9 @@ export class StreamStreamJoinOperator extends Operator {
   private seq = 0;
   private dirty: Array<{ side: 0 | 1; entry: Entry }> = [];
   private gen = 1;
+  private readonly outValues: unknown[] = [];
+  private readonly outTimes: number[] = [];
+  private readonly firstMatched: Entry[] = [];
 
   constructor(
     name: string,
@@ -144,17 +149,25 @@ export class StreamStreamJoinOperator extends Operator {
     }
     const id = this.keyCodec.id(rec.key);
     const other = this.findGroup((1 - side) as 0 | 1, id, rec.key);
-    const outs: Array<{ value: unknown; ts: number }> = [];
-    const matched: Entry[] = [];
+    // Results of this record (value, timestamp) and the partners it matched first: scratch lists
+    // of the operator, emptied here (forwarding comes after, and never re-enters this join).
+    const outValues = this.outValues;
+    const outTimes = this.outTimes;
+    const matched = this.firstMatched;
+    outValues.length = 0;
+    outTimes.length = 0;
+    matched.length = 0;
     if (other) {
       try {
         const from = ts - this.within;
         const to = ts + this.within;
-        for (const e of other.entries) {
+        const entries = other.entries;
+        for (let i = 0; i < entries.length; i++) {
+          const e = entries[i]!;
           if (e.ts < from) continue;
           if (e.ts > to) break;
-          const value = side === 0 ? this.joiner(rec.value, e.value, rec.key) : this.joiner(e.value, rec.value, rec.key);
-          outs.push({ value, ts: Math.max(ts, e.ts) });
+          outValues.push(side === 0 ? this.joiner(rec.value, e.value, rec.key) : this.joiner(e.value, rec.value, rec.key));
+          outTimes.push(ts > e.ts ? ts : e.ts);
           if (!e.matched) matched.push(e);
         }
       } catch (e) {
@@ -164,23 +177,28 @@ export class StreamStreamJoinOperator extends Operator {
     }
     // The other side's records that matched for the first time: remember it, if their side
     // emits unmatched records (left side of a left join, either side of an outer join).
-    if (this.emitsUnmatched((1 - side) as 0 | 1)) {
+    if (matched.length > 0 && this.emitsUnmatched((1 - side) as 0 | 1)) {
       for (const e of matched) {
         e.matched = true;
         this.touch((1 - side) as 0 | 1, e);
       }
     }
     const group = this.groupOf(side, id, rec.key);
-    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: outs.length > 0, persisted: false, removed: false, gen: 0, group };
+    const n = outValues.length;
+    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: n > 0, persisted: false, removed: false, gen: 0, group };
     insertEntry(group, entry);
     if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
     this.touch(side, entry);
     const expiry = this.expiry(ts);
     this.timers[side]!.add(expiry, group.id);
     this.ctx.requestEventTime(expiry);
-    for (const o of outs) {
-      const out = rec.with(rec.key, o.value);
-      out.timestamp = o.ts;
+    if (n === 0) return;
+    // Copied out first: a downstream operator may throw, and the scratch lists are reused.
+    const values = n === 1 ? undefined : outValues.slice();
+    const times = n === 1 ? undefined : outTimes.slice();
+    for (let i = 0; i < n; i++) {
+      const out = rec.with(rec.key, values ? values[i] : outValues[0]);
+      out.timestamp = times ? times[i]! : outTimes[0]!;
       this.forward(out);
     }
   }
@@ -200,7 +218,11 @@ export class StreamStreamJoinOperator extends Operator {
         let n = 0;
         while (n < group.entries.length && group.entries[n]!.ts <= ts) n++;
         if (n === 0) continue;
-        const expired = group.entries.splice(0, n);
+        let expired: Entry[];
+        if (n === group.entries.length) {
+          expired = group.entries;
+          group.entries = [];
+        } else expired = group.entries.splice(0, n);
         if (group.entries.length === 0) this.groups[side]!.delete(id);
         else if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
         for (const e of expired) {
@@ -333,8 +355,13 @@ export class StreamStreamJoinOperator extends Operator {
     return [serde.deserialize(Buffer.from(b.subarray(1))), (b[0]! & 1) === 1];
   }
 
+  /** keyWithTime(key bytes, ts, u32 seq) in one allocation, the key bytes made once per group. */
   private storeKey(e: Entry): Buffer {
-    return keyWithTime(Buffer.from(e.group.id, 'latin1'), e.ts, seqBytes(e.seq));
+    const g = e.group;
+    const kb = (g.keyBytes ??= Buffer.from(g.id, 'latin1'));
+    const out = keyWithTime(kb, e.ts, SEQ_ROOM);
+    out.writeUInt32BE(e.seq >>> 0, out.length - 4);
+    return out;
   }
 
   /** Estimated bytes of a cached group: encoded records plus fixed overheads (what Kafka Streams' cache counts). */
@@ -372,8 +399,5 @@ const GROUP_OVERHEAD = 160;
 /** Estimated bytes of one buffered record beyond its encoded form (the Entry object). */
 const ENTRY_OVERHEAD = 80;
 
-function seqBytes(n: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(n >>> 0, 0);
-  return b;
-}
+/** Room for the sequence number at the end of a store key (overwritten in place). */
+const SEQ_ROOM = new Uint8Array(4);

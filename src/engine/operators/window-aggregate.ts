@@ -1,5 +1,5 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
-import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime } from '../../state/bytes.js';
+import { keyPrefix, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
 import { windowEntries } from '../../state/window-store.js';
 import type { Aggregation } from '../aggregation.js';
@@ -61,9 +61,9 @@ export function slotLength(windows: TimeWindows, agg: Aggregation): number | und
  *
  * Store: entries (key, slot start) -> accumulator. Changes are written at `flushState()` (before
  * every commit), only the latest value of each changed slot, so the changelog carries one record
- * per slot and commit. `open()` rebuilds an in-memory timer queue from the store (after a restore),
- * skipping windows the restored watermark had already closed; a store's time index is restored
- * with it from the changelog, and is built once when the store has windows but no index.
+ * per slot and commit. `open()` rebuilds the timers from the store (after a restore), skipping
+ * windows the restored watermark had already closed: the in-memory queue always; the store's time
+ * index only when a restore changed the store (else the index on disk matches the windows).
  *
  * The cache of keys' slots is bounded when the store says so (`cacheMaxBytes`: on-disk stores):
  * a key that is not cached is read from the store when a record or a timer needs it, and an
@@ -113,6 +113,8 @@ export class WindowAggregateOperator extends Operator {
       this.indexed = index;
       if (index.complete) index.dropDue(W);
       else {
+        // Restored (or written with an in-memory queue): the index is rebuilt from the windows.
+        index.deleteAll();
         this.buildIndex(index, W);
         index.markComplete();
       }
@@ -133,7 +135,7 @@ export class WindowAggregateOperator extends Operator {
     }
   }
 
-  /** Indexes the open windows of a store written without an index (one scan; a key's entries are adjacent). */
+  /** Indexes the open windows of the store (one scan; a key's entries are adjacent). */
   private buildIndex(index: StoreTimerIndex, W: number): void {
     const { size, advance } = this.windows;
     const close = size + this.grace;
@@ -298,7 +300,7 @@ export class WindowAggregateOperator extends Operator {
 
   /** A timer for the window of key `id` closing at `time`. */
   private addTimer(time: number, id: string): void {
-    if (this.indexed) this.indexed.add(time, Buffer.from(id, 'latin1'));
+    if (this.indexed) this.indexed.add(time, id);
     else this.timers.add(time, id);
     this.ctx.requestEventTime(time);
   }
@@ -352,10 +354,9 @@ export class WindowAggregateOperator extends Operator {
   /** Writes a key's changed slots to the store. */
   private writeChanges(ks: KeySlots): void {
     if (ks.changed === NO_CHANGES) return;
-    const kb = Buffer.from(ks.id, 'latin1');
     for (const s of ks.changed) {
       const i = indexOf(ks.starts, s);
-      const sk = keyWithTime(kb, s);
+      const sk = slotKey(ks.id, s);
       if (i >= 0) {
         const b = encodeState(ks.accs[i]);
         this.accBytes += (b.length - this.accBytes) / 16;
@@ -414,6 +415,20 @@ const KEY_OVERHEAD = 160;
 const SLOT_OVERHEAD = 24;
 /** Shared by every key without changes (most of them, between commits): saves an array per key. */
 const NO_CHANGES: number[] = [];
+
+/**
+ * The store key of a key's slot, keyWithTime(key bytes, start) (state/bytes.ts), written straight
+ * from the id (the key bytes as latin1): one Buffer per write instead of the key's bytes and then
+ * the composite.
+ */
+export function slotKey(id: string, start: number): Buffer {
+  const n = id.length;
+  const out = Buffer.allocUnsafe(4 + n + TIMESTAMP_BYTES);
+  out.writeUInt32BE(n, 0);
+  out.write(id, 4, n, 'latin1');
+  writeTimestamp(out, 4 + n, start);
+  return out;
+}
 
 function indexOf(starts: readonly number[], s: number): number {
   // A key has a handful of slots: a linear scan beats a binary search.
