@@ -1,7 +1,7 @@
 /**
  * Engine throughput on the embedded log, exactly-once on, one process:
  *
- *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--keys K] [--store memory|lmdb] [--profile DIR]
+ *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--keys K] [--store memory|lmdb] [--repartition memory|log] [--profile DIR]
  *
  * (a) 'stateless filter+map', (b) 'tumbling count' (keyBy + 10 s tumbling count over 100K keys, `--keys`),
  * (c) 'hopping count' (keyBy + 10 s / 2 s hopping count), (d) 'windowed join' (two streams of
@@ -16,6 +16,8 @@
  * process (clean heap and RSS) and its own temporary data directory. `--store` picks the task
  * state stores: the engine's in-memory store (default) or LMDB on disk. `--profile DIR` writes a
  * CPU profile of each case's timed run only (not the writing of the events) to DIR/<case>.cpuprofile.
+ * `--repartition log` runs (b) and (c) with `localRepartition: false`: keyBy's records go through
+ * the repartition topic as in a scaled-out application (default memory: the runtime's default).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +43,8 @@ interface Options {
   child: boolean;
   /** Directory for CPU profiles of the timed runs. */
   profile: string | undefined;
+  /** How keyBy's repartition goes in this one process (RuntimeOptions.localRepartition). */
+  repartition: 'memory' | 'log';
 }
 
 interface CaseResult {
@@ -63,7 +67,7 @@ const NAMES: Record<string, string> = {
 };
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false, profile: undefined };
+  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false, profile: undefined, repartition: 'memory' };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -80,12 +84,14 @@ function parseArgs(args: string[]): Options {
     else if (a === '--child') o.child = true;
     else if (a === '--store') o.store = value() as Options['store'];
     else if (a === '--profile') o.profile = value();
+    else if (a === '--repartition') o.repartition = value() as Options['repartition'];
     else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
   if (!Number.isInteger(o.keys) || o.keys < 1) throw new Error('--keys must be a positive integer');
   for (const c of o.cases) if (!NAMES[c]) throw new Error(`unknown case ${c} (a, b, c, d, e)`);
   if (!['memory', 'lmdb'].includes(o.store)) throw new Error('--store: memory or lmdb');
+  if (!['memory', 'log'].includes(o.repartition)) throw new Error('--repartition: memory or log');
   return o;
 }
 
@@ -218,7 +224,8 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const stateStore = o.store;
-  const summary = await app.run({ until: 'end', log: embedded({ manager: log }), stateDir: join(dir, 'state'), stateStore });
+  const localRepartition = o.repartition === 'memory';
+  const summary = await app.run({ until: 'end', log: embedded({ manager: log }), stateDir: join(dir, 'state'), stateStore, localRepartition });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   if (profiler) await profiler.stop(join(o.profile!, `${id}.cpuprofile`));
@@ -228,7 +235,7 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
   progress(`${NAMES[id]}: ${n} events in ${seconds.toFixed(2)} s, ${outputs} outputs, ${summary.commits} commits, late ${summary.lateRecords}`);
   await log.close();
   return {
-    case: o.store === 'memory' ? NAMES[id]! : `${NAMES[id]!} (${o.store} store)`,
+    case: `${NAMES[id]!}${o.store === 'memory' ? '' : ` (${o.store} store)`}${o.repartition === 'log' && (id === 'b' || id === 'c') ? ' (repartition through the log)' : ''}`,
     records_per_sec: Math.round(n / seconds),
     events_per_core_sec: Math.round(n / ((cpu.user + cpu.system) / 1e6)),
     peak_rss_mb: peak,
@@ -330,7 +337,7 @@ export async function main(args: string[]): Promise<void> {
   const results: CaseResult[] = [];
   const self = fileURLToPath(import.meta.url);
   for (const id of o.cases) {
-    const childArgs = ['--import', 'tsx', self, '--child', '--case', id, '--events', String(o.events), '--partitions', String(o.partitions), '--keys', String(o.keys), '--store', o.store];
+    const childArgs = ['--import', 'tsx', self, '--child', '--case', id, '--events', String(o.events), '--partitions', String(o.partitions), '--keys', String(o.keys), '--store', o.store, '--repartition', o.repartition];
     if (o.profile) childArgs.push('--profile', resolve(o.profile));
     if (o.dir) childArgs.push('--dir', join(o.dir, id));
     const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });

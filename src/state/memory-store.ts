@@ -35,6 +35,8 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   /** Whether `chunks` is built (and then maintained on every write). */
   private indexed = false;
   private writesSinceScan = 0;
+  /** Bumped whenever keys move in `chunks` (insert, delete, index built or dropped): scans re-seek. */
+  private layout = 0;
 
   /** `cacheMaxBytes` bounds the operators' caches in front of this store (tests of the bounded path). */
   constructor(name: string, options: { cacheMaxBytes?: number } = {}) {
@@ -60,6 +62,7 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     const k = key.toString('latin1');
     if (!this.map.delete(k)) return;
     if (!this.indexed || !this.keepIndex()) return;
+    this.layout++;
     const c = this.chunkFor(k);
     const chunk = this.chunks[c]!;
     const i = lowerBound(chunk, k);
@@ -70,13 +73,30 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
     this.buildIndex();
     const end = to === undefined ? undefined : to.toString('latin1');
-    let next = from === undefined ? this.first() : this.ceiling(from.toString('latin1'), true);
-    while (next !== undefined) {
-      if (end !== undefined && next >= end) return;
-      yield { key: Buffer.from(next, 'latin1'), value: this.map.get(next)! };
+    // A cursor (chunk, index) steps through the chunks while their layout stays; a write that
+    // changes it (a new key, a delete, the index dropped) makes the scan seek past the last key.
+    let c = 0;
+    let i = 0;
+    if (from !== undefined) [c, i] = this.seek(from.toString('latin1'), true);
+    let layout = this.layout;
+    for (;;) {
+      const chunk = this.chunks[c];
+      if (chunk === undefined) return;
+      if (i >= chunk.length) {
+        c++;
+        i = 0;
+        continue;
+      }
+      const k = chunk[i]!;
+      if (end !== undefined && k >= end) return;
+      yield { key: Buffer.from(k, 'latin1'), value: this.map.get(k)! };
       // Writes during the scan may have dropped the index: rebuild it to continue.
       this.buildIndex();
-      next = this.ceiling(next, false);
+      if (layout === this.layout) i++;
+      else {
+        [c, i] = this.seek(k, false);
+        layout = this.layout;
+      }
     }
   }
 
@@ -135,6 +155,7 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     if (++this.writesSinceScan <= Math.max(1024, this.map.size)) return true;
     this.indexed = false;
     this.chunks = [];
+    this.layout++;
     return false;
   }
 
@@ -142,25 +163,22 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     this.writesSinceScan = 0;
     if (this.indexed) return;
     this.indexed = true;
+    this.layout++;
     const keys = [...this.map.keys()].sort();
     this.chunks = [];
     for (let i = 0; i < keys.length; i += MAX_CHUNK) this.chunks.push(keys.slice(i, i + MAX_CHUNK));
   }
 
-  private first(): string | undefined {
-    return this.chunks[0]?.[0];
-  }
-
-  /** The smallest key >= k (inclusive) or > k. */
-  private ceiling(k: string, inclusive: boolean): string | undefined {
+  /** Position (chunk, index) of the smallest key >= k (inclusive) or > k; past the end if none. */
+  private seek(k: string, inclusive: boolean): [number, number] {
     let c = this.chunkFor(k);
     while (c < this.chunks.length) {
       const chunk = this.chunks[c]!;
       const i = inclusive ? lowerBound(chunk, k) : upperBound(chunk, k);
-      if (i < chunk.length) return chunk[i];
+      if (i < chunk.length) return [c, i];
       c++;
     }
-    return undefined;
+    return [c, 0];
   }
 
   /** Index of the last chunk whose first key is <= k (0 if none). */
@@ -176,6 +194,7 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   }
 
   private insert(k: string): void {
+    this.layout++;
     if (this.chunks.length === 0) {
       this.chunks.push([k]);
       return;

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PLAN_CONSTANTS, type PlanConstants } from '../../src/cli/plan/constants.js';
-import { cpuMicrosPerEvent, fitCpu, parseWindow, plan, PlanInputError, workload, type PlanInput } from '../../src/cli/plan/model.js';
+import { CPU_TERMS, cpuMicrosPerEvent, fitCpu, parseWindow, plan, PlanInputError, workload, type PlanInput } from '../../src/cli/plan/model.js';
 import { runCli } from './run-cli.js';
 
 const base: PlanInput = {
@@ -17,7 +17,7 @@ const base: PlanInput = {
 };
 
 const unit: PlanConstants = {
-  cpu: { microsPerRecord: 2, microsPerOutput: 3, microsPerNewEntry: 5 },
+  cpu: { microsPerRecord: 2, microsPerOutput: 3, microsPerNewEntry: 5, microsPerNewEntryPer100kHeld: 0, microsPerRepartitionedRecord: 0 },
   state: { valueBytesPerEntry: 10 },
   memory: { baseRssMb: 100, heapBytesPerEntry: 1024 * 1024 },
   source: 'test',
@@ -87,6 +87,33 @@ test('fitCpu recovers the constants that generated the data, and refuses degener
   assert.ok(Math.abs(fit.microsPerNewEntry - 5) < 1e-6, String(fit.microsPerNewEntry));
   assert.throws(() => fitCpu(runs.slice(0, 2)), PlanInputError);
   assert.throws(() => fitCpu([runs[0]!, runs[0]!, runs[0]!]), PlanInputError);
+});
+
+test('the extended terms: entries held scale the per-entry cost, keyBy adds a repartition per event; all five fit back', () => {
+  const c: PlanConstants = { ...unit, cpu: { microsPerRecord: 2, microsPerOutput: 3, microsPerNewEntry: 5, microsPerNewEntryPer100kHeld: 7, microsPerRepartitionedRecord: 11 } };
+  const w = workload({ ...base, keyBy: true });
+  assert.equal(w.repartitionedPerEvent, 1);
+  assert.equal(workload(base).repartitionedPerEvent, 0);
+  assert.equal(w.stateEntries, 50_000 * (1 - Math.exp(-4)) * 5);
+  const us = 2 + 3 * w.outputsPerEvent + 5 * w.newEntriesPerEvent + 7 * w.newEntriesPerEvent * (w.stateEntries / 100_000) + 11;
+  assert.ok(Math.abs(cpuMicrosPerEvent(w, c) - us) < 1e-9);
+  assert.equal(plan({ ...base, keyBy: true }, c).input.key_by, true);
+  const jobs: PlanInput[] = [
+    base,
+    { ...base, keys: 200, eventsPerSec: 5000 },
+    { ...base, keys: 20_000, eventsPerSec: 1000, keyBy: true },
+    { ...base, keys: 100_000, window: parseWindow('tumble:10s'), keyBy: true },
+    { ...base, keys: 1000, eventsPerSec: 1000, window: parseWindow('tumble:10s') },
+    { ...base, keys: 5000, eventsPerSec: 2000, window: parseWindow('tumble:5s'), keyBy: true },
+  ];
+  const runs = jobs.map((j) => {
+    const wj = workload(j);
+    return { workload: wj, cpuMicrosPerEvent: cpuMicrosPerEvent(wj, c) };
+  });
+  const fit = fitCpu(runs, CPU_TERMS);
+  for (const [k, v] of Object.entries(c.cpu)) assert.ok(Math.abs(fit[k as keyof typeof fit] - v) < 1e-6, `${k}: ${fit[k as keyof typeof fit]}`);
+  // Without a keyBy run the repartition's cost cannot be told apart from the base.
+  assert.throws(() => fitCpu(runs.filter((r) => r.workload.repartitionedPerEvent === 0), CPU_TERMS), PlanInputError);
 });
 
 test('the recorded constants are measured ones: positive, and named with their run', () => {

@@ -11,6 +11,14 @@ export interface PlanConstants {
     readonly microsPerOutput: number;
     /** CPU µs per (key, pane) entry created: insert, timers, store put + changelog, delete when dropped. */
     readonly microsPerNewEntry: number;
+    /**
+     * Extra CPU µs per entry created, per 100,000 entries the store holds: a large state makes
+     * each entry dearer (the garbage collector marks and moves more live objects, the store's
+     * hash table misses the CPU caches more).
+     */
+    readonly microsPerNewEntryPer100kHeld: number;
+    /** CPU µs per record re-keyed by keyBy: key function, encode, produce to and fetch from the repartition topic, decode. */
+    readonly microsPerRepartitionedRecord: number;
   };
   readonly state: {
     /** Encoded accumulator bytes of an entry (a count: v8-serialized number). */
@@ -36,7 +44,7 @@ export interface PlanConstants {
  *    (884 - 150) MiB / 632K ≈ 1,218 bytes of heap per entry (store, record cache, timers, GC room).
  */
 export const PLAN_CONSTANTS: PlanConstants = {
-  cpu: { microsPerRecord: 2.46, microsPerOutput: 4.1, microsPerNewEntry: 14.16 },
+  cpu: { microsPerRecord: 2.46, microsPerOutput: 4.1, microsPerNewEntry: 14.16, microsPerNewEntryPer100kHeld: 0, microsPerRepartitionedRecord: 0 },
   state: { valueBytesPerEntry: 9.1 },
   memory: { baseRssMb: 150, heapBytesPerEntry: 1218 },
   source: 'plan-calibration 2026-11-25 (bench/results/plan-calibration.json) and state-memory (README), 2-core dev machine under load',

@@ -1,8 +1,9 @@
 /**
  * The capacity model behind `tributary plan` (docs/performance-model.md explains it): for a
- * windowed count per key at a given event rate, key count and window, how many state entries and
- * bytes it holds, how much CPU it needs per event, and from that cores, processes, partitions and
- * a p99 latency. Pure arithmetic over the measured constants of ./constants.ts.
+ * windowed count per key at a given event rate, key count and window (optionally re-keyed by
+ * keyBy first, a repartition), how many state entries and bytes it holds, how much CPU it needs
+ * per event, and from that cores, processes, partitions and a p99 latency. Pure arithmetic over
+ * the measured constants of ./constants.ts.
  */
 import { toMillis, type Duration } from '../../engine/duration.js';
 import type { PlanConstants } from './constants.js';
@@ -60,6 +61,8 @@ export interface PlanInput {
   /** Target CPU utilization of a process (headroom for bursts and restores). */
   readonly utilization: number;
   readonly commitIntervalMs: number;
+  /** Whether the records are re-keyed (keyBy) before the window: each goes through a repartition topic. */
+  readonly keyBy?: boolean;
 }
 
 /** The workload quantities the costs apply to (all per event unless named otherwise). */
@@ -76,9 +79,13 @@ export interface Workload {
   readonly newEntriesPerEvent: number;
   /** Window results per event. */
   readonly outputsPerEvent: number;
+  /** (key, pane) entries the store holds at its peak: the larger, the more each new entry costs (GC, cache misses). */
+  readonly stateEntries: number;
+  /** Records written to and read back from a repartition topic, per event (1 with keyBy, else 0). */
+  readonly repartitionedPerEvent: number;
 }
 
-export function workload(p: Pick<PlanInput, 'eventsPerSec' | 'keys' | 'window'>): Workload {
+export function workload(p: Pick<PlanInput, 'eventsPerSec' | 'keys' | 'window' | 'keyBy'>): Workload {
   const { sizeMs, advanceMs, graceMs } = p.window;
   const paneMs = gcd(sizeMs, advanceMs);
   const r = p.eventsPerSec;
@@ -87,20 +94,55 @@ export function workload(p: Pick<PlanInput, 'eventsPerSec' | 'keys' | 'window'>)
   const share = (ms: number): number => 1 - Math.exp(-(r * ms) / 1000 / k);
   const keysPerPaneShare = share(paneMs);
   const keysPerWindowShare = share(sizeMs);
+  const panesPerKey = Math.ceil((sizeMs + graceMs) / paneMs);
   return {
     paneMs,
-    panesPerKey: Math.ceil((sizeMs + graceMs) / paneMs),
+    panesPerKey,
     keysPerPaneShare,
     keysPerWindowShare,
     // per second: k * share(pane) entries per pane length; per event: divide by r.
     newEntriesPerEvent: (k * keysPerPaneShare * 1000) / paneMs / r,
     outputsPerEvent: (k * keysPerWindowShare * 1000) / advanceMs / r,
+    stateEntries: k * keysPerPaneShare * panesPerKey,
+    repartitionedPerEvent: p.keyBy ? 1 : 0,
   };
 }
 
-/** CPU µs per event: a base per record, plus per window result, plus per state entry created. */
+/** The unit of state size the per-entry cost grows with: 100,000 entries held. */
+export const ENTRIES_HELD_UNIT = 100_000;
+
+/** The model's terms, each a quantity per event that one CPU constant multiplies. */
+export const CPU_TERMS = ['record', 'output', 'newEntry', 'newEntryByStateSize', 'repartition'] as const;
+export type CpuTerm = (typeof CPU_TERMS)[number];
+
+const CONSTANT_OF: Record<CpuTerm, keyof PlanConstants['cpu']> = {
+  record: 'microsPerRecord',
+  output: 'microsPerOutput',
+  newEntry: 'microsPerNewEntry',
+  newEntryByStateSize: 'microsPerNewEntryPer100kHeld',
+  repartition: 'microsPerRepartitionedRecord',
+};
+
+/** The per-event quantity of each term for a workload. */
+export function termValues(w: Workload): Record<CpuTerm, number> {
+  return {
+    record: 1,
+    output: w.outputsPerEvent,
+    newEntry: w.newEntriesPerEvent,
+    newEntryByStateSize: w.newEntriesPerEvent * (w.stateEntries / ENTRIES_HELD_UNIT),
+    repartition: w.repartitionedPerEvent,
+  };
+}
+
+/**
+ * CPU µs per event: a base per record, plus per window result, plus per state entry created (a
+ * fixed part and a part growing with the entries held), plus per record repartitioned.
+ */
 export function cpuMicrosPerEvent(w: Workload, c: PlanConstants): number {
-  return c.cpu.microsPerRecord + c.cpu.microsPerOutput * w.outputsPerEvent + c.cpu.microsPerNewEntry * w.newEntriesPerEvent;
+  const v = termValues(w);
+  let us = 0;
+  for (const t of CPU_TERMS) us += c.cpu[CONSTANT_OF[t]] * v[t];
+  return us;
 }
 
 /** Store key bytes of an entry: [u32 length][key][u64 pane start]. */
@@ -116,6 +158,7 @@ export interface Plan {
     readonly key_bytes: number;
     readonly utilization: number;
     readonly commit_interval_ms: number;
+    readonly key_by: boolean;
   };
   readonly state_entries: number;
   readonly state_bytes: number;
@@ -143,7 +186,7 @@ export function plan(input: PlanInput, c: PlanConstants): Plan {
   if (!(input.keys >= 1)) throw new PlanInputError('--keys must be at least 1');
   if (!(input.utilization > 0 && input.utilization <= 1)) throw new PlanInputError('--utilization must be in (0, 1]');
   const w = workload(input);
-  const entries = input.keys * w.keysPerPaneShare * w.panesPerKey;
+  const entries = w.stateEntries;
   const entryBytes = entryKeyBytes(input.keyBytes) + c.state.valueBytesPerEntry;
   const cpuUs = cpuMicrosPerEvent(w, c);
   const cores = (input.eventsPerSec * cpuUs) / 1e6;
@@ -164,6 +207,7 @@ export function plan(input: PlanInput, c: PlanConstants): Plan {
       key_bytes: input.keyBytes,
       utilization: input.utilization,
       commit_interval_ms: input.commitIntervalMs,
+      key_by: input.keyBy ?? false,
     },
     state_entries: Math.round(entries),
     state_bytes: Math.round(entries * entryBytes),
@@ -206,23 +250,46 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
+/** The terms fitted when none are named: the three a keyed count at low rates varies. */
+export const BASE_TERMS: readonly CpuTerm[] = ['record', 'output', 'newEntry'];
+
 /**
- * Least-squares fit of the three CPU constants to measured runs: µs per event =
- * a + b × outputs per event + c × new entries per event. Used by the calibration bench and by the
- * test that checks the model on a run it was not fitted to.
+ * Least-squares fit of CPU constants to measured runs: µs per event = Σ constant × term (the
+ * terms of termValues). Only `terms` are fitted, the others are 0: a calibration that never
+ * re-keys cannot tell what a repartition costs. Used by the calibration bench and by the test
+ * that checks the model on a run it was not fitted to.
  */
-export function fitCpu(runs: ReadonlyArray<{ readonly workload: Workload; readonly cpuMicrosPerEvent: number }>): PlanConstants['cpu'] {
-  if (runs.length < 3) throw new PlanInputError('fitting needs at least 3 runs');
-  // Normal equations X'X β = X'y, 3×3, solved by Cramer's rule.
-  const rows = runs.map((r) => [1, r.workload.outputsPerEvent, r.workload.newEntriesPerEvent] as const);
-  const A = [0, 1, 2].map((i) => [0, 1, 2].map((j) => rows.reduce((s, x) => s + x[i]! * x[j]!, 0)));
-  const y = [0, 1, 2].map((i) => rows.reduce((s, x, n) => s + x[i]! * runs[n]!.cpuMicrosPerEvent, 0));
-  const det = (m: number[][]): number =>
-    m[0]![0]! * (m[1]![1]! * m[2]![2]! - m[1]![2]! * m[2]![1]!) -
-    m[0]![1]! * (m[1]![0]! * m[2]![2]! - m[1]![2]! * m[2]![0]!) +
-    m[0]![2]! * (m[1]![0]! * m[2]![1]! - m[1]![1]! * m[2]![0]!);
-  const d = det(A);
-  if (Math.abs(d) < 1e-12) throw new PlanInputError('calibration runs do not vary outputs and entries independently');
-  const solve = (col: number): number => det(A.map((row, i) => row.map((v, j) => (j === col ? y[i]! : v)))) / d;
-  return { microsPerRecord: solve(0), microsPerOutput: solve(1), microsPerNewEntry: solve(2) };
+export function fitCpu(
+  runs: ReadonlyArray<{ readonly workload: Workload; readonly cpuMicrosPerEvent: number }>,
+  terms: readonly CpuTerm[] = BASE_TERMS,
+): PlanConstants['cpu'] {
+  const n = terms.length;
+  if (runs.length < n) throw new PlanInputError(`fitting ${n} constants needs at least ${n} runs`);
+  const rows = runs.map((r) => {
+    const v = termValues(r.workload);
+    return terms.map((t) => v[t]);
+  });
+  // Normal equations X'X β = X'y, solved by Gaussian elimination with partial pivoting.
+  const a = terms.map((_, i) => [...terms.map((_, j) => rows.reduce((s, x) => s + x[i]! * x[j]!, 0)), rows.reduce((s, x, k) => s + x[i]! * runs[k]!.cpuMicrosPerEvent, 0)]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
+    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
+    const scale = Math.max(...a.map((row) => Math.abs(row[col]!)));
+    if (!(Math.abs(a[col]![col]!) > 1e-9 * scale) || scale === 0) throw new PlanInputError('calibration runs do not vary the fitted terms independently');
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = a[r]![col]! / a[col]![col]!;
+      for (let c = col; c <= n; c++) a[r]![c]! -= f * a[col]![c]!;
+    }
+  }
+  const fitted: Record<keyof PlanConstants['cpu'], number> = {
+    microsPerRecord: 0,
+    microsPerOutput: 0,
+    microsPerNewEntry: 0,
+    microsPerNewEntryPer100kHeld: 0,
+    microsPerRepartitionedRecord: 0,
+  };
+  terms.forEach((t, i) => (fitted[CONSTANT_OF[t]] = a[i]![n]! / a[i]![i]!));
+  return fitted;
 }

@@ -12,9 +12,11 @@
  *   3. Movement: the partitions left over (of members gone, or given up for balance) go, in
  *      partition order, to the member with room whose local state for it is warmest (a standby or
  *      an earlier owner: least changelog left to restore), then to the least loaded, then by id.
- * Standby tasks (numStandbyReplicas = N): each partition also goes to min(N, m−1) other members,
- * preferring the ones already warm for it (a standby stays a standby) among those below their
- * fair share of standbys, then the least loaded; where that greedy pass left one member with two
+ * Standby tasks (numStandbyReplicas = N): each partition also goes to min(N, m−1) other members:
+ * among those below their fair share of standbys, first the ones holding the fewest standbys of
+ * the same owner's partitions (so that when a member dies its tasks move warm to several
+ * survivors, not all to one), then the ones already warm for it (a standby stays a standby), then
+ * the least loaded; where that greedy pass left one member with two
  * standbys more than another, standbys move from the most to the least loaded until balanced.
  */
 
@@ -108,7 +110,9 @@ export function assignTasks(subscriptions: readonly MemberSubscription[], partit
         const roomy = candidates.filter((x) => out.get(x.memberId)!.standby.length < fair);
         const pool = roomy.length > 0 ? roomy : candidates;
         const load = (x: MemberSubscription) => out.get(x.memberId)!.standby.length;
-        pool.sort((a, b) => Number(b.warm.has(p)) - Number(a.warm.has(p)) || load(a) - load(b) || byId(a.memberId, b.memberId));
+        // Standbys of one member's partitions on different members: when it dies, every survivor takes over warm.
+        const spread = (x: MemberSubscription) => out.get(x.memberId)!.standby.filter((q) => owner.get(q) === owner.get(p)).length;
+        pool.sort((a, b) => spread(a) - spread(b) || Number(b.warm.has(p)) - Number(a.warm.has(p)) || load(a) - load(b) || byId(a.memberId, b.memberId));
         out.get(pool[0]!.memberId)!.standby.push(p);
       }
     }

@@ -17,6 +17,8 @@ export class SinkOperator extends Operator {
   private roundRobin = 0;
   private lastStamp = NaN;
   private stampHeader: RecordHeader | undefined;
+  /** [stampHeader]: the headers of a repartitioned record that has no others (most), shared by a run of them. */
+  private stampOnly: readonly RecordHeader[] = [];
   /** Headers this sink adds to the record being written (reused: copied when not empty). */
   private readonly added: RecordHeader[] = [];
 
@@ -65,6 +67,12 @@ export class SinkOperator extends Operator {
       if (rec.stamp !== this.lastStamp || this.stampHeader === undefined) {
         this.lastStamp = rec.stamp;
         this.stampHeader = { key: STAMP_HEADER, value: encodeDouble(rec.stamp) };
+        this.stampOnly = [this.stampHeader];
+      }
+      if (added.length === 0 && rec.headers.length === 0) {
+        // Nobody changes a record's headers array once sent: one array for the run of records with this stamp.
+        this.ctx.send(this.topic, partition, rec.timestamp, key, value, this.stampOnly);
+        return;
       }
       added.push(this.stampHeader);
     }

@@ -192,13 +192,9 @@ export class StreamStreamJoinOperator extends Operator {
     const expiry = this.expiry(ts);
     this.timers[side]!.add(expiry, group.id);
     this.ctx.requestEventTime(expiry);
-    if (n === 0) return;
-    // Copied out first: a downstream operator may throw, and the scratch lists are reused.
-    const values = n === 1 ? undefined : outValues.slice();
-    const times = n === 1 ? undefined : outTimes.slice();
     for (let i = 0; i < n; i++) {
-      const out = rec.with(rec.key, values ? values[i] : outValues[0]);
-      out.timestamp = times ? times[i]! : outTimes[0]!;
+      const out = rec.with(rec.key, outValues[i]);
+      out.timestamp = outTimes[i]!;
       this.forward(out);
     }
   }

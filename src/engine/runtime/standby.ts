@@ -124,6 +124,7 @@ export class StandbyTasks {
       this.tasks.delete(id);
       if (t.state) {
         await this.checkpoint(t);
+        t.task.close();
         await t.state.close();
         out.set(id, undefined);
       } else {

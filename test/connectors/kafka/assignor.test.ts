@@ -92,6 +92,21 @@ test('standbys: each partition on min(N, members - 1) other members, sticky', ()
     1,
   );
   assert.deepEqual([...piled.values()].map((x) => x.standby.length), [2, 2, 2]);
+  // A member's partitions have their standbys on different members: when it dies, each survivor
+  // takes one over warm (not one survivor both, and the other a cold one).
+  // The history that once put both standbys of b's partitions on a: a and b alone (each the
+  // other's standby), then c joins.
+  const three = assignTasks([sub('a', [0, 1, 2], [[3, 9], [4, 9], [5, 9]]), sub('b', [3, 4, 5], [[0, 9], [1, 9], [2, 9]]), sub('c')], 6, 1);
+  for (const [id, x] of three) {
+    const holders = x.active.map((p) => [...three].find(([, y]) => y.standby.includes(p))![0]);
+    assert.equal(new Set(holders).size, 2, `${id}'s standbys are spread: ${holders.join(',')}`);
+    const survivors = [...three].filter(([other]) => other !== id);
+    const after = assignTasks(survivors.map(([other, y]) => sub(other, y.active, y.standby.map((p) => [p, 100]))), 6, 1);
+    for (const [other, y] of survivors) {
+      const gained = after.get(other)!.active.filter((p) => !y.active.includes(p));
+      assert.deepEqual(gained, y.standby.filter((p) => x.active.includes(p)), `${other} takes over the partition it was warm for`);
+    }
+  }
   // More replicas than other members: capped.
   const capped = assignTasks([sub('a'), sub('b')], 4, 3);
   assert.deepEqual(capped.get('a')!.standby, capped.get('b')!.active);
