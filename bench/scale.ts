@@ -221,8 +221,15 @@ function startApp(bootstrap: string, stateDir: string, app: string, instance: st
 /** Sends a command line to the process and resolves with the rest of its answer line (which starts with `answer`). */
 function ask(p: AppProcess, command: string, answer: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    p.waiters.push({ prefix: answer, resolve });
-    p.child.once('exit', (code) => reject(new Error(`scale app exited with ${code} before answering ${command}`)));
+    const exited = (code: number | null): void => reject(new Error(`scale app exited with ${code} before answering ${command}`));
+    p.waiters.push({
+      prefix: answer,
+      resolve: (rest) => {
+        p.child.off('exit', exited);
+        resolve(rest);
+      },
+    });
+    p.child.once('exit', exited);
     p.child.stdin!.write(`${command}\n`);
   });
 }

@@ -206,15 +206,18 @@ function getHotUrls(): Interned {
 
 /*
  * The same JSON for the 10,000 other channels. Half of all bids pick one of them at random, so
- * what varies per channel is kept small and flat: in COLD_CHUNKS, COLD_STRIDE 8-byte chunks per
- * channel (its name's digits; its URL middle; its channel_id digits, each zero-padded), with their
- * byte lengths in COLD_LENS (3 per channel; a name length of 0 means not built yet). The constant
- * text around them comes from a few pieces that stay in the L1 cache. Whole pieces per channel
- * (~110 bytes each, 1.1 MB) made every other bid a cache miss.
+ * what varies per channel is kept small and flat: one 64-byte (cache-line) record per channel in
+ * COLD, as 8-byte chunks (COLD_CHUNKS): its name's digits (chunk 0), its URL middle (1-2), its
+ * channel_id digits (3-4), each zero-padded, and their byte lengths in bytes 40-42 (COLD_BYTES; a
+ * name length of 0 means not built yet). The constant text around them comes from a few pieces
+ * that stay in the L1 cache. Whole pieces per channel (~110 bytes each, 1.1 MB, behind an object
+ * each) made every other bid a cache miss or two; this is at most one.
  */
-const COLD_STRIDE = 5;
-const COLD_CHUNKS = new Float64Array(CHANNELS_NUMBER * COLD_STRIDE);
-const COLD_LENS = new Uint8Array(CHANNELS_NUMBER * 3);
+const COLD_STRIDE = 8;
+const COLD_LENS_AT = 40;
+const COLD = new ArrayBuffer(CHANNELS_NUMBER * COLD_STRIDE * 8);
+const COLD_CHUNKS = new Float64Array(COLD);
+const COLD_BYTES = new Uint8Array(COLD);
 const P_COLD_NAME = piece(',"channel":"channel-');
 const P_COLD_URL = piece(`","url":"${URL_HEAD}`);
 const P_COLD_ID = piece(`${URL_TAIL}&channel_id=`);
@@ -229,27 +232,33 @@ function setCold(at: number, chunks: number, s: string): number {
   return pc.length;
 }
 
+/** Whether channel n's record is built (the read also brings its cache line in early). */
+function coldBuilt(n: number): boolean {
+  return COLD_BYTES[n * COLD_STRIDE * 8 + COLD_LENS_AT] !== 0;
+}
+
 function ensureChannel(n: number): void {
   const { middle, channelId } = channelUrlParts(n);
   channelNames[n] = `channel-${n}`;
   channelUrls[n] = channelUrl(n);
   const b = n * COLD_STRIDE;
-  COLD_LENS[3 * n + 1] = setCold(b + 1, 2, middle);
-  COLD_LENS[3 * n + 2] = channelId === undefined ? 0 : setCold(b + 3, 2, String(channelId));
-  COLD_LENS[3 * n] = setCold(b, 1, String(n));
+  const l = 8 * b + COLD_LENS_AT;
+  COLD_BYTES[l + 1] = setCold(b + 1, 2, middle);
+  COLD_BYTES[l + 2] = channelId === undefined ? 0 : setCold(b + 3, 2, String(channelId));
+  COLD_BYTES[l] = setCold(b, 1, String(n));
 }
 
 /** Channel n's piece (`,"channel":"channel-n","url":"…","dateTime":`) at pos; returns the end. */
 function putColdChannel(view: DataView, pos: number, n: number): number {
   const b = n * COLD_STRIDE;
-  const l = 3 * n;
+  const l = 8 * b + COLD_LENS_AT;
   pos = put(view, pos, P_COLD_NAME);
   view.setFloat64(pos, COLD_CHUNKS[b]!, true);
-  pos = put(view, pos + COLD_LENS[l]!, P_COLD_URL);
+  pos = put(view, pos + COLD_BYTES[l]!, P_COLD_URL);
   view.setFloat64(pos, COLD_CHUNKS[b + 1]!, true);
   view.setFloat64(pos + 8, COLD_CHUNKS[b + 2]!, true);
-  pos += COLD_LENS[l + 1]!;
-  const idLen = COLD_LENS[l + 2]!;
+  pos += COLD_BYTES[l + 1]!;
+  const idLen = COLD_BYTES[l + 2]!;
   if (idLen === 0) return put(view, pos, P_COLD_NO_ID);
   pos = put(view, pos, P_COLD_ID);
   view.setFloat64(pos, COLD_CHUNKS[b + 3]!, true);
@@ -404,39 +413,31 @@ function jumpTable(k: number): number {
 }
 
 /**
- * Three extra-string characters per entry for m = v % 17576 (26^3) in [-17575, 17575] (Java's
- * signed %: negative v give characters below 'a'), so one nextInt()'s six characters take two
- * lookups. TRIPLES holds the raw bytes (3, in a little-endian word: the object path stores 4 and
- * advances by 3); TRIPLES_JSON their JSON form, as the double with those bytes (up to 6: '\'
- * (byte 92) is the one byte the generator makes that JSON must escape), with its length in
- * TRIPLES_JSON_LEN. The JSON path always stores 8 bytes and advances by the length: no branch, no
- * second pass to escape. All bytes are below 0x7f, so no entry is a NaN (see Piece).
+ * Two extra-string characters per entry for m = v % 676 in [-675, 675] (Java's signed %), as raw
+ * bytes (PAIRS, 2 per entry) and in their JSON form (PAIRS_JSON, 4 per entry: '\' (byte 92) is
+ * the one byte the generator makes that JSON must escape, so an entry is 2 to 4 bytes long,
+ * PAIRS_JSON_LEN). The JSON path always stores 4 bytes and advances by the length: no branch, no
+ * second pass to escape.
  */
-const TRIPLE_SPAN = 17576;
-const TRIPLE_MID = TRIPLE_SPAN - 1;
-const TRIPLES = new Uint32Array(2 * TRIPLE_SPAN - 1);
-const TRIPLES_JSON = new Float64Array(2 * TRIPLE_SPAN - 1);
-const TRIPLES_JSON_LEN = new Uint8Array(2 * TRIPLE_SPAN - 1);
-{
-  const bytes = new Uint8Array(8);
-  const asDouble = new Float64Array(bytes.buffer);
-  for (let m = -TRIPLE_MID; m <= TRIPLE_MID; m++) {
-    const e = m + TRIPLE_MID;
-    let v = m;
-    let raw = 0;
-    let o = 0;
-    bytes.fill(0);
-    for (let k = 0; k < 3; k++) {
-      const b = 97 + (v % 26);
-      v = Math.trunc(v / 26);
-      raw |= b << (8 * k);
-      if (b === 92) bytes[o++] = 92;
-      bytes[o++] = b;
-    }
-    TRIPLES[e] = raw >>> 0;
-    TRIPLES_JSON[e] = asDouble[0]!;
-    TRIPLES_JSON_LEN[e] = o;
+const PAIRS = new Uint8Array(1351 * 2);
+const PAIRS_JSON = new Uint8Array(1351 * 4);
+/** PAIRS_JSON's 4 bytes of each entry as one little-endian word, for a single DataView store. */
+const PAIRS_JSON_WORD = new Uint32Array(1351);
+const PAIRS_JSON_LEN = new Uint8Array(1351);
+for (let m = -675; m <= 675; m++) {
+  const e = m + 675;
+  const b0 = 97 + (m % 26);
+  const b1 = 97 + Math.trunc(m / 26);
+  PAIRS[e * 2] = b0;
+  PAIRS[e * 2 + 1] = b1;
+  let o = e * 4;
+  for (const b of [b0, b1]) {
+    if (b === 92) PAIRS_JSON[o++] = 92;
+    PAIRS_JSON[o++] = b;
   }
+  PAIRS_JSON_LEN[e] = o - e * 4;
+  const w = e * 4;
+  PAIRS_JSON_WORD[e] = (PAIRS_JSON[w]! | (PAIRS_JSON[w + 1]! << 8) | (PAIRS_JSON[w + 2]! << 16) | (PAIRS_JSON[w + 3]! << 24)) >>> 0;
 }
 
 /** 10^(j/1024) for j in [0, 6 * 1024]: the table behind nextPrice's fast path. */
@@ -480,8 +481,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
 
   // The last generated event. Strings are [start, end) ranges of `dst` (scratch in object mode).
   private readonly scratch: LatinBuffer;
-  private readonly scratchView: DataView;
-  /** The buffer being written: the batch's in JSON mode, scratchView in object mode. */
+  /** In JSON mode: a view on the batch buffer being filled (4-byte stores of extra characters). */
   private view: DataView;
   private kind = 0;
   private eventId = 0;
@@ -517,8 +517,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.numEventsForAuctions = Math.trunc((this.c.numInFlightAuctions * PROPORTION_DENOMINATOR) / AUCTION_PROPORTION);
     const maxExtra = Math.ceil(Math.max(this.c.avgPersonByteSize, this.c.avgAuctionByteSize, this.c.avgBidByteSize) * 1.25) + 2;
     this.scratch = Buffer.alloc(maxExtra + 512) as LatinBuffer;
-    this.scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
-    this.view = this.scratchView;
+    this.view = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
     this.maxEventBytes = 2 * maxExtra + 512;
     jumpTable(Math.ceil(maxExtra / 6) + 1);
     if (this.c.bidChannels) getHotUrls();
@@ -566,7 +565,6 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   /** The next event as an object; throws when the generator is exhausted. */
   nextObject(): NexmarkEvent {
     if (this.count >= this.config.maxEvents) throw new RangeError('nexmark generator exhausted');
-    this.view = this.scratchView;
     this.generate(this.scratch, 0, false);
     return this.materialize();
   }
@@ -583,7 +581,6 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     out.length = 0;
     const n = Math.min(max, this.config.maxEvents - this.count);
     const scratch = this.scratch;
-    this.view = this.scratchView;
     for (let i = 0; i < n; i++) {
       this.generate(scratch, 0, false);
       out.push(this.materialize());
@@ -625,11 +622,10 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
 
   /** new Random(seed) for a non-negative safe integer seed. */
   private setSeed(seed: number): void {
-    const lo32 = seed % 4294967296;
-    const hi = Math.floor(seed / 4294967296);
-    this.s0 = (lo32 & 0xffff) ^ M0;
-    this.s1 = ((lo32 >>> 16) & 0xffff) ^ M1;
-    this.s2 = (hi & 0xffff) ^ M2;
+    // `seed & x` takes the integer modulo 2^32 exactly (seed < 2^53); no floating-point %.
+    this.s0 = (seed & 0xffff) ^ M0;
+    this.s1 = ((seed >>> 16) & 0xffff) ^ M1;
+    this.s2 = (Math.floor(seed / 4294967296) & 0xffff) ^ M2;
   }
 
   private step(): void {
@@ -699,7 +695,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     const r2 = a2 * s0 + a1 * s1 + a0 * s2 + J[t + 5]! + k1;
     this.s0 = (r0 - k0 * 65536) | 0;
     this.s1 = (r1 - k1 * 65536) | 0;
-    this.s2 = (r2 % 65536) | 0;
+    this.s2 = r2 & 0xffff; // r2 < 2^53: `&` is its exact value modulo 2^32, then 2^16
   }
 
   // -------------------------------------------------------------------------------------------
@@ -880,7 +876,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
         idx = this.nextInt(HOT_CHANNELS.length);
       } else {
         idx = this.nextInt(CHANNELS_NUMBER);
-        if (COLD_LENS[3 * idx] === 0) ensureChannel(idx);
+        if (!coldBuilt(idx)) ensureChannel(idx);
       }
       this.s0 = s0;
       this.s1 = s1;
@@ -988,9 +984,9 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   }
 
   /**
-   * StringsGenerator.nextExactString(random, length) at p in the current view (escaping '\' when
-   * `json`): six characters per nextInt(), 'a' + rnd % 26 with Java's signed remainder, so bytes
-   * 72..122; three at a time from the TRIPLES tables.
+   * StringsGenerator.nextExactString(random, length) at dst[p] (escaping '\' when `json`):
+   * six characters per nextInt(), 'a' + rnd % 26 with Java's signed remainder, so bytes 72..122.
+   * Two characters at a time come from the PAIRS table.
    */
   private writeExact(dst: Uint8Array, p: number, length: number, json: boolean): number {
     const view = this.view;
@@ -1007,22 +1003,22 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
       s0 = t0 & 0xffff;
       let v = (s2 << 16) | s1;
       if (length >= 6) {
-        // m = v % 17576 (Java's signed remainder), without `%`: V8 would see -0 for negative
-        // multiples, deoptimize, and fall back to a slow floating-point fmod.
-        const q = (v / TRIPLE_SPAN) | 0;
-        const e0 = v - q * TRIPLE_SPAN + TRIPLE_MID;
-        const e1 = q - ((q / TRIPLE_SPAN) | 0) * TRIPLE_SPAN + TRIPLE_MID;
-        if (json) {
-          // Bytes past an entry's length are overwritten by what follows (a batch keeps slack
-          // beyond an event's largest size).
-          view.setFloat64(p, TRIPLES_JSON[e0]!, true);
-          p += TRIPLES_JSON_LEN[e0]!;
-          view.setFloat64(p, TRIPLES_JSON[e1]!, true);
-          p += TRIPLES_JSON_LEN[e1]!;
-        } else {
-          view.setUint32(p, TRIPLES[e0]!, true);
-          view.setUint32(p + 3, TRIPLES[e1]!, true);
-          p += 6;
+        for (let k = 0; k < 3; k++) {
+          // m = v % 676 (Java's signed remainder), without `%`: V8 would see -0 for negative
+          // multiples of 676, deoptimize, and fall back to a slow floating-point fmod.
+          const q = (v / 676) | 0;
+          const e = v - q * 676 + 675;
+          v = q;
+          if (json) {
+            // Bytes past the entry's length are overwritten by what follows (a batch keeps
+            // slack beyond an event's largest size).
+            view.setUint32(p, PAIRS_JSON_WORD[e]!, true);
+            p += PAIRS_JSON_LEN[e]!;
+          } else {
+            dst[p] = PAIRS[2 * e]!;
+            dst[p + 1] = PAIRS[2 * e + 1]!;
+            p += 2;
+          }
         }
         length -= 6;
       } else {

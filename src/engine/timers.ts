@@ -182,11 +182,20 @@ export class StoreTimerIndex {
 
   /** Deletes the whole index and its marker (before a rebuild, or for an in-memory timer queue). */
   deleteAll(): number {
-    const keys: Buffer[] = [];
-    for (const e of this.store.range(TIME_INDEX_PREFIX, INDEX_END)) keys.push(e.key);
-    for (const k of keys) this.store.delete(k);
+    let n = 0;
+    // A chunk at a time: deleting while a range is open makes an on-disk store re-seek per entry.
+    for (;;) {
+      const keys: Buffer[] = [];
+      for (const e of this.store.range(TIME_INDEX_PREFIX, INDEX_END)) {
+        keys.push(e.key);
+        if (keys.length >= DUE_CHUNK) break;
+      }
+      for (const k of keys) this.store.delete(k);
+      n += keys.length;
+      if (keys.length < DUE_CHUNK) break;
+    }
     this.earliest = undefined;
-    return keys.length;
+    return n;
   }
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamsApp, TopologyTestDriver, string } from '../../src/index.js';
+import { StreamsApp, TopologyTestDriver, json, string } from '../../src/index.js';
 import { decodeDouble, STAMP_HEADER } from '../../src/engine/watermarks.js';
 
 test('repartitioned records carry their stamp header; a run with the same stamp shares one headers array; user headers come first', () => {
@@ -8,7 +8,9 @@ test('repartitioned records carry their stamp header; a run with the same stamp 
   app
     .stream('in', { key: string(), value: string(), maxOutOfOrderness: '1s' })
     .keyBy((v) => v, { key: string(), name: 'k' })
-    .to('out', { value: string() });
+    .count()
+    .toStream()
+    .to('out', { value: json() });
   const driver = new TopologyTestDriver(app, { partitions: { in: 1, 'sh-k-repartition': 1 } });
   // Timestamps that move the watermark in steps: several records in a row share a stamp.
   const ts = [5_000, 5_000, 4_000, 5_000, 9_000, 8_000, 9_000, 20_000, 20_000];

@@ -15,6 +15,7 @@ interface PlanOptions {
   keyBytes: number;
   utilization: number;
   commitInterval: number;
+  keyBy?: boolean;
 }
 
 function fraction(name: string) {
@@ -40,25 +41,28 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
     .option('--key-bytes <N>', 'average key length in bytes', positiveInt('--key-bytes'), 16)
     .option('--utilization <F>', 'target CPU utilization per process (headroom for bursts)', fraction('--utilization'), 0.7)
     .option('--commit-interval <ms>', "the application's commitIntervalMs", positiveInt('--commit-interval'), 100)
+    .option('--key-by', 'the records are re-keyed (keyBy) before the window: a repartition per record')
     .addHelpText(
       'after',
       '\nThe model (docs/performance-model.md): a count per key keeps one accumulator per key and pane' +
         '\n(gcd(size, advance)) for size + grace; CPU per event = a base per record + a cost per window result' +
-        '\n+ a cost per state entry created, constants measured by `npm run bench -- plan-calibration`' +
+        '\n+ a cost per state entry created (growing with the entries held) + with --key-by a repartition per' +
+        '\nrecord, constants measured by `npm run bench -- plan-calibration`' +
         '\n(src/cli/plan/constants.ts names the run). One process uses one core; partitions = 2 x processes.' +
         '\nWith --json one object: {"input","state_entries","state_bytes","cpu_us_per_event","outputs_per_sec",' +
         '\n "changelog_records_per_sec","cores","processes","partitions","memory_mb_per_process","memory_mb_total",' +
         '\n "p99_latency_ms","window_result_delay_p99_ms","constants_from"}' +
         '\nExit codes: 0 printed; 2 a missing or malformed option.' +
         '\n\nExamples:\n  tributary plan --events-per-sec 100000 --keys 50000 --window hop:10s:2s' +
-        '\n  tributary plan --events-per-sec 2000000 --keys 1000000 --window tumble:1m --grace 5s --json',
+        '\n  tributary plan --events-per-sec 2000000 --keys 1000000 --window tumble:1m --grace 5s --json' +
+        '\n  tributary plan --events-per-sec 100000 --keys 100000 --window tumble:10s --grace 1s --key-by',
     )
     .action((o: PlanOptions) => {
       let result: Plan;
       try {
         const window = parseWindow(o.window, durationArg(o.grace));
         result = plan(
-          { eventsPerSec: o.eventsPerSec, keys: o.keys, window, keyBytes: o.keyBytes, utilization: o.utilization, commitIntervalMs: o.commitInterval },
+          { eventsPerSec: o.eventsPerSec, keys: o.keys, window, keyBytes: o.keyBytes, utilization: o.utilization, commitIntervalMs: o.commitInterval, keyBy: o.keyBy === true },
           PLAN_CONSTANTS,
         );
       } catch (e) {
@@ -93,7 +97,7 @@ function formatPlan(p: Plan): string {
     ['p99 latency', `${p.p99_latency_ms} ms`, `append to committed output; window results ${p.window_result_delay_p99_ms} ms after the window end`],
   ];
   return (
-    `${p.input.events_per_sec} events/s over ${p.input.keys} keys, ${win}${w.graceMs ? `, grace ${w.graceMs} ms` : ''}\n\n` +
+    `${p.input.events_per_sec} events/s over ${p.input.keys} keys${p.input.key_by ? ' (re-keyed by keyBy)' : ''}, ${win}${w.graceMs ? `, grace ${w.graceMs} ms` : ''}\n\n` +
     formatTable(['', 'estimate', ''], rows) +
     `\nconstants: ${p.constants_from}\n`
   );

@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
 import { keyPrefix, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
-import { windowEntries } from '../../state/window-store.js';
+import { TIME_INDEX_PREFIX, windowEntries } from '../../state/window-store.js';
 import type { Aggregation } from '../aggregation.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
 import { Rec } from '../records.js';
@@ -141,19 +141,31 @@ export class WindowAggregateOperator extends Operator {
     const close = size + this.grace;
     let current: Buffer | undefined;
     const done = new Set<number>();
-    for (const e of windowEntries(this.store)) {
-      const { key: kb, time: start } = splitKeyWithTime(e.key);
-      if (current === undefined || !current.equals(kb)) {
-        current = Buffer.from(kb);
-        done.clear();
+    // Read a chunk of window keys, then write their index entries: writing while a range of an
+    // on-disk store is open makes it re-seek for every entry.
+    let from: Buffer | undefined;
+    for (;;) {
+      const chunk: Buffer[] = [];
+      for (const e of this.store.range(from, TIME_INDEX_PREFIX)) {
+        chunk.push(e.key);
+        if (chunk.length >= BUILD_CHUNK) break;
       }
-      const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
-      const last = this.pane === undefined ? start : lastWindowStart(this.windows, start);
-      for (let s = first; s <= last; s += advance) {
-        if (s + close <= W || done.has(s)) continue;
-        done.add(s);
-        index.add(s + close, current);
+      for (const k of chunk) {
+        const { key: kb, time: start } = splitKeyWithTime(k);
+        if (current === undefined || !current.equals(kb)) {
+          current = kb;
+          done.clear();
+        }
+        const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
+        const last = this.pane === undefined ? start : lastWindowStart(this.windows, start);
+        for (let s = first; s <= last; s += advance) {
+          if (s + close <= W || done.has(s)) continue;
+          done.add(s);
+          index.add(s + close, current);
+        }
       }
+      if (chunk.length < BUILD_CHUNK) return;
+      from = Buffer.concat([chunk[chunk.length - 1]!, ZERO]); // the smallest key after the chunk's last
     }
   }
 
@@ -409,6 +421,9 @@ export class WindowAggregateOperator extends Operator {
 }
 
 const NONE: unique symbol = Symbol('no window');
+/** Window entries read per step of an index rebuild. */
+const BUILD_CHUNK = 4096;
+const ZERO = Buffer.from([0]);
 /** Estimated bytes of a cached key beyond its id and slots (the object, its arrays, the map entry). */
 const KEY_OVERHEAD = 160;
 /** Estimated bytes of one slot beyond its encoded accumulator (its start and array cells). */

@@ -551,10 +551,8 @@ export class StreamsRuntime {
         // Pipelining: the next Fetch goes out (a turn of the event loop sends it) before these
         // batches are applied, so a remote log reads and sends while the stores write.
         next = remaining.size > 0 ? consumer.fetch(1000) : undefined;
-        if (next && fetched.length > 0) {
-          next.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
+        next?.catch(() => {}); // awaited on the next turn; not an unhandled rejection meanwhile
+        if (next && fetched.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
         for (const f of fetched) {
           const e = byTp.get(tpKey(f.topic, f.partition));
           if (!e) continue;
