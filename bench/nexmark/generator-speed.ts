@@ -1,10 +1,11 @@
 /**
  * How fast the Nexmark generator runs alone, on one core:
  *   node --import tsx bench/nexmark/generator-speed.ts [--events N] [--repeat R] [--json]
- * Cases: `json` (the fast path: JSON bytes into a reused JsonEventBatch, what the log producer
- * uses), `objects` (plain typed objects, what an in-process source uses), `objects-no-strings`
- * is not offered: every field is always materialized. Prints the median of R runs; with --json one
- * object in the format of DESIGN.md ("Machine-readable output").
+ * Cases: `json` (the batch path: JSON bytes into a reused JsonEventBatch, what the log
+ * pre-generation and the peers' inputs use) and `objects` (plain typed objects, what an in-process
+ * source uses); every field is always generated. Prints the median of R runs (by wall-clock rate),
+ * with events per CPU-second of the process next to it (the figure to compare on a loaded
+ * machine); with --json one object in the format of DESIGN.md ("Machine-readable output").
  */
 import { cpus } from 'node:os';
 import { NexmarkGenerator, JsonEventBatch } from './generator.js';
@@ -76,7 +77,9 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     for (let i = 0; i < repeat; i++) {
       const r = measure(name, events, body);
       runs.push(r);
-      process.stderr.write(`${name} run ${i + 1}: ${(r.records_per_sec / 1e6).toFixed(2)}M events/s\n`);
+      process.stderr.write(
+        `${name} run ${i + 1}: ${(r.records_per_sec / 1e6).toFixed(2)}M events/s, ${(r.events_per_core_sec / 1e6).toFixed(2)}M events/CPU-s\n`,
+      );
     }
     results.push(median(runs));
   }
@@ -87,7 +90,7 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
   } else {
     for (const r of results) {
       process.stdout.write(
-        `${r.case.padEnd(8)} ${(r.records_per_sec / 1e6).toFixed(2)}M events/s${r.mb_per_sec ? `  ${r.mb_per_sec} MB/s` : ''}  (median of ${repeat} x ${events} events)\n`,
+        `${r.case.padEnd(8)} ${(r.records_per_sec / 1e6).toFixed(2)}M events/s  ${(r.events_per_core_sec / 1e6).toFixed(2)}M events/CPU-s${r.mb_per_sec ? `  ${r.mb_per_sec} MB/s` : ''}  (median of ${repeat} x ${events} events)\n`,
       );
     }
   }

@@ -414,28 +414,28 @@ function jumpTable(k: number): number {
 
 /**
  * Two extra-string characters per entry for m = v % 676 in [-675, 675] (Java's signed %), as raw
- * bytes (PAIRS, 2 per entry) and in their JSON form (PAIRS_JSON, 4 per entry: '\' (byte 92) is
+ * bytes (PAIRS_RAW, a little-endian 16-bit value per entry) and in their JSON form (PAIRS_JSON, 4 per entry: '\' (byte 92) is
  * the one byte the generator makes that JSON must escape, so an entry is 2 to 4 bytes long,
  * PAIRS_JSON_LEN). The JSON path always stores 4 bytes and advances by the length: no branch, no
  * second pass to escape.
  */
-const PAIRS = new Uint8Array(1351 * 2);
 const PAIRS_JSON = new Uint8Array(1351 * 4);
 /** PAIRS_JSON's 4 bytes of each entry as one little-endian word, for a single DataView store. */
 const PAIRS_JSON_WORD = new Uint32Array(1351);
 const PAIRS_JSON_LEN = new Uint8Array(1351);
+/** PAIRS' 2 bytes of each entry as one little-endian 16-bit value. */
+const PAIRS_RAW = new Uint16Array(1351);
 for (let m = -675; m <= 675; m++) {
   const e = m + 675;
   const b0 = 97 + (m % 26);
   const b1 = 97 + Math.trunc(m / 26);
-  PAIRS[e * 2] = b0;
-  PAIRS[e * 2 + 1] = b1;
   let o = e * 4;
   for (const b of [b0, b1]) {
     if (b === 92) PAIRS_JSON[o++] = 92;
     PAIRS_JSON[o++] = b;
   }
   PAIRS_JSON_LEN[e] = o - e * 4;
+  PAIRS_RAW[e] = b0 | (b1 << 8);
   const w = e * 4;
   PAIRS_JSON_WORD[e] = (PAIRS_JSON[w]! | (PAIRS_JSON[w + 1]! << 8) | (PAIRS_JSON[w + 2]! << 16) | (PAIRS_JSON[w + 3]! << 24)) >>> 0;
 }
@@ -481,7 +481,8 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
 
   // The last generated event. Strings are [start, end) ranges of `dst` (scratch in object mode).
   private readonly scratch: LatinBuffer;
-  /** In JSON mode: a view on the batch buffer being filled (4-byte stores of extra characters). */
+  private readonly scratchView: DataView;
+  /** The buffer being written: the batch's in JSON mode, scratchView in object mode. */
   private view: DataView;
   private kind = 0;
   private eventId = 0;
@@ -517,7 +518,8 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.numEventsForAuctions = Math.trunc((this.c.numInFlightAuctions * PROPORTION_DENOMINATOR) / AUCTION_PROPORTION);
     const maxExtra = Math.ceil(Math.max(this.c.avgPersonByteSize, this.c.avgAuctionByteSize, this.c.avgBidByteSize) * 1.25) + 2;
     this.scratch = Buffer.alloc(maxExtra + 512) as LatinBuffer;
-    this.view = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
+    this.scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
+    this.view = this.scratchView;
     this.maxEventBytes = 2 * maxExtra + 512;
     jumpTable(Math.ceil(maxExtra / 6) + 1);
     if (this.c.bidChannels) getHotUrls();
@@ -565,6 +567,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   /** The next event as an object; throws when the generator is exhausted. */
   nextObject(): NexmarkEvent {
     if (this.count >= this.config.maxEvents) throw new RangeError('nexmark generator exhausted');
+    this.view = this.scratchView;
     this.generate(this.scratch, 0, false);
     return this.materialize();
   }
@@ -581,6 +584,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     out.length = 0;
     const n = Math.min(max, this.config.maxEvents - this.count);
     const scratch = this.scratch;
+    this.view = this.scratchView;
     for (let i = 0; i < n; i++) {
       this.generate(scratch, 0, false);
       out.push(this.materialize());
@@ -1003,22 +1007,29 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
       s0 = t0 & 0xffff;
       let v = (s2 << 16) | s1;
       if (length >= 6) {
-        for (let k = 0; k < 3; k++) {
-          // m = v % 676 (Java's signed remainder), without `%`: V8 would see -0 for negative
-          // multiples of 676, deoptimize, and fall back to a slow floating-point fmod.
-          const q = (v / 676) | 0;
-          const e = v - q * 676 + 675;
-          v = q;
-          if (json) {
-            // Bytes past the entry's length are overwritten by what follows (a batch keeps
-            // slack beyond an event's largest size).
-            view.setUint32(p, PAIRS_JSON_WORD[e]!, true);
-            p += PAIRS_JSON_LEN[e]!;
-          } else {
-            dst[p] = PAIRS[2 * e]!;
-            dst[p + 1] = PAIRS[2 * e + 1]!;
-            p += 2;
-          }
+        // m = v % 676 (Java's signed remainder), without `%`: V8 would see -0 for negative
+        // multiples of 676, deoptimize, and fall back to a slow floating-point fmod. Unrolled,
+        // the three divisions do not wait for the stores.
+        const q0 = (v / 676) | 0;
+        const q1 = (q0 / 676) | 0;
+        const q2 = (q1 / 676) | 0;
+        const e0 = v - q0 * 676 + 675;
+        const e1 = q0 - q1 * 676 + 675;
+        const e2 = q1 - q2 * 676 + 675;
+        if (json) {
+          // Bytes past an entry's length are overwritten by what follows (a batch keeps slack
+          // beyond an event's largest size).
+          view.setUint32(p, PAIRS_JSON_WORD[e0]!, true);
+          p += PAIRS_JSON_LEN[e0]!;
+          view.setUint32(p, PAIRS_JSON_WORD[e1]!, true);
+          p += PAIRS_JSON_LEN[e1]!;
+          view.setUint32(p, PAIRS_JSON_WORD[e2]!, true);
+          p += PAIRS_JSON_LEN[e2]!;
+        } else {
+          view.setUint16(p, PAIRS_RAW[e0]!, true);
+          view.setUint16(p + 2, PAIRS_RAW[e1]!, true);
+          view.setUint16(p + 4, PAIRS_RAW[e2]!, true);
+          p += 6;
         }
         length -= 6;
       } else {

@@ -119,6 +119,7 @@ test('the extended terms: entries held scale the per-entry cost, keyBy adds a re
 test('the recorded constants are measured ones: positive, and named with their run', () => {
   const c = PLAN_CONSTANTS.cpu;
   assert.ok(c.microsPerRecord > 0 && c.microsPerOutput > 0 && c.microsPerNewEntry > 0, JSON.stringify(c));
+  assert.ok(c.microsPerNewEntryPer100kHeld >= 0 && c.microsPerRepartitionedRecord > 0, JSON.stringify(c));
   assert.match(PLAN_CONSTANTS.source, /plan-calibration/);
 });
 
@@ -133,6 +134,10 @@ test('tributary plan --json prints the plan; the text form shows the same number
   assert.match(t.stdout, new RegExp(`cores\\s+${String(got.cores).replace('.', '\\.')}`));
   assert.match(t.stdout, new RegExp(`partitions\\s+${String(got.partitions)}`));
   assert.match(t.stdout, new RegExp(`state\\s+${String(got.state_entries)} entries`));
+  // --key-by: the model's repartition term, as plan() computes it
+  const k = await runCli([...args, '--key-by', '--json']);
+  assert.equal(k.code, 0, k.stderr);
+  assert.deepEqual(JSON.parse(k.stdout), JSON.parse(JSON.stringify(plan({ ...base, keyBy: true }, PLAN_CONSTANTS))));
 });
 
 test('tributary plan: missing or malformed options exit 2 with a message; --help has examples', { timeout: 120_000 }, async () => {

@@ -109,7 +109,8 @@ for (const target of targets()) {
         const { records } = generate(4_000, 5);
         await produceVia(admin, 'clicks3', records);
         const ref = timeWindowReference(eventsOf(records), REF_OPTS, count);
-        const options = { log: connector, stateDir: join(dir, 'state'), commitIntervalMs: 5, fetchMaxBytes: 8 * 1024, fetchMaxBytesPerPartition: 4 * 1024, maxBufferedBytes: 512 };
+        // localRepartition off: the zombie's open transaction is watched on the repartition topic.
+        const options = { log: connector, stateDir: join(dir, 'state'), commitIntervalMs: 5, fetchMaxBytes: 8 * 1024, fetchMaxBytesPerPartition: 4 * 1024, maxBufferedBytes: 512, localRepartition: false };
         let commits = 0;
         const rep = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: 'zz-clicks3-keyBy-repartition', partition }));
         let release: (() => void) | undefined;
