@@ -285,12 +285,24 @@ function writeUint(buf: Uint8Array, pos: number, v: number): number {
   }
   let n = v | 0;
   const digits = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : 8;
-  for (let i = pos + digits - 1; i >= pos; i--) {
-    const q = (n / 10) | 0;
-    buf[i] = 48 + n - q * 10;
+  // Two digits per division, from the last.
+  let i = pos + digits;
+  while (n >= 10) {
+    const q = (n / 100) | 0;
+    const r = 2 * (n - q * 100);
+    buf[--i] = TWO_DIGITS[r + 1]!;
+    buf[--i] = TWO_DIGITS[r]!;
     n = q;
   }
+  if (i > pos) buf[pos] = 48 + n;
   return pos + digits;
+}
+
+/** "00".."99" as bytes, two per entry. */
+const TWO_DIGITS = new Uint8Array(200);
+for (let d = 0; d < 100; d++) {
+  TWO_DIGITS[2 * d] = 48 + Math.trunc(d / 10);
+  TWO_DIGITS[2 * d + 1] = 48 + (d % 10);
 }
 
 const P_PERSON_ID = piece('{"event_type":0,"person":{"id":');
@@ -414,10 +426,10 @@ function jumpTable(k: number): number {
 
 /**
  * Two extra-string characters per entry for m = v % 676 in [-675, 675] (Java's signed %), as raw
- * bytes (PAIRS_RAW, a little-endian 16-bit value per entry) and in their JSON form (PAIRS_JSON, 4 per entry: '\' (byte 92) is
- * the one byte the generator makes that JSON must escape, so an entry is 2 to 4 bytes long,
- * PAIRS_JSON_LEN). The JSON path always stores 4 bytes and advances by the length: no branch, no
- * second pass to escape.
+ * bytes (PAIRS_RAW, one little-endian 16-bit value per entry) and in their JSON form (PAIRS_JSON,
+ * 4 per entry: '\' (byte 92) is the one byte the generator makes that JSON must escape, so an
+ * entry is 2 to 4 bytes long, PAIRS_JSON_LEN). The JSON path always stores 4 bytes and advances
+ * by the length: no branch, no second pass to escape.
  */
 const PAIRS_JSON = new Uint8Array(1351 * 4);
 /** PAIRS_JSON's 4 bytes of each entry as one little-endian word, for a single DataView store. */
@@ -990,7 +1002,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   /**
    * StringsGenerator.nextExactString(random, length) at dst[p] (escaping '\' when `json`):
    * six characters per nextInt(), 'a' + rnd % 26 with Java's signed remainder, so bytes 72..122.
-   * Two characters at a time come from the PAIRS table.
+   * Two characters at a time come from the PAIRS tables, six (one nextInt) per iteration.
    */
   private writeExact(dst: Uint8Array, p: number, length: number, json: boolean): number {
     const view = this.view;

@@ -35,17 +35,21 @@ export interface PlanConstants {
 }
 
 /**
- * Measured on the 2-core development machine (Node v20.20.2, load average ~30 from other work:
- * CPU seconds are inflated by the sharing, so these are pessimistic), 2026-11-25:
+ * Measured on the 2-core development machine (Node v20.20.2, load average ~33 from other work:
+ * CPU seconds are inflated by the sharing, so these are pessimistic), 2026-11-26:
  *  - cpu, state: `npm run bench -- plan-calibration --events 100000 --repeat 2`
- *    (bench/results/plan-calibration.json): five windowed counts, 200-20,000 keys, least CPU of 2.
+ *    (bench/results/plan-calibration.json): five windowed counts at 1,000-5,000 events/s over
+ *    200-20,000 keys and four at 50,000-100,000 events/s over 20,000-100,000 keys (two re-keyed
+ *    by keyBy over 4 partitions), 2 interleaved rounds, least CPU of each, five terms fitted.
+ *    Checked in the same run against `npm run bench -- engine --case b --events 1000000`:
+ *    measured 10.91 µs/event, plan 7.74 (-29 %).
  *  - memory: `npm run bench -- state-memory --keys 1000000 --events 1000000` (README, "Engine
  *    performance"): 884 MB peak RSS with 632K window entries on a ~150 MB base, so
  *    (884 - 150) MiB / 632K ≈ 1,218 bytes of heap per entry (store, record cache, timers, GC room).
  */
 export const PLAN_CONSTANTS: PlanConstants = {
-  cpu: { microsPerRecord: 2.46, microsPerOutput: 4.1, microsPerNewEntry: 14.16, microsPerNewEntryPer100kHeld: 0, microsPerRepartitionedRecord: 0 },
-  state: { valueBytesPerEntry: 9.1 },
+  cpu: { microsPerRecord: 3.37, microsPerOutput: 4.6, microsPerNewEntry: 3.87, microsPerNewEntryPer100kHeld: 14.27, microsPerRepartitionedRecord: 0.68 },
+  state: { valueBytesPerEntry: 9 },
   memory: { baseRssMb: 150, heapBytesPerEntry: 1218 },
-  source: 'plan-calibration 2026-11-25 (bench/results/plan-calibration.json) and state-memory (README), 2-core dev machine under load',
+  source: 'plan-calibration 2026-11-26 (bench/results/plan-calibration.json) and state-memory (README), 2-core dev machine under load',
 };

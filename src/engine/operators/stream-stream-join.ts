@@ -76,9 +76,6 @@ export class StreamStreamJoinOperator extends Operator {
   private seq = 0;
   private dirty: Array<{ side: 0 | 1; entry: Entry }> = [];
   private gen = 1;
-  private readonly outValues: unknown[] = [];
-  private readonly outTimes: number[] = [];
-  private readonly firstMatched: Entry[] = [];
 
   constructor(
     name: string,
@@ -149,14 +146,10 @@ export class StreamStreamJoinOperator extends Operator {
     }
     const id = this.keyCodec.id(rec.key);
     const other = this.findGroup((1 - side) as 0 | 1, id, rec.key);
-    // Results of this record (value, timestamp) and the partners it matched first: scratch lists
-    // of the operator, emptied here (forwarding comes after, and never re-enters this join).
-    const outValues = this.outValues;
-    const outTimes = this.outTimes;
-    const matched = this.firstMatched;
-    outValues.length = 0;
-    outTimes.length = 0;
-    matched.length = 0;
+    // Results of this record (value, timestamp) and the partners it matched first.
+    const outValues: unknown[] = [];
+    const outTimes: number[] = [];
+    const matched: Entry[] = [];
     if (other) {
       try {
         const from = ts - this.within;

@@ -19,6 +19,11 @@ test('source log: a bounded run over pre-written events gives q2 exactly its row
   assert.ok(r.events_per_core_sec > 0 && r.events_per_sec > 0 && r.cpu_seconds > 0);
   assert.ok(r.peak_rss_mb > 10);
   assert.equal(r.p50_ms, null, 'no latency for pre-written input');
+  // Counted from the first event's decoding (what the Flink peer comparison uses): a part of the run.
+  const fromFirst = r.cpu_seconds_from_first_event;
+  assert.ok(fromFirst !== undefined && fromFirst > 0 && fromFirst <= r.cpu_seconds, `${fromFirst} of ${r.cpu_seconds}`);
+  assert.equal(r.events_per_core_sec_from_first_event, Math.round(N / fromFirst));
+  assert.ok(r.seconds_from_first_event! > 0 && r.seconds_from_first_event! <= r.seconds + 0.001);
 });
 
 test('source generator: events appended while the app runs, latency append -> commit', async () => {
