@@ -27,8 +27,8 @@ interface Pending {
  * cut at the end of the response by the size limit is dropped and fetched again next time).
  *
  * `fetch(maxWaitMs)` sends a Fetch to every leader that has none under way (Kafka's max_wait_ms
- * does the waiting, at least LONG_POLL_MS: no polling loop), returns as soon as any answers with
- * data, or when the wait ends or `wakeup()` is called; answers that come later are handed out by the next fetch, if the
+ * does the waiting: no polling loop), returns as soon as any answers with data, or when the wait
+ * ends or `wakeup()` is called; answers that come later are handed out by the next fetch, if the
  * partition's position has not moved meanwhile (seek/assign).
  */
 export class KafkaConsumer extends AssignedPartitions<Assigned> implements LogConsumer {
@@ -63,7 +63,7 @@ export class KafkaConsumer extends AssignedPartitions<Assigned> implements LogCo
       if (out.length > 0 || woken || this.closed) return out;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return out;
-      await this.startFetches(Math.max(remaining, LONG_POLL_MS));
+      await this.startFetches(remaining);
       const waits = [...this.pending.values()].filter((p) => !p.settled).map((p) => p.done);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -247,15 +247,6 @@ export class KafkaConsumer extends AssignedPartitions<Assigned> implements LogCo
     return out;
   }
 }
-
-/**
- * The least max_wait_ms of a Fetch (Kafka's fetch.max.wait.ms default). A caller's wait is often
- * short (the engine's loop waits until its next commit or wall-clock tick, 100 ms), but the Fetch
- * need not end with it: the broker answers as soon as data arrives, and an answer that comes after
- * fetch() returned is handed out by the next call. So an idle consumer sends a Fetch every 500 ms
- * instead of one per call (the scale bench's idle process: 12.7 per second before).
- */
-const LONG_POLL_MS = 500;
 
 const EMPTY = Buffer.alloc(0);
 

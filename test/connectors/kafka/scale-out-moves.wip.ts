@@ -54,9 +54,18 @@ for (const target of targets()) {
       const app = 'mv';
       const running = new Map<string, App>();
       let incarnation = 0;
+      let restored = 0;
       const start = async (instance: string) => {
         const a = build(app);
-        await a.start({ log: connector, stateDir: join(dir, `${instance}-${incarnation++}`), instanceId: instance, scaleOut: true, sessionTimeoutMs: 6_000, commitIntervalMs: 30 });
+        await a.start({
+          log: connector,
+          stateDir: join(dir, `${instance}-${incarnation++}`),
+          instanceId: instance,
+          scaleOut: true,
+          sessionTimeoutMs: 6_000,
+          commitIntervalMs: 30,
+          onRebalance: (info) => (restored += info.restoredRecords),
+        });
         running.set(instance, a);
       };
       const stop = async (instance: string) => {
@@ -80,6 +89,9 @@ for (const target of targets()) {
         await start('b');
         await produceVia(admin, `${app}-in`, slice(1));
         await settle('a and b processed the second quarter');
+        const owned = (instance: string) => new Set(running.get(instance)!.tasks.map((t) => t.partition)).size;
+        assert.deepEqual([owned('a'), owned('b')], [1, 1], 'one partition each: one moved from a to b');
+        assert.ok(restored > 0, 'b restored the moved tasks from their changelogs');
         await stop('a');
         await produceVia(admin, `${app}-in`, slice(2));
         await settle('b alone processed the third quarter');
