@@ -91,10 +91,11 @@ for (const target of targets()) {
         await settle('a and b processed the second quarter');
         const owned = (instance: string) => new Set(running.get(instance)!.tasks.map((t) => t.partition)).size;
         assert.deepEqual([owned('a'), owned('b')], [1, 1], 'one partition each: one moved from a to b');
-        assert.ok(restored > 0, 'b restored the moved tasks from their changelogs');
         await stop('a');
         await produceVia(admin, `${app}-in`, slice(2));
         await settle('b alone processed the third quarter');
+        // (A process's first assignment is restored inside start(); onRebalance reports the later ones.)
+        assert.ok(restored > 0, "b took a's tasks over and restored them from their changelogs");
         await start('a');
         await produceVia(admin, `${app}-in`, slice(3));
         await settle('a and b processed the rest');
