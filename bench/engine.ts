@@ -17,7 +17,7 @@
  * state stores: the engine's in-memory store (default) or LMDB on disk. `--profile DIR` writes a
  * CPU profile of each case's timed run only (not the writing of the events) to DIR/<case>.cpuprofile.
  * `--repartition log` runs (b) and (c) with `localRepartition: false`: keyBy's records go through
- * the repartition topic as in a scaled-out application (default memory: the runtime's default).
+ * the repartition topic as in a scaled-out application (the runtime's default; `memory` sets `localRepartition: true`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,7 +67,7 @@ const NAMES: Record<string, string> = {
 };
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false, profile: undefined, repartition: 'memory' };
+  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false, profile: undefined, repartition: 'log' };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {

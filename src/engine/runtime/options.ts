@@ -77,8 +77,9 @@ export interface RuntimeOptions {
    * Without scale-out this process runs every task, so the records of a repartition (keyBy,
    * selectKey, groupBy) go from the writing task to the reading task in memory, committed with
    * the source offsets and the readers' state, and the repartition topic is not written (Flink's
-   * local exchange; see docs/runtime.md). Default true; false writes and reads the topic as a
-   * scaled-out application does. Ignored (the topic is always used) with `scaleOut`.
+   * local exchange; see docs/runtime.md). Default false: the topic is written and read, as Kafka
+   * Streams does and a scaled-out run must (and as the benchmarks show no throughput gain yet, only
+   * less memory and no repartition disk writes). Ignored (the topic is always used) with `scaleOut`.
    */
   readonly localRepartition?: boolean;
   /** Scale-out: Kafka's session.timeout.ms (a process silent this long loses its tasks); default 10 s. */
@@ -164,7 +165,7 @@ export function resolveRuntimeOptions(app: RuntimeOptions, call: RuntimeOptions 
     fetchMaxBytes: positive('fetchMaxBytes', o.fetchMaxBytes, 2 * 1024 * 1024),
     maxPendingAsync: positive('maxPendingAsync', o.maxPendingAsync, 10_000),
     scaleOut: o.scaleOut ?? false,
-    localRepartition: !(o.scaleOut ?? false) && (o.localRepartition ?? true),
+    localRepartition: !(o.scaleOut ?? false) && (o.localRepartition ?? false),
     numStandbyReplicas: standbyReplicas(o.numStandbyReplicas),
     sessionTimeoutMs: positive('sessionTimeoutMs', o.sessionTimeoutMs, 10_000),
     onRebalance: o.onRebalance,

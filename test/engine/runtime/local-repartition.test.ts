@@ -56,7 +56,7 @@ test('keyBy in one process: the repartition goes through memory (topic not writt
         fetchMaxBytes: 16 * 1024,
         ...(localRepartition === undefined ? {} : { localRepartition }),
       });
-    const local = await run('lr', undefined);
+    const local = await run('lr', true);
     const rep = 'lr-clicks-keyBy-repartition';
     assert.deepEqual(results(log, 'lr-counts').map, ref.results);
     assert.equal(results(log, 'lr-counts').n, ref.results.size);
@@ -66,7 +66,7 @@ test('keyBy in one process: the repartition goes through memory (topic not writt
     assert.equal(local.recordsIn[rep], records.length);
     assert.equal(local.recordsOut[rep], records.length);
 
-    const viaLog = await run('lg', false);
+    const viaLog = await run('lg', undefined); // the default: through the topic
     const repLog = 'lg-clicks-keyBy-repartition';
     assert.deepEqual(results(log, 'lg-counts').map, ref.results);
     assert.ok(readTopic(log, repLog).length > records.length, 'records and markers went through the topic');
