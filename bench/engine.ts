@@ -25,11 +25,12 @@ import { Session } from 'node:inspector';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StreamsApp, custom, embedded, float64, hopping, string, tumbling, type Serde } from '../src/index.js';
+import { StreamsApp, embedded, float64, hopping, string, tumbling } from '../src/index.js';
 import { LogManager, silentLogger } from '../src/log/index.js';
 import { encodeRecordBatch } from '../src/records/record-batch.js';
 import { visitRecords } from '../src/connectors/index.js';
 import { RssSampler } from './support/rss-sampler.js';
+import { keyAmountSerde } from './support/key-amount.js';
 
 interface Options {
   store: 'memory' | 'lmdb';
@@ -99,21 +100,6 @@ function progress(message: string): void {
   process.stderr.write(`[bench engine] ${message}\n`);
 }
 
-/** The event value: key id and amount, 8 bytes. */
-interface Ev {
-  k: number;
-  a: number;
-}
-const evSerde: Serde<Ev> = custom<Ev>({
-  name: 'ev',
-  serialize: (v) => {
-    const b = Buffer.allocUnsafe(8);
-    b.writeUInt32BE(v.k, 0);
-    b.writeUInt32BE(v.a, 4);
-    return b;
-  },
-  deserialize: (b) => ({ k: b.readUInt32BE(0), a: b.readUInt32BE(4) }),
-});
 
 function hash(i: number, salt: number): number {
   let h = Math.imul(i ^ salt, 0x9e3779b1);
@@ -202,12 +188,12 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
       for (let p = 0; p < P; p++) if (per[p]!.length > 0) await log.partition(topic, p).append(encodeRecordBatch({ records: per[p]! }));
     }
     // Payments arrive up to 3 s after their order, out of order among themselves: 3 s of out-of-orderness.
-    const orders = app.stream('orders', { key: string(), value: evSerde, maxOutOfOrderness: '3s' });
-    const payments = app.stream('payments', { key: string(), value: evSerde, maxOutOfOrderness: '3s' });
+    const orders = app.stream('orders', { key: string(), value: keyAmountSerde, maxOutOfOrderness: '3s' });
+    const payments = app.stream('payments', { key: string(), value: keyAmountSerde, maxOutOfOrderness: '3s' });
     orders.join(payments, (a, b) => a.a + b.a, { within: '5s', name: 'pay' }).to('out', { value: float64() });
   } else {
     await writeEvents(log, 'events', n, P, (i) => ({ key: null, value: value(hash(i, 1) % o.keys, hash(i, 2) % 1000), timestamp: T0 + Math.floor(i / 100) }));
-    const s = app.stream('events', { value: evSerde });
+    const s = app.stream('events', { value: keyAmountSerde });
     if (id === 'a') {
       s.filter((e) => e.a % 10 !== 0)
         .mapValues((e) => e.a * 2)
@@ -235,7 +221,7 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
   progress(`${NAMES[id]}: ${n} events in ${seconds.toFixed(2)} s, ${outputs} outputs, ${summary.commits} commits, late ${summary.lateRecords}`);
   await log.close();
   return {
-    case: `${NAMES[id]!}${o.store === 'memory' ? '' : ` (${o.store} store)`}${o.repartition === 'log' && (id === 'b' || id === 'c') ? ' (repartition through the log)' : ''}`,
+    case: `${NAMES[id]!}${o.store === 'memory' ? '' : ` (${o.store} store)`}${o.repartition === 'memory' && (id === 'b' || id === 'c') ? ' (repartition in memory)' : ''}`,
     records_per_sec: Math.round(n / seconds),
     events_per_core_sec: Math.round(n / ((cpu.user + cpu.system) / 1e6)),
     peak_rss_mb: peak,
@@ -268,7 +254,7 @@ async function latencyCase(guarantee: 'exactly-once' | 'at-least-once', dir: str
   await log.createTopic('events', { partitions: P });
   const app = new StreamsApp({ applicationId: `lat-${guarantee}` });
   app
-    .stream('events', { value: evSerde })
+    .stream('events', { value: keyAmountSerde })
     .filter((e) => e.a % 10 !== 0)
     .mapValues((e) => e.a * 2)
     .to('out', { value: float64() });

@@ -50,7 +50,8 @@ import { partitionForKey } from '../src/records/partitioner.js';
 import { kafka, visitRecords, type Log } from '../src/connectors/index.js';
 import { kafkaAvailable } from '../scripts/kafka/cluster.js';
 import { cpuSeconds, withKafka, withTributaryBroker } from './support/targets.js';
-import { WINDOW_MS, buildScaleApp, inputTopic, outputTopic, scaleEventSerde } from './support/scale-app.js';
+import { WINDOW_MS, buildScaleApp, inputTopic, outputTopic } from './support/scale-app.js';
+import { keyAmountSerde } from './support/key-amount.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const T0 = 1_700_000_000_000;
@@ -270,7 +271,7 @@ async function settle(procs: AppProcess[], partitions: number): Promise<void> {
 // Input, progress, output
 
 function eventValue(k: number, a: number): Buffer {
-  return scaleEventSerde.serialize({ k, a });
+  return keyAmountSerde.serialize({ k, a });
 }
 
 /**
@@ -540,7 +541,7 @@ async function finishRun(d: Deployment, rounds: Round[], o: Options): Promise<Ru
 /** A count per key of the (keyed) input over `keys` distinct keys: one changelog record per key; no output. */
 function buildRestoreApp(app: string): StreamsApp {
   const s = new StreamsApp({ applicationId: app, idleTimeout: '1h' });
-  s.stream(inputTopic(app), { key: string(), value: scaleEventSerde })
+  s.stream(inputTopic(app), { key: string(), value: keyAmountSerde })
     .groupByKey()
     .count({ name: 'counts' })
     .toStream()

@@ -20,11 +20,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StreamsApp, custom, embedded, hopping, json, string, tumbling, type Serde } from '../../src/index.js';
+import { StreamsApp, embedded, hopping, json, string, tumbling } from '../../src/index.js';
 import { InMemoryKeyValueStore, type KeyValueEntry, type KeyValueStore } from '../../src/state/index.js';
 import type { ChangelogRecord } from '../../src/state/changelog.js';
 import { LogManager, silentLogger } from '../../src/log/index.js';
 import { encodeRecordBatch } from '../../src/records/record-batch.js';
+import { keyAmountSerde } from '../support/key-amount.js';
 
 export interface WindowedCountJob {
   /** Records to process. */
@@ -75,21 +76,6 @@ export function* keySequence(count: number, keys: number, seed = 1): Generator<s
   for (const id of keyIds(count, keys, seed)) yield `key-${id}`;
 }
 
-/** The keyBy input's value, as the engine bench's: key id and an amount, 8 bytes. */
-interface Event {
-  k: number;
-  a: number;
-}
-const eventSerde: Serde<Event> = custom<Event>({
-  name: 'plan-event',
-  serialize: (v) => {
-    const b = Buffer.allocUnsafe(8);
-    b.writeUInt32BE(v.k, 0);
-    b.writeUInt32BE(v.a, 4);
-    return b;
-  },
-  deserialize: (b) => ({ k: b.readUInt32BE(0), a: b.readUInt32BE(4) }),
-});
 
 /** The in-memory store, counting its entries and key + value bytes as they change, with their peaks. */
 class MeteredStore implements KeyValueStore {
@@ -154,7 +140,7 @@ export async function measureWindowedCount(job: WindowedCountJob): Promise<Windo
     let i = 0;
     for (const id of keyIds(job.events, job.keys, job.seed)) {
       const key = job.keyBy ? null : Buffer.from(`key-${id}`);
-      const value = job.keyBy ? eventSerde.serialize({ k: id, a: i % 1000 }) : one;
+      const value = job.keyBy ? keyAmountSerde.serialize({ k: id, a: i % 1000 }) : one;
       inputBytes += (key?.length ?? 0) + value.length;
       const p = i % partitions;
       pending[p]!.push({ key, value, timestamp: t0 + Math.floor(i * step) });
@@ -169,7 +155,7 @@ export async function measureWindowedCount(job: WindowedCountJob): Promise<Windo
     const app = new StreamsApp({ applicationId: 'plan-measure', idleTimeout: '1h' });
     const windows = job.advanceMs === job.sizeMs ? tumbling(job.sizeMs) : hopping(job.sizeMs, job.advanceMs);
     const grouped = job.keyBy
-      ? app.stream(INPUT, { value: eventSerde }).keyBy((e) => `key-${e.k}`, { key: string(), name: 'plan-by-key' })
+      ? app.stream(INPUT, { value: keyAmountSerde }).keyBy((e) => `key-${e.k}`, { key: string(), name: 'plan-by-key' })
       : app.stream(INPUT, { key: string(), value: string() }).groupByKey();
     grouped
       .window(windows, { grace: job.graceMs ?? 0 })

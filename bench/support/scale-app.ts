@@ -18,27 +18,13 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { StreamsApp, custom, json, string, tumbling, type Serde } from '../../src/index.js';
+import { StreamsApp, json, string, tumbling } from '../../src/index.js';
 import { KafkaLog, kafka, type Log, type LogConnector } from '../../src/connectors/index.js';
 import { ApiKeys } from '../../src/protocol/api-keys.js';
+import { keyAmountSerde } from './key-amount.js';
 
 export const WINDOW_MS = 1_000;
 
-export interface ScaleEvent {
-  k: number;
-  a: number;
-}
-
-export const scaleEventSerde: Serde<ScaleEvent> = custom<ScaleEvent>({
-  name: 'scale-event',
-  serialize: (v) => {
-    const b = Buffer.allocUnsafe(8);
-    b.writeUInt32BE(v.k, 0);
-    b.writeUInt32BE(v.a, 4);
-    return b;
-  },
-  deserialize: (b) => ({ k: b.readUInt32BE(0), a: b.readUInt32BE(4) }),
-});
 
 export const inputTopic = (app: string): string => `${app}-in`;
 export const outputTopic = (app: string): string => `${app}-out`;
@@ -48,7 +34,7 @@ export function buildScaleApp(applicationId: string): StreamsApp {
   // and make the others' records late (the bench feeds every partition evenly).
   const app = new StreamsApp({ applicationId, idleTimeout: '1h' });
   app
-    .stream(inputTopic(applicationId), { value: scaleEventSerde })
+    .stream(inputTopic(applicationId), { value: keyAmountSerde })
     .keyBy((e) => `k${e.k}`, { key: string() })
     .window(tumbling(WINDOW_MS))
     .count()
