@@ -9,12 +9,12 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StreamsApp, json, string, tumbling, windowed, type Log, type StreamsApp as App } from '../../../src/index.js';
-import { partitionForKey } from '../../../src/records/partitioner.js';
-import { timeWindowReference, windowKey, type Ev } from '../../engine/reference.js';
+import { StreamsApp, json, string, tumbling, windowed, type StreamsApp as App } from '../../../src/index.js';
+import { timeWindowReference, windowKey } from '../../engine/reference.js';
 import { REF_OPTS, generate, type Click } from '../../engine/runtime/clicks.js';
 import { tempDir } from '../../engine/runtime/helpers.js';
-import { open, produceVia, readVia, targets, type In } from './logs.js';
+import { open, produceVia, readVia, targets } from './logs.js';
+import { committedUpTo, eventsOf } from './scale-out-support.js';
 
 const PARTITIONS = 2;
 
@@ -27,22 +27,6 @@ function build(app: string): App {
   w.late().to(`${app}-late`, { key: string(), value: json() });
   w.count().toStream().to(`${app}-out`, { value: json() });
   return a;
-}
-
-function eventsOf(records: readonly In[]): Ev[] {
-  const byPartition: Ev[][] = Array.from({ length: PARTITIONS }, () => []);
-  for (const rec of records) {
-    const p = partitionForKey(Buffer.from(rec.key!), PARTITIONS);
-    const c = JSON.parse(rec.value) as Click;
-    byPartition[p]!.push({ key: c.page, ts: c.ts, n: 1, partition: p });
-  }
-  return byPartition.flat();
-}
-
-async function committedUpTo(admin: Log, group: string, topic: string): Promise<boolean> {
-  const tps = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }));
-  const [c, e] = await Promise.all([admin.committedOffsets(group, tps), admin.endOffsets(tps)]);
-  return c.every((o, i) => o >= e[i]!);
 }
 
 for (const target of targets()) {
@@ -74,13 +58,13 @@ for (const target of targets()) {
       };
       const settle = async (what: string) => {
         const until = Date.now() + 120_000;
-        while (!(await committedUpTo(admin, app, `${app}-in`)) && Date.now() < until) await sleep(100);
-        assert.ok(await committedUpTo(admin, app, `${app}-in`), what);
+        while (!(await committedUpTo(admin, app, `${app}-in`, PARTITIONS)) && Date.now() < until) await sleep(100);
+        assert.ok(await committedUpTo(admin, app, `${app}-in`, PARTITIONS), what);
       };
       try {
         await admin.createTopics([`${app}-in`, `${app}-out`, `${app}-late`, `${app}-dlq`].map((name) => ({ name, partitions: PARTITIONS, config: { 'retention.ms': -1 } })));
         const { records } = generate(2_000, 5);
-        const ref = timeWindowReference(eventsOf(records), REF_OPTS, (acc) => (acc ?? 0) + 1);
+        const ref = timeWindowReference(eventsOf(records, PARTITIONS), REF_OPTS, (acc) => (acc ?? 0) + 1);
         const phases = 4;
         const slice = (i: number) => records.slice(Math.floor((i * records.length) / phases), Math.floor(((i + 1) * records.length) / phases));
         await produceVia(admin, `${app}-in`, slice(0));

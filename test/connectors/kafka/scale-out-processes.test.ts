@@ -10,25 +10,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { string, windowed, type Log } from '../../../src/index.js';
-import { partitionForKey } from '../../../src/records/partitioner.js';
-import { timeWindowReference, windowKey, type Ev } from '../../engine/reference.js';
-import { REF_OPTS, build, generate, type Click } from '../../engine/runtime/clicks.js';
+import { timeWindowReference, windowKey } from '../../engine/reference.js';
+import { REF_OPTS, build, generate } from '../../engine/runtime/clicks.js';
 import { tempDir } from '../../engine/runtime/helpers.js';
 import { APP, INPUT, OUTPUT } from './fixtures/scale-app.js';
-import { open, produceVia, readVia, targets, type In } from './logs.js';
+import { open, produceVia, readVia, targets } from './logs.js';
+import { eventsOf } from './scale-out-support.js';
 
 const PARTITIONS = 12;
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'scale-app.ts');
-
-function eventsOf(records: readonly In[]): Ev[] {
-  const byPartition: Ev[][] = Array.from({ length: PARTITIONS }, () => []);
-  for (const rec of records) {
-    const p = partitionForKey(Buffer.from(rec.key!), PARTITIONS);
-    const c = JSON.parse(rec.value) as Click;
-    byPartition[p]!.push({ key: c.page, ts: c.ts, n: 1, partition: p });
-  }
-  return byPartition.flat();
-}
 
 type Proc = FixtureProcess;
 
@@ -78,7 +68,7 @@ for (const target of targets()) {
         const keep = { 'retention.ms': -1 };
         await admin.createTopics([INPUT, OUTPUT, `${APP}-dlq`].map((name) => ({ name, partitions: PARTITIONS, config: keep })));
         const { records } = generate(8_000, 21);
-        const ref = timeWindowReference(eventsOf(records), REF_OPTS, (acc: number | undefined) => (acc ?? 0) + 1);
+        const ref = timeWindowReference(eventsOf(records, PARTITIONS), REF_OPTS, (acc: number | undefined) => (acc ?? 0) + 1);
         const quarter = Math.ceil(records.length / 4);
         await produceVia(admin, INPUT, records.slice(0, quarter));
         for (const i of ['a', 'b', 'c']) start(i);

@@ -7,12 +7,12 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { string, windowed, type Log, type RebalanceInfo, type StreamsApp } from '../../../src/index.js';
-import { partitionForKey } from '../../../src/records/partitioner.js';
-import { timeWindowReference, windowKey, type Ev } from '../../engine/reference.js';
-import { REF_OPTS, build, generate, type Click } from '../../engine/runtime/clicks.js';
+import { string, windowed, type RebalanceInfo, type StreamsApp } from '../../../src/index.js';
+import { timeWindowReference, windowKey } from '../../engine/reference.js';
+import { REF_OPTS, build, generate } from '../../engine/runtime/clicks.js';
 import { tempDir } from '../../engine/runtime/helpers.js';
-import { open, produceVia, readVia, targets, type In } from './logs.js';
+import { open, produceVia, readVia, targets } from './logs.js';
+import { committedUpTo, eventsOf } from './scale-out-support.js';
 
 const PARTITIONS = 12;
 // The reference has no idleness (inputs that stop holding the watermark back after a wall-clock
@@ -22,22 +22,6 @@ const PARTITIONS = 12;
 // on time for the reference (seen here once: lower counts for every window of one phase).
 const NO_IDLE = { idleTimeout: '1h' } as const;
 const count = (acc: number | undefined) => (acc ?? 0) + 1;
-
-function eventsOf(records: readonly In[]): Ev[] {
-  const byPartition: Ev[][] = Array.from({ length: PARTITIONS }, () => []);
-  for (const rec of records) {
-    const p = partitionForKey(Buffer.from(rec.key!), PARTITIONS);
-    const c = JSON.parse(rec.value) as Click;
-    byPartition[p]!.push({ key: c.page, ts: c.ts, n: 1, partition: p });
-  }
-  return byPartition.flat();
-}
-
-async function committedUpTo(admin: Log, group: string, topic: string): Promise<boolean> {
-  const tps = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition }));
-  const [c, e] = await Promise.all([admin.committedOffsets(group, tps), admin.endOffsets(tps)]);
-  return c.every((o, i) => o >= e[i]!);
-}
 
 for (const target of targets()) {
   describe(`scale-out on ${target.name === 'kafka' ? 'a real Kafka cluster' : 'tributary broker'}`, { skip: target.skip }, () => {
@@ -71,14 +55,14 @@ for (const target of targets()) {
         const keep = { 'retention.ms': -1 };
         await admin.createTopics(['so-clicks', 'so-counts', 'so-dlq'].map((name) => ({ name, partitions: PARTITIONS, config: keep })));
         const { records } = generate(6_000, 11);
-        const ref = timeWindowReference(eventsOf(records), REF_OPTS, count);
+        const ref = timeWindowReference(eventsOf(records, PARTITIONS), REF_OPTS, count);
         const third = Math.ceil(records.length / 3);
         await produceVia(admin, 'so-clicks', records.slice(0, third));
         await Promise.all(['a', 'b', 'c'].map(start));
         const deadline = () => Date.now() + 120_000;
         let until = deadline();
-        while (!(await committedUpTo(admin, 'so', 'so-clicks')) && Date.now() < until) await sleep(200);
-        assert.ok(await committedUpTo(admin, 'so', 'so-clicks'), 'the three instances processed the first third');
+        while (!(await committedUpTo(admin, 'so', 'so-clicks', PARTITIONS)) && Date.now() < until) await sleep(200);
+        assert.ok(await committedUpTo(admin, 'so', 'so-clicks', PARTITIONS), 'the three instances processed the first third');
         const owned = (instance: string) => running.get(instance)!.tasks.map((t) => t.partition);
         const spread = ['a', 'b', 'c'].map((i) => new Set(owned(i)).size);
         assert.deepEqual(spread, [4, 4, 4], `12 partitions shared 4/4/4 (${spread})`);
@@ -87,15 +71,15 @@ for (const target of targets()) {
         running.delete('b');
         await produceVia(admin, 'so-clicks', records.slice(third, 2 * third));
         until = deadline();
-        while (!(await committedUpTo(admin, 'so', 'so-clicks')) && Date.now() < until) await sleep(200);
-        assert.ok(await committedUpTo(admin, 'so', 'so-clicks'), 'the two left processed the second third');
+        while (!(await committedUpTo(admin, 'so', 'so-clicks', PARTITIONS)) && Date.now() < until) await sleep(200);
+        assert.ok(await committedUpTo(admin, 'so', 'so-clicks', PARTITIONS), 'the two left processed the second third');
         assert.equal(new Set([...owned('a'), ...owned('c')]).size, PARTITIONS, "b's partitions moved to a and c");
 
         await start('d');
         await produceVia(admin, 'so-clicks', records.slice(2 * third));
         until = deadline();
-        while (!(await committedUpTo(admin, 'so', 'so-clicks')) && Date.now() < until) await sleep(200);
-        assert.ok(await committedUpTo(admin, 'so', 'so-clicks'), 'the three processed the rest');
+        while (!(await committedUpTo(admin, 'so', 'so-clicks', PARTITIONS)) && Date.now() < until) await sleep(200);
+        assert.ok(await committedUpTo(admin, 'so', 'so-clicks', PARTITIONS), 'the three processed the rest');
         assert.ok(owned('d').length > 0, 'the new instance got partitions');
         for (const app of running.values()) await app.close();
         running.clear();
