@@ -28,6 +28,7 @@ export {
   type DecodedRecord,
   type RecordHeader,
   type RecordInput,
+  type RecordSection,
   type RecordVisitor,
 } from './record.js';
 export { RecordColumns, readRecordColumns } from './record-columns.js';

@@ -40,6 +40,7 @@ import {
   type DecodedRecord,
   type RecordHeader,
   type RecordInput,
+  type RecordSection,
   type RecordVisitor,
 } from './record.js';
 import { sizeOfVarint } from './varint.js';
@@ -355,19 +356,7 @@ export class RecordBatch {
 
   /** Hot path: visits every record (or until `visit` returns false); returns how many were visited. */
   forEachRecord(visit: RecordVisitor): number {
-    const data = this.recordsData();
-    const logAppend = (this.attributes & TIMESTAMP_TYPE_BIT) !== 0;
-    return readRecords(
-      data,
-      0,
-      data.length,
-      this.recordCount,
-      this.baseOffset,
-      this.baseTimestamp,
-      logAppend,
-      logAppend ? this.maxTimestamp : 0,
-      visit,
-    );
+    return readRecords(this.#section(false), visit);
   }
 
   /**
@@ -375,21 +364,26 @@ export class RecordBatch {
    * `out` as columns (record-columns.ts), nothing made per record. Returns how many were read.
    */
   readColumns(out: RecordColumns, fromOffset = -1, stopAt = Infinity): number {
+    return readRecordColumns(this.#section(false), out, fromOffset, stopAt);
+  }
+
+  /**
+   * Where the records are (decompressed once). `stored`: offsets are the records' offset deltas and
+   * timestamps the ones written, whatever the timestamp type (what re-encoding needs).
+   */
+  #section(stored: boolean): RecordSection {
     const data = this.recordsData();
-    const logAppend = (this.attributes & TIMESTAMP_TYPE_BIT) !== 0;
-    return readRecordColumns(
+    const logAppendTime = !stored && (this.attributes & TIMESTAMP_TYPE_BIT) !== 0;
+    return {
       data,
-      0,
-      data.length,
-      this.recordCount,
-      this.baseOffset,
-      this.baseTimestamp,
-      logAppend,
-      logAppend ? this.maxTimestamp : 0,
-      out,
-      fromOffset,
-      stopAt,
-    );
+      start: 0,
+      end: data.length,
+      count: this.recordCount,
+      baseOffset: stored ? 0 : this.baseOffset,
+      baseTimestamp: this.baseTimestamp,
+      logAppendTime,
+      maxTimestamp: logAppendTime ? this.maxTimestamp : 0,
+    };
   }
 
   /** Every record as a plain object. */
@@ -411,10 +405,9 @@ export class RecordBatch {
    * encodeRecordBatch(batch.toInput()) reproduces the bytes exactly.
    */
   toInput(): BatchInput {
-    const data = this.recordsData();
     const baseOffset = this.baseOffset;
     const records: RecordInput[] = [];
-    readRecords(data, 0, data.length, this.recordCount, 0, this.baseTimestamp, false, 0, (offsetDelta, timestamp, key, value, headers) => {
+    readRecords(this.#section(true), (offsetDelta, timestamp, key, value, headers) => {
       records.push({ key, value, timestamp, offsetDelta, headers: headers.length === 0 ? [] : (headers as RecordHeader[]) });
     });
     const input: BatchInput = {

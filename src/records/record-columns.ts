@@ -1,6 +1,4 @@
-import { CorruptRecordError } from './errors.js';
-import { MIN_RECORD_BODY_SIZE, MIN_RECORD_SIZE, NO_HEADERS, readHeadersAt, type RecordHeader } from './record.js';
-import { readVarint, readVarlong, type Cursor } from './varint.js';
+import { NO_HEADERS, parseRecords, readHeadersAt, type RecordHeader, type RecordSection } from './record.js';
 
 /**
  * Decoded records as columns: offsets and timestamps in typed arrays, keys, values and headers as
@@ -75,6 +73,41 @@ export class RecordColumns {
     this.chunks.length = 0;
   }
 
+  /**
+   * Makes room for `count` more records of `data` and answers the index of `data` in `chunks`
+   * (records of one chunk read in several calls share it).
+   */
+  addChunk(data: Buffer, count: number): number {
+    const last = this.chunks.length - 1;
+    this.reserve(count);
+    if (last >= 0 && this.chunks[last] === data) return last;
+    return this.chunks.push(data) - 1;
+  }
+
+  /** Appends one record; addChunk made room for it. */
+  append(
+    offset: number,
+    timestamp: number,
+    keyStart: number,
+    keyLength: number,
+    valueStart: number,
+    valueLength: number,
+    headerStart: number,
+    headerCount: number,
+    chunk: number,
+  ): void {
+    const n = this.length++;
+    this.offsets[n] = offset;
+    this.timestamps[n] = timestamp;
+    this.keyStarts[n] = keyStart;
+    this.keyLengths[n] = keyLength;
+    this.valueStarts[n] = valueStart;
+    this.valueLengths[n] = valueLength;
+    this.headerStarts[n] = headerStart;
+    this.headerCounts[n] = headerCount;
+    this.chunkOf[n] = chunk;
+  }
+
   /** Room for `n` more records. */
   reserve(n: number): void {
     const need = this.length + n;
@@ -98,94 +131,11 @@ export class RecordColumns {
 }
 
 /**
- * `readRecords` into columns: decodes the `count` records of data[start, end) and appends those
- * with offset in [fromOffset, stopAt) to `out`, with exactly readRecords' checks (the same
- * CorruptRecordError for the same bytes). Returns the number of records read (all `count`, or
- * up to and including the first one at or past `stopAt`, where reading stops).
+ * The records of `section` with offset in [fromOffset, stopAt) appended to `out`, with the parse
+ * and checks of readRecords (record.ts parseRecords: the same CorruptRecordError for the same
+ * bytes). Returns the number of records read (all, or up to and including the first one at or past
+ * `stopAt`, where reading stops).
  */
-export function readRecordColumns(
-  data: Buffer,
-  start: number,
-  end: number,
-  count: number,
-  baseOffset: number,
-  baseTimestamp: number,
-  logAppendTime: boolean,
-  maxTimestamp: number,
-  out: RecordColumns,
-  fromOffset: number,
-  stopAt: number,
-): number {
-  if (count < 0) throw new CorruptRecordError(`record batch declares a negative record count ${count}`);
-  if (count > (end - start) / MIN_RECORD_SIZE) {
-    throw new CorruptRecordError(`record batch declares ${count} records but holds only ${end - start} bytes of records`);
-  }
-  let chunk = out.chunks.length - 1;
-  if (chunk < 0 || out.chunks[chunk] !== data) {
-    out.chunks.push(data);
-    chunk = out.chunks.length - 1;
-  }
-  out.reserve(count);
-  const c: Cursor = { pos: start, end };
-  let n = out.length;
-  for (let i = 0; i < count; i++) {
-    if (c.pos >= end) {
-      throw new CorruptRecordError(`record batch declares ${count} records but its data ends after ${i}`);
-    }
-    c.end = end;
-    const len = readVarint(data, c);
-    const recEnd = c.pos + len;
-    if (len < MIN_RECORD_BODY_SIZE) throw new CorruptRecordError(`record ${i} has an invalid length ${len}`);
-    if (recEnd > end) {
-      throw new CorruptRecordError(`record ${i} of ${len} bytes runs ${recEnd - end} bytes past the end of its batch`);
-    }
-    c.end = recEnd;
-    c.pos++; // attributes: unused in v2
-    const timestampDelta = readVarlong(data, c);
-    const offsetDelta = readVarint(data, c);
-    const keyLen = readVarint(data, c);
-    const keyAt = c.pos;
-    if (keyLen >= 0) {
-      if (keyLen > recEnd - c.pos) throw new CorruptRecordError(`record ${i} key of ${keyLen} bytes runs past the record`);
-      c.pos += keyLen;
-    } else if (keyLen !== -1) {
-      throw new CorruptRecordError(`record ${i} has an invalid key length ${keyLen}`);
-    }
-    const valueLen = readVarint(data, c);
-    const valueAt = c.pos;
-    if (valueLen >= 0) {
-      if (valueLen > recEnd - c.pos) throw new CorruptRecordError(`record ${i} value of ${valueLen} bytes runs past the record`);
-      c.pos += valueLen;
-    } else if (valueLen !== -1) {
-      throw new CorruptRecordError(`record ${i} has an invalid value length ${valueLen}`);
-    }
-    const headerCount = readVarint(data, c);
-    const headersAt = c.pos;
-    // Checked now (and parsed again only if someone asks): the bytes must be exactly a record.
-    if (headerCount !== 0) readHeadersAt(data, c, headerCount, i, true);
-    if (c.pos !== recEnd) {
-      throw new CorruptRecordError(`record ${i} declares ${len} bytes but its fields take ${len - (recEnd - c.pos)}`);
-    }
-    const offset = baseOffset + offsetDelta;
-    if (offset >= stopAt) {
-      out.length = n;
-      return i + 1;
-    }
-    if (offset < fromOffset) continue;
-    out.offsets[n] = offset;
-    out.timestamps[n] = logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta;
-    out.keyStarts[n] = keyAt;
-    out.keyLengths[n] = keyLen;
-    out.valueStarts[n] = valueAt;
-    out.valueLengths[n] = valueLen;
-    out.headerStarts[n] = headersAt;
-    out.headerCounts[n] = headerCount;
-    out.chunkOf[n] = chunk;
-    n++;
-  }
-  out.length = n;
-  if (c.pos !== end) {
-    throw new CorruptRecordError(`record batch has ${end - c.pos} bytes left after its ${count} records`);
-  }
-  return count;
+export function readRecordColumns(section: RecordSection, out: RecordColumns, fromOffset: number, stopAt: number): number {
+  return parseRecords(section, null, out, fromOffset, stopAt);
 }

@@ -22,7 +22,9 @@ import { DEFAULT_CACHE_MAX_BYTES } from './record-cache.js';
  * Key order. LMDB compares keys with memcmp (shorter first on a common prefix): unsigned
  * lexicographic byte order, the order of `Buffer.compare` and of the in-memory store. LMDB has
  * no empty key, and the engine uses one (the task watermark), so every key is stored behind one
- * 0x00 byte — which keeps the order — and keys may be up to MAX_KEY_BYTES long.
+ * 0x00 byte — which keeps the order — and keys may be up to MAX_KEY_BYTES long. The prefix is
+ * written and stripped by lmdb-js's key encoder hooks (PREFIXED_KEYS), where lmdb-js copies the
+ * key anyway: a key read from a range is one Buffer, not a copy plus a view without the prefix.
  *
  * Iterating while writing. A range iterator continues after the key it returned last, wherever
  * that is now, as the in-memory store does: when any write (or a flush) happened since the last
@@ -136,7 +138,7 @@ export class LmdbStateEnvironment {
     this.checkOpen();
     let s = this.stores.get(name);
     if (!s || s.isClosed) {
-      const db = this.root.openDB<Buffer, Buffer>(storeDbName(name), { keyEncoding: 'binary', encoding: 'binary' });
+      const db = this.root.openDB<Buffer, Buffer>(storeDbName(name), STORE_DB_OPTIONS);
       s = new LmdbKeyValueStore(name, db, this);
       this.stores.set(name, s);
     }
@@ -146,7 +148,7 @@ export class LmdbStateEnvironment {
   /** Deletes every entry of store `name` (committed at once). */
   clearStore(name: string): void {
     this.checkOpen();
-    const db = this.root.openDB<Buffer, Buffer>(storeDbName(name), { keyEncoding: 'binary', encoding: 'binary' });
+    const db = this.root.openDB<Buffer, Buffer>(storeDbName(name), STORE_DB_OPTIONS);
     this.inTxn(() => db.clearSync());
   }
 
@@ -249,7 +251,6 @@ export class LmdbKeyValueStore implements KeyValueStore {
   readonly name: string;
   private readonly db: Database<Buffer, Buffer>;
   private readonly env: LmdbStateEnvironment;
-  private readonly scratch = Buffer.alloc(MAX_KEY_BYTES + 1);
   private closed = false;
 
   /** @internal Use LmdbStateEnvironment.store (via openTaskState). */
@@ -272,31 +273,32 @@ export class LmdbKeyValueStore implements KeyValueStore {
 
   get(key: Buffer): Buffer | undefined {
     this.checkOpen();
-    const v = this.db.getBinary(this.encScratch(key));
+    const v = this.db.getBinary(this.checkKey(key));
     return v === undefined ? undefined : (v as Buffer);
   }
 
   put(key: Buffer, value: Buffer): void {
     this.checkOpen();
-    const k = this.encScratch(key);
+    this.checkKey(key);
     this.env.beginWrite();
-    this.db.putSync(k, value);
+    this.db.putSync(key, value);
   }
 
   delete(key: Buffer): void {
     this.checkOpen();
-    const k = this.encScratch(key);
+    this.checkKey(key);
     this.env.beginWrite();
-    this.db.removeSync(k);
+    this.db.removeSync(key);
   }
 
   *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
     this.checkOpen();
-    const end = to === undefined ? END : this.enc(to);
-    let start = from === undefined ? START : this.enc(from);
+    // Copies of the bounds: lmdb-js encodes them again whenever it repositions the cursor.
+    const end = to === undefined ? undefined : Buffer.from(this.checkKey(to));
+    let start: Buffer | undefined = from === undefined ? undefined : Buffer.from(this.checkKey(from));
     let exclusiveStart = false;
     for (;;) {
-      if (Buffer.compare(start, end) >= 0) return;
+      if (start !== undefined && end !== undefined && Buffer.compare(start, end) >= 0) return;
       const mods = this.env.mods;
       const it = this.db.getRange({ start, end, exclusiveStart })[Symbol.iterator]();
       try {
@@ -304,7 +306,7 @@ export class LmdbKeyValueStore implements KeyValueStore {
           const r = it.next();
           if (r.done) return;
           const k = r.value.key as Buffer;
-          yield { key: k.subarray(1), value: r.value.value as Buffer };
+          yield { key: k, value: r.value.value as Buffer };
           if (this.closed) return;
           if (this.env.mods !== mods) {
             // Something was written, or the transaction changed: continue after k from a new cursor.
@@ -336,7 +338,7 @@ export class LmdbKeyValueStore implements KeyValueStore {
       chunk = [];
       this.env.inTxn(() => {
         for (const r of batch) {
-          const k = this.encScratch(r.key);
+          const k = this.checkKey(r.key);
           if (r.value === null) this.db.removeSync(k);
           else this.db.putSync(k, r.value);
         }
@@ -352,7 +354,7 @@ export class LmdbKeyValueStore implements KeyValueStore {
   /**
    * Applies one fetched batch of changelog records in the environment's open write transaction,
    * which stays open across batches up to RESTORE_TXN_RECORDS records (see inRestoreTxn): keys
-   * are encoded into the scratch buffer and lmdb-js copies keys and values at the call, so the
+   * are encoded by lmdb-js (PREFIXED_KEYS), which copies keys and values at the call, so the
    * batch's views are never copied in JavaScript.
    */
   restoreBatch(batch: ChangelogBatch): void {
@@ -361,7 +363,7 @@ export class LmdbKeyValueStore implements KeyValueStore {
     this.env.inRestoreTxn(() => {
       let n = 0;
       batch((key, value) => {
-        const k = this.encScratch(key);
+        const k = this.checkKey(key);
         if (value === null) db.removeSync(k);
         else db.putSync(k, value);
         n++;
@@ -393,22 +395,30 @@ export class LmdbKeyValueStore implements KeyValueStore {
     if (this.closed) throw new Error(`state store '${this.name}' is closed`);
   }
 
-  /** The stored key (0x00 + key) in a fresh buffer: for range bounds lmdb-js may read later. */
-  private enc(key: Buffer): Buffer {
+  /** The key, after checking that it fits in an LMDB key with its prefix. */
+  private checkKey(key: Buffer): Buffer {
     if (key.length > MAX_KEY_BYTES) throw new StateKeyTooLargeError(this.name, key.length);
-    const out = Buffer.allocUnsafe(key.length + 1);
-    out[0] = 0;
-    out.set(key, 1);
-    return out;
-  }
-
-  /** The stored key in a reused buffer: lmdb-js copies keys of get/put/remove at the call. */
-  private encScratch(key: Buffer): Buffer {
-    if (key.length > MAX_KEY_BYTES) throw new StateKeyTooLargeError(this.name, key.length);
-    this.scratch.set(key, 1);
-    return this.scratch.subarray(0, key.length + 1);
+    return key;
   }
 }
 
-const START = Buffer.from([0x00]);
-const END = Buffer.from([0x01]);
+const Uint8ArraySlice = Uint8Array.prototype.slice;
+
+/**
+ * lmdb-js's key encoder hooks for the stores' databases: on disk a key is 0x00 + the store key (see
+ * the class doc). lmdb-js calls writeKey to copy a key into its own buffers (puts, gets, range
+ * bounds) and readKey to copy one out of its cursor buffer, so adding and stripping the prefix
+ * there costs no copy or Buffer of our own.
+ */
+const PREFIXED_KEYS = {
+  writeKey(key: Uint8Array, target: Uint8Array, start: number): number {
+    target[start] = 0;
+    target.set(key, start + 1);
+    return start + 1 + key.length;
+  },
+  readKey(source: Uint8Array, start: number, end: number): Buffer {
+    // A copy (lmdb-js reuses `source`), a Buffer because `source` is one.
+    return Uint8ArraySlice.call(source, start + 1, end) as Buffer;
+  },
+};
+const STORE_DB_OPTIONS = { keyEncoder: PREFIXED_KEYS, encoding: 'binary' } as const;

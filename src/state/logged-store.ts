@@ -1,5 +1,6 @@
 import { applyChangelogBatch, type ChangelogBatch, type ChangelogCollector, type ChangelogRecord } from './changelog.js';
 import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
+import { InMemoryKeyValueStore } from './memory-store.js';
 
 /**
  * The key of the marker entry that says a store's unlogged, derived entries (a window store's
@@ -18,11 +19,19 @@ export const DERIVED_ENTRIES_VALID: Buffer = Buffer.from([0xff, 0xff, 0xff, 0xff
 export class LoggedKeyValueStore implements KeyValueStore {
   /** A restore has deleted the DERIVED_ENTRIES_VALID marker already (restores come before the store is used). */
   private derivedInvalidated = false;
+  /**
+   * The inner store's `size` is exact and O(1) (in memory): a delete tells whether the key was
+   * there by the size changing, instead of a `get` first (a second latin1 string and hash lookup
+   * per delete, a measurable share of closing 100K windows). LMDB's size is a stat call.
+   */
+  private readonly sizeShowsDeletes: boolean;
 
   constructor(
     private readonly inner: KeyValueStore,
     private readonly changelog: ChangelogCollector,
-  ) {}
+  ) {
+    this.sizeShowsDeletes = inner instanceof InMemoryKeyValueStore;
+  }
 
   get name(): string {
     return this.inner.name;
@@ -51,8 +60,15 @@ export class LoggedKeyValueStore implements KeyValueStore {
   }
 
   delete(key: Buffer): void {
-    if (this.inner.get(key) === undefined) return;
-    this.inner.delete(key);
+    // No tombstone for a key that was not there: the changelog gets exactly the effective deletes.
+    if (this.sizeShowsDeletes) {
+      const before = this.inner.size;
+      this.inner.delete(key);
+      if (this.inner.size === before) return;
+    } else {
+      if (this.inner.get(key) === undefined) return;
+      this.inner.delete(key);
+    }
     this.changelog.append({ store: this.inner.name, key, value: null });
   }
 

@@ -29,7 +29,15 @@ interface Pending {
  * `fetch(maxWaitMs)` sends a Fetch to every leader that has none under way (Kafka's max_wait_ms
  * does the waiting: no polling loop), returns as soon as any answers with data, or when the wait
  * ends or `wakeup()` is called; answers that come later are handed out by the next fetch, if the
- * partition's position has not moved meanwhile (seek/assign).
+ * partition's position has not moved meanwhile (seek/assign). With `longPollMs` (Kafka's
+ * fetch.max.wait.ms) every Fetch may wait at the broker that long even when `fetch()` waits less:
+ * a caller polling every 100 ms with nothing to read then sends one Fetch per long poll, not one
+ * per call.
+ *
+ * An answer is applied only to a partition still assigned at the position it was fetched from:
+ * an answer that outlives its assignment (a rebalance between the request and the answer) is
+ * dropped when the partition is gone or was assigned at another offset — the records are the log's
+ * records at that offset either way, so a match is safe.
  */
 export class KafkaConsumer extends AssignedPartitions<Assigned> implements LogConsumer {
   private readonly pending = new Map<number, Pending>();
@@ -45,6 +53,8 @@ export class KafkaConsumer extends AssignedPartitions<Assigned> implements LogCo
     /** ListOffsets(earliest), for positions that retention removed. */
     private readonly earliest: (tps: readonly TopicPartition[]) => Promise<number[]>,
     options: ConsumerOptions = {},
+    /** The least a Fetch waits at the broker for data (Kafka's fetch.max.wait.ms); 0: as long as fetch() waits. */
+    private readonly longPollMs = 0,
   ) {
     super(options);
     this.pool = client.newPool();
@@ -190,7 +200,7 @@ export class KafkaConsumer extends AssignedPartitions<Assigned> implements LogCo
       ApiKeys.Fetch,
       {
         replicaId: -1,
-        maxWaitMs: Math.max(0, Math.min(Math.round(maxWaitMs), 30_000)),
+        maxWaitMs: Math.max(0, Math.min(Math.round(Math.max(maxWaitMs, this.longPollMs)), 30_000)),
         minBytes: 1,
         maxBytes: this.maxBytes,
         isolationLevel: this.isolation === 'read_committed' ? 1 : 0,

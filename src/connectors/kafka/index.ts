@@ -37,6 +37,12 @@ export interface KafkaOptions {
   readonly compression?: Compression;
   /** Connection settings for @platformatic/kafka: `tls`, `sasl`, `connectTimeout`, `requestTimeout`. */
   readonly connection?: ConnectionOptions;
+  /**
+   * Kafka's fetch.max.wait.ms: how long a Fetch may wait at the broker for data, even when the
+   * application's poll waits less (its answer is then handed out by a later poll); default 0
+   * (a Fetch waits as long as the poll).
+   */
+  readonly fetchMaxWaitMs?: number;
 }
 
 /**
@@ -179,7 +185,7 @@ export class KafkaLog implements Log {
   }
 
   consumer(options?: ConsumerOptions): LogConsumer {
-    return new KafkaConsumer(this.client, (tps) => this.beginningOffsets(tps), options);
+    return new KafkaConsumer(this.client, (tps) => this.beginningOffsets(tps), options, this.options.fetchMaxWaitMs ?? 0);
   }
 
   async committedOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<number[]> {

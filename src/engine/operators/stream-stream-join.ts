@@ -1,10 +1,11 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
 import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
+import { TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
 import { Rec } from '../records.js';
 import type { Serde } from '../serdes.js';
-import { TimerQueue } from '../timers.js';
+import { StoreTimerIndex, TimerQueue } from '../timers.js';
 import { InputPort, Operator } from './operator.js';
 
 export type JoinKind = 'inner' | 'left' | 'outer';
@@ -65,10 +66,20 @@ interface KeyGroup {
  * per side: on-disk stores): a key's group that is not cached is read from the store when a
  * record or a timer needs it, and an evicted group's new or changed records are written to the
  * store (and its changelog) as it leaves. In front of in-memory stores it holds every group.
+ *
+ * Expiry timers: one per (side, key, event time) with buffered records, due at expiry(ts). Where
+ * they live follows the cache, as for windows (window-aggregate.ts): with an unbounded cache in a
+ * TimerQueue per side in the heap, rebuilt from the stores at `open()`; with a bounded one in each
+ * side's store as a time index (`[ff ff ff ff][expiry][len][key]`, window-store.ts), not
+ * changelogged and rebuilt from the buffered records after a restore, so that a join over many
+ * keys holds no string per key in the heap. A timer is added only for the first record of its
+ * (key, event time): a key's group holds all its records, ordered, so that is one comparison.
  */
 export class StreamStreamJoinOperator extends Operator {
   private readonly stores: KeyValueStore[] = [];
   private readonly timers = [new TimerQueue(), new TimerQueue()];
+  /** The stores' time indexes: the timers when the cache is bounded (else undefined: `timers`). */
+  private indexes: [StoreTimerIndex, StoreTimerIndex] | undefined;
   private groups = [new RecordCache<KeyGroup>(Infinity, () => {}), new RecordCache<KeyGroup>(Infinity, () => {})];
   /** Estimated encoded bytes of one buffered record (a running average of what was written). */
   private entryBytes = 64;
@@ -106,21 +117,73 @@ export class StreamStreamJoinOperator extends Operator {
       this.groups[side] = new RecordCache<KeyGroup>(max === undefined ? Infinity : max / 2, (_id, g) => this.writeBack(side, g));
     }
     const bounded = this.groups[0]!.bounded;
+    const indexes = [new StoreTimerIndex(this.stores[0]!), new StoreTimerIndex(this.stores[1]!)] as const;
+    if (bounded) this.indexes = [indexes[0], indexes[1]];
     for (const side of [0, 1] as const) {
-      for (const e of this.stores[side]!.all()) {
-        const { key, time, extra } = splitKeyWithTime(e.key);
-        const seq = extra.readUInt32BE(0);
-        this.seq = Math.max(this.seq, seq + 1);
-        const id = key.toString('latin1');
-        // Bounded: only the timers; groups are read from the store when needed.
-        if (!bounded) {
+      const index = indexes[side];
+      if (!bounded) {
+        // Every group in the cache, timers in the heap; an index left by a bounded run goes.
+        index.deleteAll();
+        for (const e of bufferedEntries(this.stores[side]!)) {
+          const { key, time, extra } = splitKeyWithTime(e.key);
+          const seq = extra.readUInt32BE(0);
+          if (seq >= this.seq) this.seq = seq + 1;
+          const id = key.toString('latin1');
           const [value, matched] = this.decodeBuffered(side, e.value);
           const group = this.groupOf(side, id, undefined);
           insertEntry(group, { ts: time, seq, value, matched, persisted: true, removed: false, gen: 0, group });
+          this.timers[side]!.add(this.expiry(time), id);
         }
-        this.timers[side]!.add(this.expiry(time), id);
+        continue;
       }
+      // Bounded: groups are read from the store when needed, timers stay in its index. The
+      // index is trusted when no restore changed the store since it was built (its marker).
+      const complete = index.complete;
+      if (!complete) index.deleteAll();
+      this.scanBuffered(side, complete ? undefined : index);
+      if (!complete) index.markComplete();
     }
+  }
+
+  /**
+   * One scan of a side's buffered records (keys only): the next sequence number, and with `index`
+   * one index entry per (key, event time). A chunk at a time: writing while a range of an on-disk
+   * store is open makes it re-seek for every entry.
+   */
+  private scanBuffered(side: 0 | 1, index: StoreTimerIndex | undefined): void {
+    let from: Buffer | undefined;
+    let lastKey: Buffer | undefined;
+    let lastTime = 0;
+    for (;;) {
+      const chunk: Buffer[] = [];
+      for (const e of this.stores[side]!.range(from, TIME_INDEX_PREFIX)) {
+        chunk.push(e.key);
+        if (chunk.length >= SCAN_CHUNK) break;
+      }
+      for (const k of chunk) {
+        const { key, time, extra } = splitKeyWithTime(k);
+        const seq = extra.readUInt32BE(0);
+        if (seq >= this.seq) this.seq = seq + 1;
+        if (!index) continue;
+        // A key's records are adjacent and ordered by time: one entry per run of equal times.
+        if (lastKey !== undefined && time === lastTime && lastKey.equals(key)) continue;
+        lastKey = key;
+        lastTime = time;
+        index.add(this.expiry(time), key);
+      }
+      if (chunk.length < SCAN_CHUNK) return;
+      from = Buffer.concat([chunk[chunk.length - 1]!, ZERO]); // the smallest key after the chunk's last
+    }
+  }
+
+  /** Timers held in the heap: (time, key) entries of both sides' queues; 0 when they live in the stores' indexes. */
+  get timersInMemory(): number {
+    return this.timers[0]!.entries + this.timers[1]!.entries;
+  }
+
+  /** Timers in the stores' time indexes (a scan; 0 when they live in memory). */
+  timersInStore(): number {
+    return this.indexes ? this.indexes[0].count() + this.indexes[1].count() : 0;
   }
 
   /** The record caches of the two sides (tests and metrics read their sizes and bounds). */
@@ -129,7 +192,8 @@ export class StreamStreamJoinOperator extends Operator {
   }
 
   override nextEventTime(): number {
-    return Math.min(this.timers[0]!.next, this.timers[1]!.next);
+    const t = this.indexes ?? this.timers;
+    return Math.min(t[0]!.next, t[1]!.next);
   }
 
   process(rec: Rec): void {
@@ -179,12 +243,17 @@ export class StreamStreamJoinOperator extends Operator {
     const group = this.groupOf(side, id, rec.key);
     const n = outValues.length;
     const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: n > 0, persisted: false, removed: false, gen: 0, group };
-    insertEntry(group, entry);
+    const at = insertEntry(group, entry);
     if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
     this.touch(side, entry);
-    const expiry = this.expiry(ts);
-    this.timers[side]!.add(expiry, group.id);
-    this.ctx.requestEventTime(expiry);
+    // The entry has the highest sequence number so far, so it follows every record of its time:
+    // the first of its (key, event time) unless the one before has the same time.
+    if (at === 0 || group.entries[at - 1]!.ts !== ts) {
+      const expiry = this.expiry(ts);
+      if (this.indexes) this.indexes[side].add(expiry, group.id);
+      else this.timers[side]!.add(expiry, group.id);
+      this.ctx.requestEventTime(expiry);
+    }
     for (let i = 0; i < n; i++) {
       const out = rec.with(rec.key, outValues[i]);
       out.timestamp = outTimes[i]!;
@@ -194,45 +263,62 @@ export class StreamStreamJoinOperator extends Operator {
 
   override onEventTime(watermark: number): void {
     const stamp = this.ctx.generatedStamp();
+    const indexes = this.indexes;
+    if (indexes) {
+      // The order of the heap queues below: by time, left before right at equal times, then by
+      // store key; a chunk at a time, so a pass expiring a million keys holds one chunk.
+      for (;;) {
+        const n0 = indexes[0].next;
+        const n1 = indexes[1].next;
+        const side: 0 | 1 = n0 <= n1 ? 0 : 1;
+        if ((side === 0 ? n0 : n1) > watermark) return;
+        // Index times are whole milliseconds: the right side takes what is due before the left's next.
+        const limit = side === 0 ? Math.min(watermark, n1) : Math.min(watermark, n0 - 1);
+        for (const d of indexes[side].takeDue(limit)) this.expire(side, d.time, d.key.toString('latin1'), stamp);
+      }
+    }
     for (;;) {
       // Expire both sides in time order, so unmatched records leave in event-time order.
       const side: 0 | 1 = this.timers[0]!.next <= this.timers[1]!.next ? 0 : 1;
       const due = this.timers[side]!.popDue(watermark, byStoreKey);
       if (!due) return;
-      const ts = due.time - this.within - this.grace - 1;
-      for (const id of due.items) {
-        const group = this.findGroup(side, id, undefined);
-        if (!group) continue;
-        // Entries are ordered by time: those of this expiry time are a run at the front.
-        let n = 0;
-        while (n < group.entries.length && group.entries[n]!.ts <= ts) n++;
-        if (n === 0) continue;
-        let expired: Entry[];
-        if (n === group.entries.length) {
-          expired = group.entries;
-          group.entries = [];
-        } else expired = group.entries.splice(0, n);
-        if (group.entries.length === 0) this.groups[side]!.delete(id);
-        else if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
-        for (const e of expired) {
-          e.removed = true;
-          if (e.persisted) {
-            // Deleted now, not at the flush: a group read back from the store must not see it.
-            this.stores[side]!.delete(this.storeKey(e));
-            e.persisted = false;
-          }
-          if (e.matched || !this.emitsUnmatched(side)) continue;
-          const k = group.key;
-          let out: unknown;
-          try {
-            out = side === 0 ? this.joiner(e.value, undefined, k) : this.joiner(undefined, e.value, k);
-          } catch (err) {
-            this.ctx.deadLetter(new Rec(k, e.value, e.ts, Rec.NO_HEADERS, stamp, undefined), err, this.name);
-            continue;
-          }
-          this.forward(new Rec(k, out, e.ts, Rec.NO_HEADERS, stamp, undefined));
-        }
+      for (const id of due.items) this.expire(side, due.time, id, stamp);
+    }
+  }
+
+  /** The timer of key `id` on `side` due at `time` fires: its records of that event time (and any earlier) expire. */
+  private expire(side: 0 | 1, time: number, id: string, stamp: number): void {
+    const ts = time - this.within - this.grace - 1;
+    const group = this.findGroup(side, id, undefined);
+    if (!group) return;
+    // Entries are ordered by time: those of this expiry time are a run at the front.
+    let n = 0;
+    while (n < group.entries.length && group.entries[n]!.ts <= ts) n++;
+    if (n === 0) return;
+    let expired: Entry[];
+    if (n === group.entries.length) {
+      expired = group.entries;
+      group.entries = [];
+    } else expired = group.entries.splice(0, n);
+    if (group.entries.length === 0) this.groups[side]!.delete(id);
+    else if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
+    for (const e of expired) {
+      e.removed = true;
+      if (e.persisted) {
+        // Deleted now, not at the flush: a group read back from the store must not see it.
+        this.stores[side]!.delete(this.storeKey(e));
+        e.persisted = false;
       }
+      if (e.matched || !this.emitsUnmatched(side)) continue;
+      const k = group.key;
+      let out: unknown;
+      try {
+        out = side === 0 ? this.joiner(e.value, undefined, k) : this.joiner(undefined, e.value, k);
+      } catch (err) {
+        this.ctx.deadLetter(new Rec(k, e.value, e.ts, Rec.NO_HEADERS, stamp, undefined), err, this.name);
+        continue;
+      }
+      this.forward(new Rec(k, out, e.ts, Rec.NO_HEADERS, stamp, undefined));
     }
   }
 
@@ -262,6 +348,7 @@ export class StreamStreamJoinOperator extends Operator {
   override close(): void {
     for (const g of this.groups) g.clear();
     for (const t of this.timers) t.clear();
+    this.indexes = undefined;
     this.dirty = [];
   }
 
@@ -368,13 +455,19 @@ export class StreamStreamJoinOperator extends Operator {
   }
 }
 
-/** Keeps a group's entries by (time, sequence); records mostly arrive in time order, so from the end. */
-function insertEntry(group: KeyGroup, e: Entry): void {
+/** A side's buffered records, without its time index. */
+function bufferedEntries(store: KeyValueStore) {
+  return store.range(undefined, TIME_INDEX_PREFIX);
+}
+
+/** Keeps a group's entries by (time, sequence); records mostly arrive in time order, so from the end. Returns its index. */
+function insertEntry(group: KeyGroup, e: Entry): number {
   const list = group.entries;
   let i = list.length;
   while (i > 0 && (list[i - 1]!.ts > e.ts || (list[i - 1]!.ts === e.ts && list[i - 1]!.seq > e.seq))) i--;
   if (i === list.length) list.push(e);
   else list.splice(i, 0, e);
+  return i;
 }
 
 /** The order of store keys `[u32 length][key]...`: by length, then bytes (ids are latin1 key bytes). */
@@ -387,6 +480,10 @@ function byStoreKey(a: string, b: string): number {
 const GROUP_OVERHEAD = 160;
 /** Estimated bytes of one buffered record beyond its encoded form (the Entry object). */
 const ENTRY_OVERHEAD = 80;
+
+/** Buffered records read per step of an index rebuild. */
+const SCAN_CHUNK = 4096;
+const ZERO = Buffer.from([0]);
 
 /** Room for the sequence number at the end of a store key (overwritten in place). */
 const SEQ_ROOM = new Uint8Array(4);

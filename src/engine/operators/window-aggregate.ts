@@ -25,8 +25,13 @@ interface KeySlots {
   readonly id: string;
   starts: number[];
   accs: unknown[];
-  /** Slot starts changed since the last flush (put when present, deleted when gone); NO_CHANGES when none. */
-  changed: number[];
+  /**
+   * The first slot start changed since the last flush (put when present, deleted when gone), NaN
+   * when none; `moreChanged` the others (rare: most keys change one slot between flushes, and a
+   * number field costs no array per key and flush).
+   */
+  changed: number;
+  moreChanged: number[] | undefined;
   /** The flush generation this key was last queued in. */
   gen: number;
 }
@@ -293,9 +298,9 @@ export class WindowAggregateOperator extends Operator {
       this.dropIfEmpty(ks);
       return;
     }
-    if (drop === ks.starts.length && this.keys.bounded) {
+    if (drop === ks.starts.length) {
       // The key is gone: its deletes go to the store now rather than at the next flush, so a pass
-      // closing a million windows does not hold a million keys until then.
+      // closing a million windows does not hold a million keys (and their change lists) until then.
       for (let i = 0; i < drop; i++) markChanged(ks, ks.starts[i]!);
       ks.starts = [];
       ks.accs = [];
@@ -365,17 +370,27 @@ export class WindowAggregateOperator extends Operator {
 
   /** Writes a key's changed slots to the store. */
   private writeChanges(ks: KeySlots): void {
-    if (ks.changed === NO_CHANGES) return;
-    for (const s of ks.changed) {
-      const i = indexOf(ks.starts, s);
-      const sk = slotKey(ks.id, s);
-      if (i >= 0) {
-        const b = encodeState(ks.accs[i]);
-        this.accBytes += (b.length - this.accBytes) / 16;
-        this.store.put(sk, b);
-      } else this.store.delete(sk);
+    const first = ks.changed;
+    if (first !== first) return; // NaN: nothing changed
+    ks.changed = NaN;
+    this.writeSlot(ks, first);
+    const more = ks.moreChanged;
+    if (more === undefined) return;
+    ks.moreChanged = undefined;
+    for (let j = 0; j < more.length; j++) this.writeSlot(ks, more[j]!);
+  }
+
+  /** Writes one slot's state to the store: its accumulator, or a delete when the slot is gone. */
+  private writeSlot(ks: KeySlots, start: number): void {
+    const i = indexOf(ks.starts, start);
+    const sk = slotKey(ks.id, start);
+    if (i < 0) {
+      this.store.delete(sk);
+      return;
     }
-    ks.changed = NO_CHANGES;
+    const b = encodeAcc(ks.accs[i]);
+    this.accBytes += (b.length - this.accBytes) / 16;
+    this.store.put(sk, b);
   }
 
   /** An evicted key: its changes go to the store; it may still be queued for the next flush, with nothing left to write. */
@@ -389,7 +404,7 @@ export class WindowAggregateOperator extends Operator {
   private slotsOf(id: string, key: unknown): KeySlots {
     let ks = this.keys.get(id);
     if (!ks) {
-      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NO_CHANGES, gen: 0 };
+      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, gen: 0 };
       if (this.keys.bounded) {
         // Not cached: whatever the store holds for the key is its state.
         const prefix = keyPrefix(Buffer.from(id, 'latin1'));
@@ -428,8 +443,6 @@ const ZERO = Buffer.from([0]);
 const KEY_OVERHEAD = 160;
 /** Estimated bytes of one slot beyond its encoded accumulator (its start and array cells). */
 const SLOT_OVERHEAD = 24;
-/** Shared by every key without changes (most of them, between commits): saves an array per key. */
-const NO_CHANGES: number[] = [];
 
 /**
  * The store key of a key's slot, keyWithTime(key bytes, start) (state/bytes.ts), written straight
@@ -440,10 +453,32 @@ export function slotKey(id: string, start: number): Buffer {
   const n = id.length;
   const out = Buffer.allocUnsafe(4 + n + TIMESTAMP_BYTES);
   out.writeUInt32BE(n, 0);
-  out.write(id, 4, n, 'latin1');
+  // Short ids (most keys) byte by byte: Buffer.write's call into C++ costs more than the copy.
+  if (n <= SHORT_ID) for (let i = 0; i < n; i++) out[4 + i] = id.charCodeAt(i);
+  else out.write(id, 4, n, 'latin1');
   writeTimestamp(out, 4 + n, start);
   return out;
 }
+
+/**
+ * The encoded state of the integers 0..SMALL_INTS-1, made once: counts (and small sums) are
+ * written for every changed window at every commit, and a 9-byte Buffer each was a Buffer object
+ * per write, and per stored window. Shared safely: stores and changelogs keep or copy value
+ * Buffers, never write into them, and readers decode them.
+ */
+const SMALL_INTS = 4096;
+const smallInts: (Buffer | undefined)[] = [];
+
+/** encodeState(acc), shared for small non-negative integers. */
+export function encodeAcc(acc: unknown): Buffer {
+  if (typeof acc === 'number' && acc >= 0 && acc < SMALL_INTS && Math.floor(acc) === acc && (acc !== 0 || 1 / acc > 0)) {
+    return (smallInts[acc] ??= encodeState(acc));
+  }
+  return encodeState(acc);
+}
+
+/** Ids up to this length are copied into a store key by a loop rather than Buffer.write. */
+const SHORT_ID = 48;
 
 function indexOf(starts: readonly number[], s: number): number {
   // A key has a handful of slots: a linear scan beats a binary search.
@@ -454,12 +489,18 @@ function indexOf(starts: readonly number[], s: number): number {
 /** Records that the slot at `start` changed (the caller writes it, or queues the key for the flush). */
 function markChanged(ks: KeySlots, start: number): void {
   const c = ks.changed;
-  if (c === NO_CHANGES) {
-    ks.changed = [start];
+  if (c !== c) {
+    ks.changed = start; // was NaN: the first change
     return;
   }
-  for (let i = 0; i < c.length; i++) if (c[i] === start) return;
-  c.push(start);
+  if (c === start) return;
+  const more = ks.moreChanged;
+  if (more === undefined) {
+    ks.moreChanged = [start];
+    return;
+  }
+  for (let i = 0; i < more.length; i++) if (more[i] === start) return;
+  more.push(start);
 }
 
 /** Whether the key has a slot with from <= start < to other than `except`. */
@@ -471,11 +512,36 @@ function hasSlotIn(ks: KeySlots, from: number, to: number, except: number): bool
   return false;
 }
 
+/**
+ * Inserts a slot in start order, into new arrays of the exact length: push or splice grow an
+ * array to 17+ cells, which cost about 280 bytes per key in two arrays (a third of the heap of a
+ * key with one window), and a key gains a slot only once per pane or window.
+ */
 function insertSlot(ks: KeySlots, start: number, acc: unknown): void {
-  let i = ks.starts.length;
-  while (i > 0 && ks.starts[i - 1]! > start) i--;
-  ks.starts.splice(i, 0, start);
-  ks.accs.splice(i, 0, acc);
+  const n = ks.starts.length;
+  if (n === 0) {
+    ks.starts = [start];
+    ks.accs = [acc];
+    return;
+  }
+  const old = ks.starts;
+  const oldAccs = ks.accs;
+  let i = n;
+  while (i > 0 && old[i - 1]! > start) i--;
+  const starts = new Array<number>(n + 1);
+  const accs = new Array<unknown>(n + 1);
+  for (let j = 0; j < i; j++) {
+    starts[j] = old[j]!;
+    accs[j] = oldAccs[j];
+  }
+  starts[i] = start;
+  accs[i] = acc;
+  for (let j = i; j < n; j++) {
+    starts[j + 1] = old[j]!;
+    accs[j + 1] = oldAccs[j];
+  }
+  ks.starts = starts;
+  ks.accs = accs;
 }
 
 /** The order of store keys `[u32 length][key]...`: by length, then bytes (ids are latin1 key bytes). */

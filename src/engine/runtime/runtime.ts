@@ -382,9 +382,15 @@ export class StreamsRuntime {
     await this.commit();
     const lost = this.lost;
     await this.standbys?.pause();
+    const before = member.generation;
     const next = new Set(await member.rejoin());
+    // A task is kept only if no generation passed without us: one we missed (removed from the
+    // group, or a SyncGroup refused) may have given its partition to another process that moved it
+    // on — a kept task would process that process's records again from its old state and position.
+    const after = member.generation;
+    const missed = before.memberId === '' || after.memberId !== before.memberId || after.generationId !== before.generationId + 1;
     for (const [id, r] of this.runners) {
-      if (!lost && next.has(r.task.partition)) continue;
+      if (!lost && !missed && next.has(r.task.partition)) continue;
       r.task.close();
       await r.state?.close();
       this.runners.delete(id);
