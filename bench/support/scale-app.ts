@@ -5,8 +5,9 @@
  *   node --import tsx bench/support/scale-app.ts <bootstrap> <stateDir> <applicationId> <instanceId>
  *
  * Input `<applicationId>-in` (null keys, 8-byte values: uint32 key id, uint32 amount; event time =
- * record timestamp), output `<applicationId>-out` (windowed(string) keys, JSON counts). Prints
- * READY once started and `REBALANCE {json}` after each rebalance; SIGTERM closes it cleanly.
+ * record timestamp), output `<applicationId>-out` (windowed(string) keys, JSON counts). Speaks the
+ * scale-out process protocol (scale-out-process.ts: READY, REBALANCE {json}, FAILED; SIGTERM
+ * closes it).
  *
  * Commands on stdin, one per line, for the bench's measurements of this process:
  *   STATS                 prints `STATS {json}`: the requests its Kafka clients sent so far by API name,
@@ -17,11 +18,11 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
 import { StreamsApp, json, string, tumbling } from '../../src/index.js';
 import { KafkaLog, kafka, type Log, type LogConnector } from '../../src/connectors/index.js';
 import { ApiKeys } from '../../src/protocol/api-keys.js';
 import { keyAmountSerde } from './key-amount.js';
+import { runIfMain, startScaleOutProcess } from './scale-out-process.js';
 
 export const WINDOW_MS = 1_000;
 
@@ -118,33 +119,16 @@ function serveCommands(logs: readonly Log[], applicationId: string): void {
 
 async function main(): Promise<void> {
   const [bootstrap, stateDir, applicationId, instanceId] = process.argv.slice(2);
-  const app = buildScaleApp(applicationId!);
   const logs: Log[] = [];
   serveCommands(logs, applicationId!);
-  process.on('SIGTERM', () => {
-    void app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-  await app.start({
+  await startScaleOutProcess(buildScaleApp(applicationId!), {
+    bootstrap: bootstrap!,
     log: countingConnector(kafka({ brokers: bootstrap! }), logs),
     stateDir: stateDir!,
     instanceId: instanceId!,
-    scaleOut: true,
     sessionTimeoutMs: 10_000,
-    onRebalance: (info) => process.stdout.write(`REBALANCE ${JSON.stringify(info)}\n`),
-    onError: (e) => {
-      process.stderr.write(`scale app ${instanceId} failed: ${e instanceof Error ? e.stack : String(e)}\n`);
-      process.exit(3);
-    },
+    commitIntervalMs: 100, // the runtime's default: the bench measures what an application gets
   });
-  process.stdout.write('READY\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

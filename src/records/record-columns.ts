@@ -75,37 +75,14 @@ export class RecordColumns {
 
   /**
    * Makes room for `count` more records of `data` and answers the index of `data` in `chunks`
-   * (records of one chunk read in several calls share it).
+   * (records of one chunk read in several calls share it). The records themselves are written
+   * by record.ts parseRecords.
    */
   addChunk(data: Buffer, count: number): number {
     const last = this.chunks.length - 1;
     this.reserve(count);
     if (last >= 0 && this.chunks[last] === data) return last;
     return this.chunks.push(data) - 1;
-  }
-
-  /** Appends one record; addChunk made room for it. */
-  append(
-    offset: number,
-    timestamp: number,
-    keyStart: number,
-    keyLength: number,
-    valueStart: number,
-    valueLength: number,
-    headerStart: number,
-    headerCount: number,
-    chunk: number,
-  ): void {
-    const n = this.length++;
-    this.offsets[n] = offset;
-    this.timestamps[n] = timestamp;
-    this.keyStarts[n] = keyStart;
-    this.keyLengths[n] = keyLength;
-    this.valueStarts[n] = valueStart;
-    this.valueLengths[n] = valueLength;
-    this.headerStarts[n] = headerStart;
-    this.headerCounts[n] = headerCount;
-    this.chunkOf[n] = chunk;
   }
 
   /** Room for `n` more records. */

@@ -83,6 +83,11 @@ export class SessionAggregateOperator extends Operator {
     }
   }
 
+  /** @internal The record cache (tests check its bound). */
+  get cache(): RecordCache<KeySessions> {
+    return this.keys;
+  }
+
   override nextEventTime(): number {
     return this.timers.next;
   }

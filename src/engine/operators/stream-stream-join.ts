@@ -1,12 +1,16 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
-import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime } from '../../state/bytes.js';
+import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
 import { TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
 import { Rec } from '../records.js';
 import type { Serde } from '../serdes.js';
 import { StoreTimerIndex, TimerQueue } from '../timers.js';
+import { ExpiryQueue } from './join-expiry-queue.js';
 import { InputPort, Operator } from './operator.js';
+
+/** TEMPORARY (measuring round 6): the previous hot paths, to alternate old and new in one tree. */
+const OLD_PATH = process.env.TRIBUTARY_JOIN_OLD === '1';
 
 export type JoinKind = 'inner' | 'left' | 'outer';
 
@@ -40,6 +44,7 @@ interface KeyGroup {
   /** The store key bytes as latin1 (each char one byte). */
   readonly id: string;
   readonly key: unknown;
+  readonly side: 0 | 1;
   entries: Entry[];
   /** The store key bytes (made from `id` once, when the group's first record is written or deleted). */
   keyBytes?: Buffer;
@@ -78,6 +83,8 @@ interface KeyGroup {
 export class StreamStreamJoinOperator extends Operator {
   private readonly stores: KeyValueStore[] = [];
   private readonly timers = [new TimerQueue(), new TimerQueue()];
+  /** The timers while the cache is unbounded: per side, expiry time -> key groups. */
+  private readonly queues = [new ExpiryQueue<KeyGroup>(), new ExpiryQueue<KeyGroup>()] as const;
   /** The stores' time indexes: the timers when the cache is bounded (else undefined: `timers`). */
   private indexes: [StoreTimerIndex, StoreTimerIndex] | undefined;
   private groups = [new RecordCache<KeyGroup>(Infinity, () => {}), new RecordCache<KeyGroup>(Infinity, () => {})];
@@ -85,7 +92,9 @@ export class StreamStreamJoinOperator extends Operator {
   private entryBytes = 64;
   private readonly ports: [InputPort, InputPort];
   private seq = 0;
-  private dirty: Array<{ side: 0 | 1; entry: Entry }> = [];
+  /** Entries added, changed or expired since the last flush (each once: see `touch`). */
+  private dirty: Entry[] = [];
+  private dirtyOld: Array<{ side: 0 | 1; entry: Entry }> = [];
   private gen = 1;
 
   constructor(
@@ -132,7 +141,16 @@ export class StreamStreamJoinOperator extends Operator {
           const [value, matched] = this.decodeBuffered(side, e.value);
           const group = this.groupOf(side, id, undefined);
           insertEntry(group, { ts: time, seq, value, matched, persisted: true, removed: false, gen: 0, group });
-          this.timers[side]!.add(this.expiry(time), id);
+          if (OLD_PATH) this.timers[side]!.add(this.expiry(time), id);
+        }
+        // One timer per (key, event time): a group's entries are ordered by time.
+        if (!OLD_PATH) {
+          for (const g of this.groups[side]!.values()) {
+            for (let i = 0; i < g.entries.length; i++) {
+              const t = g.entries[i]!.ts;
+              if (i === 0 || g.entries[i - 1]!.ts !== t) this.queues[side].add(this.expiry(t), g);
+            }
+          }
         }
         continue;
       }
@@ -178,7 +196,7 @@ export class StreamStreamJoinOperator extends Operator {
 
   /** Timers held in the heap: (time, key) entries of both sides' queues; 0 when they live in the stores' indexes. */
   get timersInMemory(): number {
-    return this.timers[0]!.entries + this.timers[1]!.entries;
+    return OLD_PATH ? this.timers[0]!.entries + this.timers[1]!.entries : this.queues[0].entries + this.queues[1].entries;
   }
 
   /** Timers in the stores' time indexes (a scan; 0 when they live in memory). */
@@ -192,7 +210,7 @@ export class StreamStreamJoinOperator extends Operator {
   }
 
   override nextEventTime(): number {
-    const t = this.indexes ?? this.timers;
+    const t = this.indexes ?? (OLD_PATH ? this.timers : this.queues);
     return Math.min(t[0]!.next, t[1]!.next);
   }
 
@@ -201,6 +219,81 @@ export class StreamStreamJoinOperator extends Operator {
   }
 
   processSide(side: 0 | 1, rec: Rec): void {
+    if (OLD_PATH) return this.processSideOld(side, rec);
+    const w = this.watermark();
+    const W = rec.stamp > w ? rec.stamp : w;
+    const ts = rec.timestamp;
+    if (ts + this.grace < W) {
+      this.ctx.late(rec, this.name, false);
+      return;
+    }
+    const id = this.keyCodec.id(rec.key);
+    const otherSide = (1 - side) as 0 | 1;
+    const other = this.findGroup(otherSide, id, rec.key);
+    // Results of this record (value, timestamp): arrays only once a partner is found (in a join
+    // over many keys most records find none or one).
+    let outValues: unknown[] | undefined;
+    let outTimes: number[] | undefined;
+    const from = ts - this.within;
+    const to = ts + this.within;
+    if (other) {
+      try {
+        const entries = other.entries;
+        for (let i = 0; i < entries.length; i++) {
+          const e = entries[i]!;
+          if (e.ts < from) continue;
+          if (e.ts > to) break;
+          const v = side === 0 ? this.joiner(rec.value, e.value, rec.key) : this.joiner(e.value, rec.value, rec.key);
+          const t = ts > e.ts ? ts : e.ts;
+          if (outValues === undefined) {
+            outValues = [v];
+            outTimes = [t];
+          } else {
+            outValues.push(v);
+            outTimes!.push(t);
+          }
+        }
+      } catch (e) {
+        this.ctx.deadLetter(rec, e, this.name);
+        return;
+      }
+    }
+    // The other side's records that matched for the first time (only now: a throwing joiner
+    // leaves no mark): remember it, if their side emits unmatched records (left side of a left
+    // join, either side of an outer join).
+    if (outValues !== undefined && this.emitsUnmatched(otherSide)) {
+      const entries = other!.entries;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        if (e.ts < from) continue;
+        if (e.ts > to) break;
+        if (e.matched) continue;
+        e.matched = true;
+        this.touch(otherSide, e);
+      }
+    }
+    const group = this.groupOf(side, id, rec.key);
+    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: outValues !== undefined, persisted: false, removed: false, gen: 0, group };
+    const at = insertEntry(group, entry);
+    if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
+    this.touch(side, entry);
+    // The entry has the highest sequence number so far, so it follows every record of its time:
+    // the first of its (key, event time) unless the one before has the same time.
+    if (at === 0 || group.entries[at - 1]!.ts !== ts) {
+      const expiry = this.expiry(ts);
+      if (this.indexes) this.indexes[side].add(expiry, group.id);
+      else this.queues[side].add(expiry, group);
+      this.ctx.requestEventTime(expiry);
+    }
+    if (outValues === undefined) return;
+    for (let i = 0; i < outValues.length; i++) {
+      const out = rec.with(rec.key, outValues[i]);
+      out.timestamp = outTimes![i]!;
+      this.forward(out);
+    }
+  }
+
+  private processSideOld(side: 0 | 1, rec: Rec): void {
     const w = this.watermark();
     const W = rec.stamp > w ? rec.stamp : w;
     const ts = rec.timestamp;
@@ -271,10 +364,24 @@ export class StreamStreamJoinOperator extends Operator {
         const n0 = indexes[0].next;
         const n1 = indexes[1].next;
         const side: 0 | 1 = n0 <= n1 ? 0 : 1;
-        if ((side === 0 ? n0 : n1) > watermark) return;
+        const next = side === 0 ? n0 : n1;
+        if (next === Infinity || next > watermark) return; // (a drain's watermark is Infinity)
         // Index times are whole milliseconds: the right side takes what is due before the left's next.
         const limit = side === 0 ? Math.min(watermark, n1) : Math.min(watermark, n0 - 1);
-        for (const d of indexes[side].takeDue(limit)) this.expire(side, d.time, d.key.toString('latin1'), stamp);
+        const due = indexes[side].takeDue(limit);
+        if (due.length === 0) return; // cannot happen (next <= limit); a guard against spinning
+        for (const d of due) this.expire(side, d.time, d.key.toString('latin1'), stamp);
+      }
+    }
+    if (!OLD_PATH) {
+      const queues = this.queues;
+      for (;;) {
+        // Expire both sides in time order, so unmatched records leave in event-time order; in
+        // store-key order within a time where that emits something (else the order is not seen).
+        const side: 0 | 1 = queues[0].next <= queues[1].next ? 0 : 1;
+        const due = queues[side].popDue(watermark, this.emitsUnmatched(side));
+        if (!due) return;
+        for (const g of due.groups) this.expireGroup(side, due.time, g, stamp);
       }
     }
     for (;;) {
@@ -288,9 +395,13 @@ export class StreamStreamJoinOperator extends Operator {
 
   /** The timer of key `id` on `side` due at `time` fires: its records of that event time (and any earlier) expire. */
   private expire(side: 0 | 1, time: number, id: string, stamp: number): void {
-    const ts = time - this.within - this.grace - 1;
     const group = this.findGroup(side, id, undefined);
-    if (!group) return;
+    if (group) this.expireGroup(side, time, group, stamp);
+  }
+
+  private expireGroup(side: 0 | 1, time: number, group: KeyGroup, stamp: number): void {
+    const id = group.id;
+    const ts = time - this.within - this.grace - 1;
     // Entries are ordered by time: those of this expiry time are a run at the front.
     let n = 0;
     while (n < group.entries.length && group.entries[n]!.ts <= ts) n++;
@@ -324,9 +435,29 @@ export class StreamStreamJoinOperator extends Operator {
 
   /** Writes the buffered records added, changed or expired since the last flush to the stores. */
   override flushState(): void {
+    if (OLD_PATH) {
+      this.flushStateOld();
+      return;
+    }
     const dirty = this.dirty;
     if (dirty.length === 0) return;
     this.dirty = [];
+    const gen = this.gen++;
+    for (const e of dirty) {
+      const side = e.group.side;
+      if (e.gen !== gen) continue; // written when its group was evicted
+      if (e.removed && !e.persisted) continue; // came and went between two commits
+      if (e.removed) {
+        this.stores[side]!.delete(this.storeKey(e));
+        e.persisted = false;
+      } else this.write(side, e);
+    }
+  }
+
+  private flushStateOld(): void {
+    const dirty = this.dirtyOld;
+    if (dirty.length === 0) return;
+    this.dirtyOld = [];
     const gen = this.gen++;
     for (const { side, entry: e } of dirty) {
       if (e.gen !== gen) continue; // written when its group was evicted
@@ -348,21 +479,24 @@ export class StreamStreamJoinOperator extends Operator {
   override close(): void {
     for (const g of this.groups) g.clear();
     for (const t of this.timers) t.clear();
+    for (const q of this.queues) q.clear();
     this.indexes = undefined;
     this.dirty = [];
+    this.dirtyOld = [];
   }
 
   private touch(side: 0 | 1, e: Entry): void {
     if (e.gen === this.gen) return;
     e.gen = this.gen;
-    this.dirty.push({ side, entry: e });
+    if (OLD_PATH) this.dirtyOld.push({ side, entry: e });
+    else this.dirty.push(e);
   }
 
   /** The side's group of a key by id (the latin1 string of its store-key bytes); `key` undefined: decode it from the id. */
   private groupOf(side: 0 | 1, id: string, key: unknown): KeyGroup {
     const g = this.findGroup(side, id, key);
     if (g) return g;
-    const created: KeyGroup = { bytes: 0, ref: false, id, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, entries: [] };
+    const created: KeyGroup = { bytes: 0, ref: false, side, id, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, entries: [] };
     const groups = this.groups[side]!;
     if (groups.bounded) {
       created.bytes = this.sizeOf(created);
@@ -381,7 +515,7 @@ export class StreamStreamJoinOperator extends Operator {
     const prefix = keyPrefix(kb);
     let g: KeyGroup | undefined;
     for (const e of this.stores[side]!.range(prefix, prefixEnd(prefix))) {
-      g ??= { bytes: 0, ref: false, id, key: key === undefined ? this.keyCodec.decode(kb) : key, entries: [] };
+      g ??= { bytes: 0, ref: false, side, id, key: key === undefined ? this.keyCodec.decode(kb) : key, entries: [] };
       const { time, extra } = splitKeyWithTime(e.key);
       const [value, matched] = this.decodeBuffered(side, e.value);
       insertEntry(g, { ts: time, seq: extra.readUInt32BE(0), value, matched, persisted: true, removed: false, gen: 0, group: g });
@@ -433,6 +567,7 @@ export class StreamStreamJoinOperator extends Operator {
 
   /** keyWithTime(key bytes, ts, u32 seq) in one allocation, the key bytes made once per group. */
   private storeKey(e: Entry): Buffer {
+    if (!OLD_PATH) return storeKeyOf(e.group.id, e.ts, e.seq);
     const g = e.group;
     const kb = (g.keyBytes ??= Buffer.from(g.id, 'latin1'));
     const out = keyWithTime(kb, e.ts, SEQ_ROOM);
@@ -480,6 +615,22 @@ function byStoreKey(a: string, b: string): number {
 const GROUP_OVERHEAD = 160;
 /** Estimated bytes of one buffered record beyond its encoded form (the Entry object). */
 const ENTRY_OVERHEAD = 80;
+
+/**
+ * keyWithTime(key bytes, ts, u32 seq) (state/bytes.ts) written straight from the key's id (its
+ * bytes as latin1): one Buffer per store write or delete, no Buffer of the key bytes per group.
+ */
+export function storeKeyOf(id: string, ts: number, seq: number): Buffer {
+  const n = id.length;
+  const out = Buffer.allocUnsafe(4 + n + TIMESTAMP_BYTES + 4);
+  out.writeUInt32BE(n, 0);
+  // Ids are short: a loop beats the native latin1 write below a few dozen bytes.
+  if (n <= 32) for (let i = 0; i < n; i++) out[4 + i] = id.charCodeAt(i);
+  else out.write(id, 4, n, 'latin1');
+  writeTimestamp(out, 4 + n, ts);
+  out.writeUInt32BE(seq >>> 0, 4 + n + TIMESTAMP_BYTES);
+  return out;
+}
 
 /** Buffered records read per step of an index rebuild. */
 const SCAN_CHUNK = 4096;

@@ -32,6 +32,13 @@ interface KeySlots {
    */
   changed: number;
   moreChanged: number[] | undefined;
+  /**
+   * The store key of the slot written last (at `lastKeyStart`), kept by an unbounded cache: a slot
+   * is written at every flush it changed in, and its key is the same Buffer each time (stores and
+   * changelogs never write into key Buffers).
+   */
+  lastKey: Buffer | undefined;
+  lastKeyStart: number;
   /** The flush generation this key was last queued in. */
   gen: number;
 }
@@ -383,7 +390,15 @@ export class WindowAggregateOperator extends Operator {
   /** Writes one slot's state to the store: its accumulator, or a delete when the slot is gone. */
   private writeSlot(ks: KeySlots, start: number): void {
     const i = indexOf(ks.starts, start);
-    const sk = slotKey(ks.id, start);
+    let sk = ks.lastKey;
+    if (sk === undefined || ks.lastKeyStart !== start) {
+      sk = slotKey(ks.id, start);
+      // A bounded cache counts every byte it holds: it does not keep store keys.
+      if (!this.keys.bounded) {
+        ks.lastKey = sk;
+        ks.lastKeyStart = start;
+      }
+    }
     if (i < 0) {
       this.store.delete(sk);
       return;
@@ -404,7 +419,7 @@ export class WindowAggregateOperator extends Operator {
   private slotsOf(id: string, key: unknown): KeySlots {
     let ks = this.keys.get(id);
     if (!ks) {
-      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, gen: 0 };
+      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, gen: 0 };
       if (this.keys.bounded) {
         // Not cached: whatever the store holds for the key is its state.
         const prefix = keyPrefix(Buffer.from(id, 'latin1'));
