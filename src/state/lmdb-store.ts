@@ -305,8 +305,10 @@ export class LmdbKeyValueStore implements KeyValueStore {
         for (;;) {
           const r = it.next();
           if (r.done) return;
-          const k = r.value.key as Buffer;
-          yield { key: k, value: r.value.value as Buffer };
+          // lmdb-js's own { key, value } object: the key without its prefix (PREFIXED_KEYS), both fresh copies.
+          const e = r.value as KeyValueEntry;
+          const k = e.key;
+          yield e;
           if (this.closed) return;
           if (this.env.mods !== mods) {
             // Something was written, or the transaction changed: continue after k from a new cursor.

@@ -1,5 +1,6 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
 import { prefixEnd } from '../../state/bytes.js';
+import { RecordCache, type CachedEntry } from '../../state/record-cache.js';
 import { decodeState, encodeState, StoreKeyCodec } from '../codec.js';
 import { toMillis } from '../duration.js';
 import { TopologyError } from '../errors.js';
@@ -27,21 +28,71 @@ export interface StateClock {
 
 const MAP_KEYS = new StoreKeyCodec(undefined);
 
+/** A value or list state of one key, decoded, as the record cache holds it. */
+interface CachedState extends CachedEntry {
+  readonly sk: Buffer;
+  /** undefined: no state (never written, cleared or expired). */
+  value: unknown;
+  writtenAt: number;
+  /** Changed since the last flush. */
+  dirty: boolean;
+  /** Left the cache (its change written back): a later access has a new entry. */
+  evicted: boolean;
+}
+
+/** Estimated bytes of a cached state (Kafka Streams-like estimates: values are not encoded to be measured). */
+const STATE_OVERHEAD = 128;
+const LIST_ITEM_BYTES = 64;
+
+/**
+ * Value and list states are kept decoded in a record cache (record-cache.ts, bounded by the
+ * store's `cacheMaxBytes`) and written to the store at `flush()` (the operator's flushState,
+ * before each commit) or when evicted: a processor updating a key's state per record changes a
+ * JS value, and the store and its changelog see each changed state once per commit, as Flink's
+ * heap state backend keeps objects and serializes at checkpoints. As there, `get()` of a value
+ * state returns the object the state holds (not a copy): change it through `set()`. Map states
+ * go to the store directly (their entries are read as ranges).
+ */
 export class KeyedStateBackend implements KeyedState {
   currentKey: Buffer = Buffer.alloc(0);
   readonly specs = new Map<string, StateSpec>();
+  private readonly cache: RecordCache<CachedState>;
+  private dirty: CachedState[] = [];
 
   constructor(
     private readonly store: KeyValueStore,
     private readonly clock: StateClock,
-  ) {}
+  ) {
+    this.cache = new RecordCache<CachedState>(store.cacheMaxBytes ?? Infinity, (_id, e) => {
+      e.evicted = true;
+      this.writeBack(e);
+    });
+  }
+
+  /** Writes the states changed since the last flush to the store (and so to its changelog). */
+  flush(): void {
+    const dirty = this.dirty;
+    if (dirty.length === 0) return;
+    this.dirty = [];
+    for (const e of dirty) {
+      if (e.evicted) continue; // written back when it left the cache
+      this.writeBack(e);
+      // a state gone from the store need not stay cached: a miss reads the store, which agrees
+      if (e.value === undefined) this.cache.delete(e.sk.toString('latin1'));
+    }
+  }
+
+  /** After a batch: entries grown in place (lists) may have passed the bound. */
+  shrink(): void {
+    this.cache.shrink();
+  }
 
   value<T>(name: string, options?: StateOptions): ValueState<T> {
     const spec = this.declare(name, options);
     return {
       get: () => this.read(this.prefix(spec.name), spec) as T | undefined,
       set: (v) => this.write(this.prefix(spec.name), v, spec),
-      clear: () => this.store.delete(this.prefix(spec.name)),
+      clear: () => this.write(this.prefix(spec.name), undefined, spec),
     };
   }
 
@@ -56,7 +107,7 @@ export class KeyedStateBackend implements KeyedState {
         this.write(sk, cur, spec);
       },
       set: (vs) => this.write(this.prefix(spec.name), [...vs], spec),
-      clear: () => this.store.delete(this.prefix(spec.name)),
+      clear: () => this.write(this.prefix(spec.name), undefined, spec),
     };
   }
 
@@ -67,15 +118,15 @@ export class KeyedStateBackend implements KeyedState {
       const prefix = this.prefix(spec.name);
       const out: Array<[MK, MV]> = [];
       for (const e of [...this.store.range(prefix, prefixEnd(prefix))]) {
-        const v = this.read(e.key, spec);
+        const v = this.readStore(e.key, spec);
         if (v !== undefined) out.push([MAP_KEYS.decode(e.key.subarray(prefix.length)) as MK, v as MV]);
       }
       return out;
     };
     return {
-      get: (mk) => this.read(entryKey(mk), spec) as MV | undefined,
-      has: (mk) => this.read(entryKey(mk), spec) !== undefined,
-      set: (mk, v) => this.write(entryKey(mk), v, spec),
+      get: (mk) => this.readStore(entryKey(mk), spec) as MV | undefined,
+      has: (mk) => this.readStore(entryKey(mk), spec) !== undefined,
+      set: (mk, v) => this.writeStore(entryKey(mk), v, spec),
       delete: (mk) => this.store.delete(entryKey(mk)),
       entries,
       clear: () => {
@@ -87,6 +138,12 @@ export class KeyedStateBackend implements KeyedState {
 
   /** Deletes the entry if it has expired by now (a TTL purge timer fired). */
   purge(storeKey: Buffer): void {
+    const e = this.cache.get(storeKey.toString('latin1'));
+    if (e !== undefined) {
+      const spec = this.specs.get(nameOf(storeKey));
+      if (spec && e.value !== undefined && this.expired(e.writtenAt, spec)) this.change(e, undefined, 0);
+      return;
+    }
     const b = this.store.get(storeKey);
     if (!b) return;
     const spec = this.specs.get(nameOf(storeKey));
@@ -127,7 +184,70 @@ export class KeyedStateBackend implements KeyedState {
     return out;
   }
 
+  /** A value or list state, through the cache. */
   private read(sk: Buffer, spec: StateSpec): unknown {
+    const e = this.entry(sk, true);
+    if (e.value === undefined) return undefined;
+    if (this.expired(e.writtenAt, spec)) {
+      this.change(e, undefined, 0);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  /** Sets (undefined: clears) a value or list state, through the cache. */
+  private write(sk: Buffer, value: unknown, spec: StateSpec): void {
+    const e = this.entry(sk, false);
+    if (value === undefined) {
+      this.change(e, undefined, 0);
+      return;
+    }
+    const writtenAt = spec.ttl === Infinity ? 0 : this.clock.writeTime(spec.domain);
+    this.change(e, value, writtenAt);
+    if (spec.ttl !== Infinity) this.clock.expires(spec.domain, writtenAt + spec.ttl, sk);
+  }
+
+  /** The cached state at `sk`; on a miss, the store's (`load`), or none when it is about to be overwritten. */
+  private entry(sk: Buffer, load: boolean): CachedState {
+    const id = sk.toString('latin1');
+    let e = this.cache.get(id);
+    if (e !== undefined) return e;
+    e = { sk, value: undefined, writtenAt: 0, dirty: false, evicted: false, bytes: STATE_OVERHEAD + sk.length, ref: false };
+    if (load) {
+      const b = this.store.get(sk);
+      if (b) [e.value, e.writtenAt] = decodeState<[unknown, number]>(b);
+    }
+    if (this.cache.bounded) {
+      e.bytes = this.sizeOf(e);
+      this.cache.makeRoom(e.bytes);
+    }
+    this.cache.add(id, e);
+    return e;
+  }
+
+  private change(e: CachedState, value: unknown, writtenAt: number): void {
+    e.value = value;
+    e.writtenAt = writtenAt;
+    if (!e.dirty) {
+      e.dirty = true;
+      this.dirty.push(e);
+    }
+    if (this.cache.bounded) this.cache.resize(e, this.sizeOf(e));
+  }
+
+  private sizeOf(e: CachedState): number {
+    return STATE_OVERHEAD + e.sk.length + (Array.isArray(e.value) ? e.value.length * LIST_ITEM_BYTES : 0);
+  }
+
+  private writeBack(e: CachedState): void {
+    if (!e.dirty) return;
+    e.dirty = false;
+    if (e.value === undefined) this.store.delete(e.sk);
+    else this.store.put(e.sk, encodeState([e.value, e.writtenAt]));
+  }
+
+  /** A map state's entry, from the store. */
+  private readStore(sk: Buffer, spec: StateSpec): unknown {
     const b = this.store.get(sk);
     if (!b) return undefined;
     const [value, writtenAt] = decodeState<[unknown, number]>(b);
@@ -138,7 +258,7 @@ export class KeyedStateBackend implements KeyedState {
     return value;
   }
 
-  private write(sk: Buffer, value: unknown, spec: StateSpec): void {
+  private writeStore(sk: Buffer, value: unknown, spec: StateSpec): void {
     const writtenAt = spec.ttl === Infinity ? 0 : this.clock.writeTime(spec.domain);
     this.store.put(sk, encodeState([value, writtenAt]));
     if (spec.ttl !== Infinity) this.clock.expires(spec.domain, writtenAt + spec.ttl, sk);

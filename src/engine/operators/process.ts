@@ -122,6 +122,15 @@ export class ProcessOperator extends Operator implements Timers {
     this.fire('processing', now);
   }
 
+  /** Value and list states changed since the last commit go to the store now (keyed-state.ts's cache). */
+  override flushState(): void {
+    this.backend.flush();
+  }
+
+  override onBatchEnd(): void {
+    this.backend.shrink();
+  }
+
   override close(): void {
     this.processor?.close?.();
   }

@@ -1,16 +1,13 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
-import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
+import { keyPrefix, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
 import { TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
 import { Rec } from '../records.js';
 import type { Serde } from '../serdes.js';
-import { StoreTimerIndex, TimerQueue } from '../timers.js';
+import { StoreTimerIndex } from '../timers.js';
 import { ExpiryQueue } from './join-expiry-queue.js';
 import { InputPort, Operator } from './operator.js';
-
-/** TEMPORARY (measuring round 6): the previous hot paths, to alternate old and new in one tree. */
-const OLD_PATH = process.env.TRIBUTARY_JOIN_OLD === '1';
 
 export type JoinKind = 'inner' | 'left' | 'outer';
 
@@ -46,8 +43,6 @@ interface KeyGroup {
   readonly key: unknown;
   readonly side: 0 | 1;
   entries: Entry[];
-  /** The store key bytes (made from `id` once, when the group's first record is written or deleted). */
-  keyBytes?: Buffer;
 }
 
 /**
@@ -62,7 +57,7 @@ interface KeyGroup {
  * the other side.
  *
  * The buffers are JS values between commits (a record cache): a record is written to its side's
- * store — (key, event time, sequence) -> [value, matched], V8-serialized — only at `flushState()`
+ * store — (key, event time, sequence) -> tag byte (bit 0: matched) and the value serde's bytes — only at `flushState()`
  * before a commit, and not at all when it expired before one; so the changelog holds exactly the
  * records buffered at each commit, and `open()` rebuilds the buffers and timers from the stores.
  * An expired record that was written is deleted from the store at once.
@@ -73,8 +68,8 @@ interface KeyGroup {
  * store (and its changelog) as it leaves. In front of in-memory stores it holds every group.
  *
  * Expiry timers: one per (side, key, event time) with buffered records, due at expiry(ts). Where
- * they live follows the cache, as for windows (window-aggregate.ts): with an unbounded cache in a
- * TimerQueue per side in the heap, rebuilt from the stores at `open()`; with a bounded one in each
+ * they live follows the cache, as for windows (window-aggregate.ts): with an unbounded cache in an
+ * ExpiryQueue per side in the heap (join-expiry-queue.ts), rebuilt from the stores at `open()`; with a bounded one in each
  * side's store as a time index (`[ff ff ff ff][expiry][len][key]`, window-store.ts), not
  * changelogged and rebuilt from the buffered records after a restore, so that a join over many
  * keys holds no string per key in the heap. A timer is added only for the first record of its
@@ -82,7 +77,6 @@ interface KeyGroup {
  */
 export class StreamStreamJoinOperator extends Operator {
   private readonly stores: KeyValueStore[] = [];
-  private readonly timers = [new TimerQueue(), new TimerQueue()];
   /** The timers while the cache is unbounded: per side, expiry time -> key groups. */
   private readonly queues = [new ExpiryQueue<KeyGroup>(), new ExpiryQueue<KeyGroup>()] as const;
   /** The stores' time indexes: the timers when the cache is bounded (else undefined: `timers`). */
@@ -94,7 +88,6 @@ export class StreamStreamJoinOperator extends Operator {
   private seq = 0;
   /** Entries added, changed or expired since the last flush (each once: see `touch`). */
   private dirty: Entry[] = [];
-  private dirtyOld: Array<{ side: 0 | 1; entry: Entry }> = [];
   private gen = 1;
 
   constructor(
@@ -141,15 +134,12 @@ export class StreamStreamJoinOperator extends Operator {
           const [value, matched] = this.decodeBuffered(side, e.value);
           const group = this.groupOf(side, id, undefined);
           insertEntry(group, { ts: time, seq, value, matched, persisted: true, removed: false, gen: 0, group });
-          if (OLD_PATH) this.timers[side]!.add(this.expiry(time), id);
         }
         // One timer per (key, event time): a group's entries are ordered by time.
-        if (!OLD_PATH) {
-          for (const g of this.groups[side]!.values()) {
-            for (let i = 0; i < g.entries.length; i++) {
-              const t = g.entries[i]!.ts;
-              if (i === 0 || g.entries[i - 1]!.ts !== t) this.queues[side].add(this.expiry(t), g);
-            }
+        for (const g of this.groups[side]!.values()) {
+          for (let i = 0; i < g.entries.length; i++) {
+            const t = g.entries[i]!.ts;
+            if (i === 0 || g.entries[i - 1]!.ts !== t) this.queues[side].add(this.expiry(t), g);
           }
         }
         continue;
@@ -196,7 +186,7 @@ export class StreamStreamJoinOperator extends Operator {
 
   /** Timers held in the heap: (time, key) entries of both sides' queues; 0 when they live in the stores' indexes. */
   get timersInMemory(): number {
-    return OLD_PATH ? this.timers[0]!.entries + this.timers[1]!.entries : this.queues[0].entries + this.queues[1].entries;
+    return this.queues[0].entries + this.queues[1].entries;
   }
 
   /** Timers in the stores' time indexes (a scan; 0 when they live in memory). */
@@ -210,7 +200,7 @@ export class StreamStreamJoinOperator extends Operator {
   }
 
   override nextEventTime(): number {
-    const t = this.indexes ?? (OLD_PATH ? this.timers : this.queues);
+    const t = this.indexes ?? this.queues;
     return Math.min(t[0]!.next, t[1]!.next);
   }
 
@@ -219,7 +209,6 @@ export class StreamStreamJoinOperator extends Operator {
   }
 
   processSide(side: 0 | 1, rec: Rec): void {
-    if (OLD_PATH) return this.processSideOld(side, rec);
     const w = this.watermark();
     const W = rec.stamp > w ? rec.stamp : w;
     const ts = rec.timestamp;
@@ -293,67 +282,6 @@ export class StreamStreamJoinOperator extends Operator {
     }
   }
 
-  private processSideOld(side: 0 | 1, rec: Rec): void {
-    const w = this.watermark();
-    const W = rec.stamp > w ? rec.stamp : w;
-    const ts = rec.timestamp;
-    if (ts + this.grace < W) {
-      this.ctx.late(rec, this.name, false);
-      return;
-    }
-    const id = this.keyCodec.id(rec.key);
-    const other = this.findGroup((1 - side) as 0 | 1, id, rec.key);
-    // Results of this record (value, timestamp) and the partners it matched first.
-    const outValues: unknown[] = [];
-    const outTimes: number[] = [];
-    const matched: Entry[] = [];
-    if (other) {
-      try {
-        const from = ts - this.within;
-        const to = ts + this.within;
-        const entries = other.entries;
-        for (let i = 0; i < entries.length; i++) {
-          const e = entries[i]!;
-          if (e.ts < from) continue;
-          if (e.ts > to) break;
-          outValues.push(side === 0 ? this.joiner(rec.value, e.value, rec.key) : this.joiner(e.value, rec.value, rec.key));
-          outTimes.push(ts > e.ts ? ts : e.ts);
-          if (!e.matched) matched.push(e);
-        }
-      } catch (e) {
-        this.ctx.deadLetter(rec, e, this.name);
-        return;
-      }
-    }
-    // The other side's records that matched for the first time: remember it, if their side
-    // emits unmatched records (left side of a left join, either side of an outer join).
-    if (matched.length > 0 && this.emitsUnmatched((1 - side) as 0 | 1)) {
-      for (const e of matched) {
-        e.matched = true;
-        this.touch((1 - side) as 0 | 1, e);
-      }
-    }
-    const group = this.groupOf(side, id, rec.key);
-    const n = outValues.length;
-    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: n > 0, persisted: false, removed: false, gen: 0, group };
-    const at = insertEntry(group, entry);
-    if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
-    this.touch(side, entry);
-    // The entry has the highest sequence number so far, so it follows every record of its time:
-    // the first of its (key, event time) unless the one before has the same time.
-    if (at === 0 || group.entries[at - 1]!.ts !== ts) {
-      const expiry = this.expiry(ts);
-      if (this.indexes) this.indexes[side].add(expiry, group.id);
-      else this.timers[side]!.add(expiry, group.id);
-      this.ctx.requestEventTime(expiry);
-    }
-    for (let i = 0; i < n; i++) {
-      const out = rec.with(rec.key, outValues[i]);
-      out.timestamp = outTimes[i]!;
-      this.forward(out);
-    }
-  }
-
   override onEventTime(watermark: number): void {
     const stamp = this.ctx.generatedStamp();
     const indexes = this.indexes;
@@ -373,23 +301,14 @@ export class StreamStreamJoinOperator extends Operator {
         for (const d of due) this.expire(side, d.time, d.key.toString('latin1'), stamp);
       }
     }
-    if (!OLD_PATH) {
-      const queues = this.queues;
-      for (;;) {
-        // Expire both sides in time order, so unmatched records leave in event-time order; in
-        // store-key order within a time where that emits something (else the order is not seen).
-        const side: 0 | 1 = queues[0].next <= queues[1].next ? 0 : 1;
-        const due = queues[side].popDue(watermark, this.emitsUnmatched(side));
-        if (!due) return;
-        for (const g of due.groups) this.expireGroup(side, due.time, g, stamp);
-      }
-    }
+    const queues = this.queues;
     for (;;) {
-      // Expire both sides in time order, so unmatched records leave in event-time order.
-      const side: 0 | 1 = this.timers[0]!.next <= this.timers[1]!.next ? 0 : 1;
-      const due = this.timers[side]!.popDue(watermark, byStoreKey);
+      // Expire both sides in time order, so unmatched records leave in event-time order; in
+      // store-key order within a time where that emits something (else the order is not seen).
+      const side: 0 | 1 = queues[0].next <= queues[1].next ? 0 : 1;
+      const due = queues[side].popDue(watermark, this.emitsUnmatched(side));
       if (!due) return;
-      for (const id of due.items) this.expire(side, due.time, id, stamp);
+      for (const g of due.groups) this.expireGroup(side, due.time, g, stamp);
     }
   }
 
@@ -435,31 +354,12 @@ export class StreamStreamJoinOperator extends Operator {
 
   /** Writes the buffered records added, changed or expired since the last flush to the stores. */
   override flushState(): void {
-    if (OLD_PATH) {
-      this.flushStateOld();
-      return;
-    }
     const dirty = this.dirty;
     if (dirty.length === 0) return;
     this.dirty = [];
     const gen = this.gen++;
     for (const e of dirty) {
       const side = e.group.side;
-      if (e.gen !== gen) continue; // written when its group was evicted
-      if (e.removed && !e.persisted) continue; // came and went between two commits
-      if (e.removed) {
-        this.stores[side]!.delete(this.storeKey(e));
-        e.persisted = false;
-      } else this.write(side, e);
-    }
-  }
-
-  private flushStateOld(): void {
-    const dirty = this.dirtyOld;
-    if (dirty.length === 0) return;
-    this.dirtyOld = [];
-    const gen = this.gen++;
-    for (const { side, entry: e } of dirty) {
       if (e.gen !== gen) continue; // written when its group was evicted
       if (e.removed && !e.persisted) continue; // came and went between two commits
       if (e.removed) {
@@ -478,18 +378,15 @@ export class StreamStreamJoinOperator extends Operator {
 
   override close(): void {
     for (const g of this.groups) g.clear();
-    for (const t of this.timers) t.clear();
     for (const q of this.queues) q.clear();
     this.indexes = undefined;
     this.dirty = [];
-    this.dirtyOld = [];
   }
 
   private touch(side: 0 | 1, e: Entry): void {
     if (e.gen === this.gen) return;
     e.gen = this.gen;
-    if (OLD_PATH) this.dirtyOld.push({ side, entry: e });
-    else this.dirty.push(e);
+    this.dirty.push(e);
   }
 
   /** The side's group of a key by id (the latin1 string of its store-key bytes); `key` undefined: decode it from the id. */
@@ -565,14 +462,9 @@ export class StreamStreamJoinOperator extends Operator {
     return [serde.deserialize(Buffer.from(b.subarray(1))), (b[0]! & 1) === 1];
   }
 
-  /** keyWithTime(key bytes, ts, u32 seq) in one allocation, the key bytes made once per group. */
+  /** keyWithTime(key bytes, ts, u32 seq), in one allocation. */
   private storeKey(e: Entry): Buffer {
-    if (!OLD_PATH) return storeKeyOf(e.group.id, e.ts, e.seq);
-    const g = e.group;
-    const kb = (g.keyBytes ??= Buffer.from(g.id, 'latin1'));
-    const out = keyWithTime(kb, e.ts, SEQ_ROOM);
-    out.writeUInt32BE(e.seq >>> 0, out.length - 4);
-    return out;
+    return storeKeyOf(e.group.id, e.ts, e.seq);
   }
 
   /** Estimated bytes of a cached group: encoded records plus fixed overheads (what Kafka Streams' cache counts). */
@@ -605,12 +497,6 @@ function insertEntry(group: KeyGroup, e: Entry): number {
   return i;
 }
 
-/** The order of store keys `[u32 length][key]...`: by length, then bytes (ids are latin1 key bytes). */
-function byStoreKey(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Estimated bytes of a cached group beyond its id and records (the object, its array, the map entry). */
 const GROUP_OVERHEAD = 160;
 /** Estimated bytes of one buffered record beyond its encoded form (the Entry object). */
@@ -636,5 +522,3 @@ export function storeKeyOf(id: string, ts: number, seq: number): Buffer {
 const SCAN_CHUNK = 4096;
 const ZERO = Buffer.from([0]);
 
-/** Room for the sequence number at the end of a store key (overwritten in place). */
-const SEQ_ROOM = new Uint8Array(4);

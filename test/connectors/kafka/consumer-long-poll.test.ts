@@ -44,3 +44,31 @@ test('polls share one long-polling Fetch; records arriving during it are handed 
     await log.close();
   }
 });
+
+test('read_committed: a transaction committed during the long poll is handed out from its answer', { timeout: 60_000 }, async () => {
+  const broker = await brokerReady;
+  const log = await kafka({ brokers: `127.0.0.1:${broker.port}`, fetchMaxWaitMs: 30_000 }).connect();
+  assert.ok(log instanceof KafkaLog);
+  const fetches = () => log.client.requestCounts[ApiKeys.Fetch] ?? 0;
+  const c = log.consumer({ isolation: 'read_committed' });
+  const p = await log.producer({ transactionalId: 'lp-tx' });
+  try {
+    await log.createTopics([{ name: 'lpt', partitions: 1 }]);
+    c.assign([{ topic: 'lpt', partition: 0, offset: 0 }]);
+    const before = fetches();
+    for (let i = 0; i < 5; i++) assert.deepEqual(await c.fetch(10), []);
+    // The uncommitted record wakes the broker's wait but is not readable; the commit marker makes it so.
+    p.send({ topic: 'lpt', partition: 0, timestamp: 1_000, key: null, value: Buffer.from('t1'), headers: [] });
+    await p.flush();
+    assert.deepEqual(await c.fetch(10), [], 'not readable before the commit');
+    await p.commitTransaction();
+    const got: number[] = [];
+    while (got.length === 0) for (const f of await c.fetch(10)) got.push(f.fetchOffset, f.nextOffset);
+    assert.deepEqual(got, [0, 2], 'the committed record and its commit marker');
+    assert.equal(fetches() - before, 1, 'from the answer to the one waiting Fetch');
+  } finally {
+    c.close();
+    await p.close();
+    await log.close();
+  }
+});
