@@ -174,6 +174,13 @@ export class GeneratorConfig {
     validate(c);
     this.config = Object.freeze(c);
     this.interEventDelayUs = Object.freeze(interEventDelaysUs(c));
+    if (this.interEventDelayUs.length > 1 && this.interEventDelayUs.includes(0)) {
+      // A varying rate divides by each step's delay (Beam throws ArithmeticException here); a
+      // constant rate that rounds to 0 µs is fine: every event gets the base time.
+      throw new RangeError(
+        `nexmark config: a varying rate needs at least 1 µs between events, but ${c.firstEventRate} / ${c.nextEventRate} per ${c.rateUnit} over ${c.numEventGenerators} generator(s) rounds to 0`,
+      );
+    }
     this.stepLengthSec = stepLengthSec(c);
     this.baseTime = c.baseTime;
     this.firstEventId = c.firstEventId;

@@ -249,6 +249,11 @@ describe('nexmark generator (no Java needed)', () => {
     assert.throws(() => new GeneratorConfig({ firstEventRate: 0 }), /firstEventRate/);
     assert.throws(() => new GeneratorConfig({ outOfOrderGroupSize: 1.5 }), /outOfOrderGroupSize/);
     assert.throws(() => new GeneratorConfig({ rateShape: 'triangle' as never }), /rateShape/);
+    // 3,333,333/s rounds to 0 µs between events: fine at a constant rate (all at the base time),
+    // refused when the rate varies (its steps divide by the delay).
+    assert.throws(() => new GeneratorConfig({ firstEventRate: 3_333_333, nextEventRate: 10_000 }), /at least 1 µs/);
+    const flat = new GeneratorConfig({ firstEventRate: 3_333_333, nextEventRate: 3_333_333 });
+    assert.equal(flat.timestampForEvent(12345), DEFAULT_CONFIG.baseTime);
     const parts = new GeneratorConfig({ numEvents: 1003 }).split(4);
     assert.deepEqual(
       parts.map((p) => [p.firstEventId, p.maxEvents]),

@@ -186,7 +186,7 @@ export class KafkaLog implements Log {
   }
 
   consumer(options?: ConsumerOptions): LogConsumer {
-    return new KafkaConsumer(this.client, (tps) => this.beginningOffsets(tps), options, this.options.fetchMaxWaitMs ?? 0);
+    return new KafkaConsumer(this.client, (tps) => this.beginningOffsets(tps), options, this.options.fetchMaxWaitMs ?? 500);
   }
 
   async committedOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<number[]> {

@@ -124,11 +124,11 @@ export class ProcessOperator extends Operator implements Timers {
 
   /** Value and list states changed since the last commit go to the store now (keyed-state.ts's cache). */
   override flushState(): void {
-    this.backend.flush();
+    this.backend?.flush();
   }
 
   override onBatchEnd(): void {
-    this.backend.shrink();
+    this.backend?.shrink();
   }
 
   override close(): void {

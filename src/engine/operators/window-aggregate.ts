@@ -35,7 +35,7 @@ interface KeySlots {
   /**
    * The store key of the slot written last (at `lastKeyStart`), kept by an unbounded cache: a slot
    * is written at every flush it changed in, and its key is the same Buffer each time (stores and
-   * changelogs never write into key Buffers).
+   * changelogs never write into key Buffers). Cut from the operator's `KeySlab`.
    */
   lastKey: Buffer | undefined;
   lastKeyStart: number;
@@ -99,6 +99,8 @@ export class WindowAggregateOperator extends Operator {
   private accBytes = 9;
   private dirty: KeySlots[] = [];
   private gen = 1;
+  /** Where the store keys kept in KeySlots.lastKey are cut from. */
+  private readonly keySlab = new KeySlab();
   /** Pane length, or undefined: slots are windows. */
   private readonly pane: number | undefined;
 
@@ -392,10 +394,10 @@ export class WindowAggregateOperator extends Operator {
     const i = indexOf(ks.starts, start);
     let sk = ks.lastKey;
     if (sk === undefined || ks.lastKeyStart !== start) {
-      sk = slotKey(ks.id, start);
       // A bounded cache counts every byte it holds: it does not keep store keys.
-      if (!this.keys.bounded) {
-        ks.lastKey = sk;
+      if (this.keys.bounded) sk = slotKey(ks.id, start);
+      else {
+        sk = ks.lastKey = slotKey(ks.id, start, this.keySlab);
         ks.lastKeyStart = start;
       }
     }
@@ -464,9 +466,9 @@ const SLOT_OVERHEAD = 24;
  * from the id (the key bytes as latin1): one Buffer per write instead of the key's bytes and then
  * the composite.
  */
-export function slotKey(id: string, start: number): Buffer {
+export function slotKey(id: string, start: number, slab?: KeySlab): Buffer {
   const n = id.length;
-  const out = Buffer.allocUnsafe(4 + n + TIMESTAMP_BYTES);
+  const out = slab === undefined ? Buffer.allocUnsafe(4 + n + TIMESTAMP_BYTES) : slab.take(4 + n + TIMESTAMP_BYTES);
   out.writeUInt32BE(n, 0);
   // Short ids (most keys) byte by byte: Buffer.write's call into C++ costs more than the copy.
   if (n <= SHORT_ID) for (let i = 0; i < n; i++) out[4 + i] = id.charCodeAt(i);
@@ -491,6 +493,31 @@ export function encodeAcc(acc: unknown): Buffer {
   }
   return encodeState(acc);
 }
+
+/**
+ * Slabs for store keys that live as long as their slot (KeySlots.lastKey). Not Node's Buffer pool:
+ * a kept key there pins an 8 KiB slab of everyone's short-lived Buffers, so keys of long windows
+ * could hold many times their size; here a slab holds only slot keys, made at about the same
+ * time and so (windows closing in time order) mostly released together.
+ */
+export class KeySlab {
+  private slab: Buffer | undefined;
+  private at = 0;
+
+  take(n: number): Buffer {
+    if (n > KEY_SLAB >>> 4) return Buffer.allocUnsafeSlow(n);
+    let slab = this.slab;
+    if (slab === undefined || this.at + n > slab.length) {
+      slab = this.slab = Buffer.allocUnsafeSlow(KEY_SLAB);
+      this.at = 0;
+    }
+    const at = this.at;
+    this.at = (at + n + 7) & ~7; // 8-byte aligned, as Node's pool
+    return slab.subarray(at, at + n);
+  }
+}
+
+const KEY_SLAB = 8 * 1024;
 
 /** Ids up to this length are copied into a store key by a loop rather than Buffer.write. */
 const SHORT_ID = 48;

@@ -1,7 +1,8 @@
 // kafka({ brokers, fetchMaxWaitMs }): a Fetch waits at the broker up to fetchMaxWaitMs (Kafka's
 // fetch.max.wait.ms) even when fetch() waits less, so an application polling often with nothing to
 // read sends one Fetch per long poll instead of one per poll; records that arrive meanwhile are
-// handed out by the next poll, from the answer to that same Fetch. The long poll here is 30 s, far
+// handed out by the next poll, from the answer to that same Fetch — under read_committed too, where
+// the broker's wait must end at the commit marker, not at the uncommitted record. The long poll here is 30 s, far
 // longer than the test, so the counts do not depend on speed: every poll before the data arrives
 // shares the one Fetch.
 import { after, test } from 'node:test';
