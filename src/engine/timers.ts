@@ -3,9 +3,9 @@ import { splitTimeIndexKey, TIME_INDEX_PREFIX, TIME_INDEX_VALUE, timeIndexFrom, 
 
 /**
  * A min-heap of distinct timestamps with, per timestamp, the items due then. Window operators keep
- * one (close time -> windows closing then), joins one per side (expiry time -> buffered records),
- * processors one per time domain. Items are strings (latin1 store keys), so the heap can be rebuilt
- * from a store when a task is restored.
+ * one (close time -> windows closing then), processors one per time domain (joins keep their
+ * key groups in an ExpiryQueue, or in the store's time index behind a bounded cache). Items are
+ * strings (latin1 store keys), so the heap can be rebuilt from a store when a task is restored.
  */
 export class TimerQueue {
   private readonly heap: number[] = [];
