@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { StreamsApp, TopologyTestDriver, json, string, tumbling } from '../../src/index.js';
 import { decodeState, encodeState } from '../../src/engine/codec.js';
-import { encodeAcc } from '../../src/engine/operators/window-aggregate.js';
-import { splitKeyWithTime } from '../../src/state/bytes.js';
+import { encodeAcc, KeySlab, slotKey } from '../../src/engine/operators/window-aggregate.js';
+import { keyWithTime, splitKeyWithTime } from '../../src/state/bytes.js';
 import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
 import { isTimeIndexKey } from '../../src/state/window-store.js';
 
@@ -154,4 +154,16 @@ test('encodeAcc is encodeState for every number and value, sharing the bytes of 
   assert.equal(encodeAcc(7), encodeAcc(7), 'one Buffer per small integer');
   assert.notEqual(encodeAcc(-0), encodeAcc(0), '-0 keeps its own bytes');
   assert.deepEqual(encodeAcc(-0), encodeState(-0));
+});
+
+test('store keys cut from a KeySlab are keyWithTime(key, start), and later keys never overwrite earlier ones', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.uint8Array({ maxLength: 700 }), fc.integer({ min: -(2 ** 40), max: 2 ** 41 })), { minLength: 1, maxLength: 200 }), (items) => {
+      const slab = new KeySlab();
+      const made = items.map(([bytes, t]) => slotKey(Buffer.from(bytes).toString('latin1'), t, slab));
+      // Checked after every key was made: a key overwritten by a later one from the same slab fails here.
+      items.forEach(([bytes, t], i) => assert.deepEqual(made[i], keyWithTime(Buffer.from(bytes), t)));
+    }),
+    { numRuns: 300 },
+  );
 });
