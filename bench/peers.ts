@@ -55,6 +55,19 @@ export function savePeerResults(rows: readonly PeerResult[], run: Record<string,
 
 const PEERS = ['flink', 'kafka-streams', 'kafkats-flow'];
 
+const PEERS_USAGE = `npm run -s bench -- peers [options]
+  Tributary against its peers on this machine, same events; rows must agree before a ratio is printed.
+  --peer flink|kafka-streams|kafkats-flow|all   (default flink; a comma list works)
+  --queries q0,q1,...    queries to run (default: every query the peer has)
+  --events N             events of the timed runs (Flink default 1,000,000; Kafka peers 200,000)
+  --agree-events M       events of the agreement check (Flink, default 50,000)
+  --repeats R            timed runs per side; medians are reported (default 3)
+  --cpu C                core both sides are pinned to with taskset (default 1)
+  --bootstrap host:port  Kafka peers: a running broker (else a one-broker cluster is started)
+  --json                 one JSON object on stdout
+  --no-save              do not merge the results into bench/results/peers.json
+`;
+
 /** The core both sides are pinned to (--cpu, default 1), if taskset can pin to it. */
 function pinnedCpu(args: string[]): string | undefined {
   const cpu = arg(args, '--cpu', '1');
@@ -84,6 +97,11 @@ async function kafkaPeers(args: string[], names: readonly KafkaPeerName[]): Prom
 }
 
 export async function main(args: string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) {
+    // Without this, `peers --help` started the whole default run (every query, 1M events, tens of minutes).
+    process.stdout.write(PEERS_USAGE);
+    return;
+  }
   const peer = arg(args, '--peer', 'flink');
   const wanted = peer === 'all' ? PEERS : peer.split(',');
   for (const p of wanted) if (!PEERS.includes(p)) throw new Error(`unknown peer ${p}; one of: ${PEERS.join(', ')}, all`);
