@@ -1,4 +1,5 @@
 import type { KeyValueStore } from '../state/kv-store.js';
+import { TimeHeap } from './time-heap.js';
 import { splitTimeIndexKey, TIME_INDEX_PREFIX, TIME_INDEX_VALUE, timeIndexFrom, timeIndexKey } from '../state/window-store.js';
 
 /**
@@ -8,12 +9,12 @@ import { splitTimeIndexKey, TIME_INDEX_PREFIX, TIME_INDEX_VALUE, timeIndexFrom, 
  * strings (latin1 store keys), so the heap can be rebuilt from a store when a task is restored.
  */
 export class TimerQueue {
-  private readonly heap: number[] = [];
+  private readonly heap = new TimeHeap();
   private readonly due = new Map<number, Set<string>>();
   private items = 0;
 
   get next(): number {
-    return this.heap.length === 0 ? Infinity : this.heap[0]!;
+    return this.heap.min;
   }
 
   get size(): number {
@@ -30,7 +31,7 @@ export class TimerQueue {
     if (!set) {
       set = new Set();
       this.due.set(time, set);
-      this.push(time);
+      this.heap.push(time);
     }
     if (!set.has(item)) {
       set.add(item);
@@ -49,8 +50,8 @@ export class TimerQueue {
    * of latin1 keys), so what fires does not depend on the order the timers were set in.
    */
   popDue(limit: number, order?: (a: string, b: string) => number): { time: number; items: string[] } | undefined {
-    while (this.heap.length > 0 && this.heap[0]! <= limit) {
-      const time = this.pop();
+    while (this.heap.size > 0 && this.heap.min <= limit) {
+      const time = this.heap.pop();
       const set = this.due.get(time);
       this.due.delete(time);
       if (set) this.items -= set.size;
@@ -60,42 +61,9 @@ export class TimerQueue {
   }
 
   clear(): void {
-    this.heap.length = 0;
+    this.heap.clear();
     this.due.clear();
     this.items = 0;
-  }
-
-  private push(t: number): void {
-    const h = this.heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]! <= t) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = t;
-  }
-
-  private pop(): number {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const r = l + 1;
-        const c = r < h.length && h[r]! < h[l]! ? r : l;
-        if (h[c]! >= last) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
   }
 }
 

@@ -1,3 +1,5 @@
+import { TimeHeap } from '../time-heap.js';
+
 /**
  * The expiry timers of one side of a stream-stream join while they are held in the heap (its
  * cache is unbounded): a min-heap of distinct expiry times with, per time, the key groups due
@@ -10,14 +12,14 @@
  * order, so the list of the last time added is kept at hand: most adds are one array push.
  */
 export class ExpiryQueue<G extends { readonly id: string }> {
-  private readonly heap: number[] = [];
+  private readonly heap = new TimeHeap();
   private readonly due = new Map<number, G[]>();
   private items = 0;
   private lastTime = NaN;
   private lastList: G[] | undefined;
 
   get next(): number {
-    return this.heap.length === 0 ? Infinity : this.heap[0]!;
+    return this.heap.min;
   }
 
   /** (time, group) pairs held. */
@@ -36,7 +38,7 @@ export class ExpiryQueue<G extends { readonly id: string }> {
     if (list === undefined) {
       list = [];
       this.due.set(time, list);
-      this.push(time);
+      this.heap.push(time);
     }
     list.push(group);
     this.lastTime = time;
@@ -49,8 +51,8 @@ export class ExpiryQueue<G extends { readonly id: string }> {
    * which a restore changes).
    */
   popDue(limit: number, sorted: boolean): { time: number; groups: G[] } | undefined {
-    if (this.heap.length === 0 || this.heap[0]! > limit) return undefined;
-    const time = this.pop();
+    if (this.heap.size === 0 || this.heap.min > limit) return undefined;
+    const time = this.heap.pop();
     const groups = this.due.get(time)!;
     this.due.delete(time);
     if (time === this.lastTime) {
@@ -63,44 +65,11 @@ export class ExpiryQueue<G extends { readonly id: string }> {
   }
 
   clear(): void {
-    this.heap.length = 0;
+    this.heap.clear();
     this.due.clear();
     this.items = 0;
     this.lastTime = NaN;
     this.lastList = undefined;
-  }
-
-  private push(t: number): void {
-    const h = this.heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]! <= t) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = t;
-  }
-
-  private pop(): number {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const r = l + 1;
-        const c = r < h.length && h[r]! < h[l]! ? r : l;
-        if (h[c]! >= last) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
   }
 }
 

@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StreamsApp, json, kafka, string, tumbling, windowed, type StreamsApp as App } from '../../../src/index.js';
+import { kafka, string, windowed, type StreamsApp as App } from '../../../src/index.js';
 import { ApiKeys } from '../../../src/protocol/api-keys.js';
 import { startTestBroker, tempDir as brokerDir } from '../../broker/helpers.js';
 import { timeWindowReference, windowKey } from '../../engine/reference.js';
@@ -25,20 +25,9 @@ import { REF_OPTS, generate, type Click } from '../../engine/runtime/clicks.js';
 import { tempDir } from '../../engine/runtime/helpers.js';
 import { holdingProxy } from './holding-proxy.js';
 import { open, produceVia, readVia } from './logs.js';
-import { committedUpTo, eventsOf } from './scale-out-support.js';
+import { clickCountsApp, committedUpTo, eventsOf } from './scale-out-support.js';
 
 const PARTITIONS = 2;
-
-function build(app: string): App {
-  const a = new StreamsApp({ applicationId: app, idleTimeout: '1h' });
-  const w = a
-    .stream(`${app}-in`, { key: string(), value: json<Click>(), timestamp: (c) => c.ts, maxOutOfOrderness: '2s' })
-    .keyBy((c) => c.page, { key: string() })
-    .window(tumbling('10s'), { grace: '1s' });
-  w.late().to(`${app}-late`, { key: string(), value: json() });
-  w.count().toStream().to(`${app}-out`, { value: json() });
-  return a;
-}
 
 describe('scale-out on tributary broker: a process that missed a generation', () => {
   const proxy = holdingProxy();
@@ -64,7 +53,7 @@ describe('scale-out on tributary broker: a process that missed a generation', ()
     const running = new Map<string, App>();
     const rebalancesOf = new Map<string, number[][]>();
     const start = async (instance: string) => {
-      const a = build(app);
+      const a = clickCountsApp(app);
       rebalancesOf.set(instance, []);
       await a.start({
         // The client id tells the proxy whose requests these are.
@@ -123,7 +112,7 @@ describe('scale-out on tributary broker: a process that missed a generation', ()
         await running.get(i)!.close();
         running.delete(i);
       }
-      await build(app).run({ log: kafka({ brokers: bootstrap }), stateDir: join(stateDir, 'fin'), instanceId: 'fin', until: 'end' });
+      await clickCountsApp(app).run({ log: kafka({ brokers: bootstrap }), stateDir: join(stateDir, 'fin'), instanceId: 'fin', until: 'end' });
 
       const late = (await readVia(admin, `${app}-late`)).map((r) => (JSON.parse(r.value!.toString()) as Click).ts).sort((x, y) => x - y);
       const kd = windowed(string());

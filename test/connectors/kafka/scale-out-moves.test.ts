@@ -9,25 +9,14 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StreamsApp, json, string, tumbling, windowed, type StreamsApp as App } from '../../../src/index.js';
+import { string, windowed, type StreamsApp as App } from '../../../src/index.js';
 import { timeWindowReference, windowKey } from '../../engine/reference.js';
 import { REF_OPTS, generate, type Click } from '../../engine/runtime/clicks.js';
 import { tempDir } from '../../engine/runtime/helpers.js';
 import { open, produceVia, readVia, targets } from './logs.js';
-import { committedUpTo, eventsOf } from './scale-out-support.js';
+import { clickCountsApp, committedUpTo, eventsOf } from './scale-out-support.js';
 
 const PARTITIONS = 2;
-
-function build(app: string): App {
-  const a = new StreamsApp({ applicationId: app, idleTimeout: '1h' });
-  const w = a
-    .stream(`${app}-in`, { key: string(), value: json<Click>(), timestamp: (c) => c.ts, maxOutOfOrderness: '2s' })
-    .keyBy((c) => c.page, { key: string() })
-    .window(tumbling('10s'), { grace: '1s' });
-  w.late().to(`${app}-late`, { key: string(), value: json() });
-  w.count().toStream().to(`${app}-out`, { value: json() });
-  return a;
-}
 
 for (const target of targets()) {
   describe(`late judgement across task moves on ${target.name === 'kafka' ? 'a real Kafka cluster' : 'tributary broker'}`, { skip: target.skip }, () => {
@@ -40,7 +29,7 @@ for (const target of targets()) {
       let incarnation = 0;
       let restored = 0;
       const start = async (instance: string) => {
-        const a = build(app);
+        const a = clickCountsApp(app);
         await a.start({
           log: connector,
           stateDir: join(dir, `${instance}-${incarnation++}`),
@@ -84,7 +73,7 @@ for (const target of targets()) {
         await produceVia(admin, `${app}-in`, slice(3));
         await settle('a and b processed the rest');
         for (const i of [...running.keys()]) await stop(i);
-        await build(app).run({ log: connector, stateDir: join(dir, 'fin'), instanceId: 'fin', until: 'end' });
+        await clickCountsApp(app).run({ log: connector, stateDir: join(dir, 'fin'), instanceId: 'fin', until: 'end' });
 
         const late = await readVia(admin, `${app}-late`);
         const kd = windowed(string());
