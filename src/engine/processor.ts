@@ -91,6 +91,12 @@ export interface KeyedState {
   map<MK, MV>(name: string, options?: StateOptions): MapState<MK, MV>;
 }
 
+/**
+ * A value per key. The state holds the object itself between commits (as Flink's heap state
+ * backend does) and writes it to its store and changelog once per commit: `get()` returns that
+ * object, not a copy. Change state through `set()` — a mutation without `set()` is not written to
+ * the changelog and is lost on a restore.
+ */
 export interface ValueState<T> {
   get(): T | undefined;
   set(value: T): void;
