@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- peers [--peer flink] [--events N] [--repeats R] [--queries q0,q1,...] [--agree-events M] [--cpu C] [--json] [--no-save]`:
+ * `npm run bench -- peers [--peer flink] [--events N] [--repeats R] [--queries q0,q1,...] [--agree-events M] [--cpu C] [--repartition memory|log] [--json] [--no-save]`:
  * Tributary against its peers on the same machine, same events, same run; the rows must agree
  * before a ratio is printed. Peers: Apache Flink 2.2 (--peer flink, every query; flink-run.ts
  * says how each is checked and timed). Results are merged into bench/results/peers.json, one
@@ -55,6 +55,10 @@ export function savePeerResults(rows: readonly PeerResult[], run: Record<string,
 
 const PEERS = ['flink', 'kafka-streams', 'kafkats-flow'];
 
+export class PeersUsageError extends Error {
+  readonly code = 'PEERS_USAGE';
+}
+
 const PEERS_USAGE = `npm run -s bench -- peers [options]
   Tributary against its peers on this machine, same events; rows must agree before a ratio is printed.
   --peer flink|kafka-streams|kafkats-flow|all   (default flink; a comma list works)
@@ -63,6 +67,8 @@ const PEERS_USAGE = `npm run -s bench -- peers [options]
   --agree-events M       events of the agreement check (Flink, default 50,000)
   --repeats R            timed runs per side; medians are reported (default 3)
   --cpu C                core both sides are pinned to with taskset (default 1)
+  --repartition memory|log  Flink peer: how Tributary's keyBy records go (default memory: in the
+                         process, as Flink's one-JVM job; log: through repartition topics)
   --bootstrap host:port  Kafka peers: a running broker (else a one-broker cluster is started)
   --json                 one JSON object on stdout
   --no-save              do not merge the results into bench/results/peers.json
@@ -104,7 +110,7 @@ export async function main(args: string[]): Promise<void> {
   }
   const peer = arg(args, '--peer', 'flink');
   const wanted = peer === 'all' ? PEERS : peer.split(',');
-  for (const p of wanted) if (!PEERS.includes(p)) throw new Error(`unknown peer ${p}; one of: ${PEERS.join(', ')}, all`);
+  for (const p of wanted) if (!PEERS.includes(p)) throw new PeersUsageError(`unknown peer ${p}; one of: ${PEERS.join(', ')}, all`);
   const kafkaNames = wanted.filter((p): p is KafkaPeerName => p !== 'flink');
   if (kafkaNames.length > 0) {
     const kafkaRows = await kafkaPeers(args, kafkaNames);
@@ -118,6 +124,8 @@ export async function main(args: string[]): Promise<void> {
   const queries = arg(args, '--queries', FLINK_QUERIES.join(',')).split(',');
   const asJson = args.includes('--json');
   const cpu = pinnedCpu(args);
+  const repartition = arg(args, '--repartition', 'memory');
+  if (repartition !== 'memory' && repartition !== 'log') throw new PeersUsageError(`--repartition must be memory or log, not ${repartition}`);
   const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
   const classpath = ensureFlinkPeer();
   const dir = mkdtempSync(join(tmpdir(), 'tributary-peers-'));
@@ -126,9 +134,9 @@ export async function main(args: string[]): Promise<void> {
     const file = join(dir, 'events.jsonl');
     await writeEventsFile(agreeFile, agreeEvents);
     await writeEventsFile(file, events);
-    const run = { date: new Date().toISOString(), events, agree_events: agreeEvents, repeats, pinned_cpu: cpu ?? null };
+    const run = { date: new Date().toISOString(), events, agree_events: agreeEvents, repeats, pinned_cpu: cpu ?? null, repartition, alternated: true };
     const save = !args.includes('--no-save');
-    const rows = runFlinkPeer({ classpath, queries, file, events, agreeFile, agreeEvents, repeats, cpu, log, onRow: (r) => save && savePeerResults([r], run) });
+    const rows = await runFlinkPeer({ classpath, queries, file, events, agreeFile, agreeEvents, repeats, cpu, repartition, log, onRow: (r) => save && savePeerResults([r], run) });
     if (asJson) process.stdout.write(JSON.stringify({ bench: 'peers', peer, ...run, results: rows }) + '\n');
     else for (const r of rows) process.stdout.write(`${r.query}  tributary ${r.tributary_events_per_core_sec}  flink ${r.peer_events_per_core_sec}  ratio ${r.ratio ?? '-'}  (${r.agreement})\n`);
   } finally {

@@ -1,17 +1,25 @@
 /**
  * One query's run in a process of its own (clean heap, its own peak RSS), started by suite.ts:
- *   node --import tsx bench/nexmark/child.ts <query> <events> <log|generator> [rate] [partitions]
+ *   node --import tsx bench/nexmark/child.ts <query> <events> <log|generator> [rate] [partitions] [memory|log]
+ * The last argument is how repartitions go (default memory; `--repartition log` anywhere works too).
  * Progress goes to stderr as `progress <phase> <done> <total>` lines; the result is one JSON line on stdout.
  */
-import { runNexmark, type NexmarkSource } from './runner.js';
+import { NEXMARK_REPARTITIONS, NexmarkRunError, runNexmark, type NexmarkRepartition, type NexmarkSource } from './runner.js';
 
-const [query, events, source, rate, partitions] = process.argv.slice(2);
+const args = process.argv.slice(2);
+let repartitionFlag: string | undefined;
+const flag = args.indexOf('--repartition');
+if (flag >= 0) [, repartitionFlag] = args.splice(flag, 2);
+const [query, events, source, rate, partitions, repartitionArg] = args;
+const repartition = repartitionFlag ?? repartitionArg ?? 'memory';
+if (!NEXMARK_REPARTITIONS.includes(repartition as NexmarkRepartition)) throw new NexmarkRunError(`repartition must be memory or log, not ${repartition}`);
 const result = await runNexmark({
   query: query!,
   events: Number(events),
   source: source as NexmarkSource,
   rate: rate && rate !== '0' ? Number(rate) : undefined,
   partitions: partitions ? Number(partitions) : 1,
+  repartition: repartition as NexmarkRepartition,
   onProgress: (phase, done, total) => process.stderr.write(`progress ${phase} ${done} ${total}\n`),
 });
 process.stdout.write(JSON.stringify(result) + '\n');

@@ -15,6 +15,11 @@
  *
  * Events per CPU-core-second = events / (user + system CPU seconds of this process over the
  * timed part): Nexmark's "cores" measure, and what stays stable on a shared machine.
+ *
+ * Repartitions (keyBy) go in memory by default (`localRepartition: true`, docs/runtime.md
+ * "Repartition in memory"): one process runs every task, as Flink's parallelism-1 run exchanges
+ * records between its tasks without a broker. `repartition: 'log'` writes and reads the
+ * repartition topics as a scaled-out application does (the runtime's own default).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +32,9 @@ import { JsonEventBatch, NexmarkGenerator } from './generator.js';
 import { EVENTS_TOPIC, nexmarkEvents, queryNamed } from './queries/index.js';
 
 export type NexmarkSource = 'generator' | 'log';
+/** How keyBy's records reach the reading task: in memory (one process) or through the repartition topic. */
+export type NexmarkRepartition = 'memory' | 'log';
+export const NEXMARK_REPARTITIONS: readonly NexmarkRepartition[] = ['memory', 'log'];
 
 export interface NexmarkRunOptions {
   readonly query: string;
@@ -36,6 +44,8 @@ export interface NexmarkRunOptions {
   readonly rate?: number;
   /** Partitions of the events topic (default 1). */
   readonly partitions?: number;
+  /** Repartition records in memory (default, as Flink's single-process run) or through the log. */
+  readonly repartition?: NexmarkRepartition;
   /** Called with the events processed (or written) so far. */
   readonly onProgress?: (phase: 'write' | 'process', done: number, total: number) => void;
 }
@@ -43,6 +53,8 @@ export interface NexmarkRunOptions {
 export interface NexmarkResult {
   readonly query: string;
   readonly source: NexmarkSource;
+  /** How repartitions went: 'memory' (local exchange) or 'log' (through the repartition topics). */
+  readonly repartition: NexmarkRepartition;
   readonly events: number;
   readonly outputs: number;
   readonly seconds: number;
@@ -111,7 +123,7 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
       }),
       OUTPUT,
     );
-    const runtime = { log: embedded({ manager: log }), stateDir: join(dir, 'state') };
+    const runtime = { log: embedded({ manager: log }), stateDir: join(dir, 'state'), localRepartition: (o.repartition ?? 'memory') === 'memory' };
     const progressTimer = (total: number): NodeJS.Timeout =>
       setInterval(() => {
         const rt = app.activeRuntime;
@@ -210,6 +222,7 @@ function result(
   return {
     query: o.query,
     source: o.source,
+    repartition: o.repartition ?? 'memory',
     events: o.events,
     outputs,
     seconds: Math.round(seconds * 1000) / 1000,

@@ -6,6 +6,9 @@
  *  2. timing: N events, each system pinned to the same core (taskset) when there is one,
  *     R repeats. Tributary: a process per run (bench/nexmark/child.ts, bounded run on the
  *     embedded log); Flink: the JVM of step 1 runs the query R times into a blackhole sink.
+ *     The runs alternate, Flink first in odd pairs and Tributary first in even ones (F T T F F T
+ *     ...), so a change of the machine's load during a query falls on both systems alike
+ *     (`schedule` records each run's wall-clock span); the JVM waits between its runs.
  *     Both count the same part: the process's CPU time (user + system, every thread: JIT and GC
  *     included) from the moment the first event is decoded to the end of the run (Flink: the
  *     job's end; Tributary: `run()` returning, its last commit done). Start-up before the first
@@ -13,11 +16,12 @@
  *     opening the app) is left out on both sides and reported apart (`startup_cpu_seconds`).
  *     Medians of events per CPU-core-second; the ratio is Tributary / Flink.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sameRows, tributaryRows } from './agreement.js';
-import { NOT_COMPARABLE, flinkRowsAndTimings } from './flink.js';
+import { NOT_COMPARABLE, type FlinkTiming } from './flink.js';
+import { FlinkSession } from './flink-session.js';
 import type { NexmarkResult } from '../nexmark/runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,13 +39,32 @@ export interface FlinkPeerRow {
   readonly runs: { readonly tributary: number[]; readonly peer: number[] };
   /** Median CPU seconds before the first event (left out of the figures above). */
   readonly startup_cpu_seconds: { readonly tributary: number; readonly peer: number };
+  /** Tributary's repartition mode in the timed runs (what the runs reported). */
+  readonly tributary_repartition: string;
+  /** The timed runs in the order they ran, each with its wall-clock span (ms since the epoch). */
+  readonly schedule: readonly TimedRunSpan[];
+}
+
+export interface TimedRunSpan {
+  readonly system: 'tributary' | 'flink';
+  readonly start: number;
+  readonly end: number;
 }
 
 /** One timed Tributary run: events per CPU-second from the first event, and the start-up's CPU seconds. */
 export interface TributaryTiming {
   readonly events_per_core_sec: number;
   readonly startup_cpu_seconds: number;
+  /** How the run's keyBy records went, as the run reports it (bench/nexmark/runner.ts). */
+  readonly repartition: string;
 }
+
+/**
+ * How Tributary's keyBy records go in the timed runs: 'memory' (local exchange in one process, as
+ * Flink's parallelism-1 job exchanges records inside its JVM) or 'log' (through repartition
+ * topics, as a scaled-out application).
+ */
+export type TributaryRepartition = 'memory' | 'log';
 
 export interface FlinkRunOptions {
   readonly classpath: string;
@@ -54,6 +77,8 @@ export interface FlinkRunOptions {
   readonly agreeEvents: number;
   readonly repeats: number;
   readonly cpu?: string;
+  /** Tributary's repartition mode (default memory, the runner's own default). */
+  readonly repartition?: TributaryRepartition;
   readonly log: (line: string) => void;
   /** Called with each query's row as soon as it is measured (results are saved as they come). */
   readonly onRow?: (row: FlinkPeerRow) => void;
@@ -68,27 +93,39 @@ export class TributaryRunFailed extends Error {
   readonly code = 'TRIBUTARY_RUN_FAILED';
 }
 
-/** `repeats` Tributary runs, each in a process of its own, counted from the first event. */
-export function tributaryTimings(query: string, events: number, repeats: number, cpu: string | undefined): TributaryTiming[] {
-  const out: TributaryTiming[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const node = [process.execPath, '--import', 'tsx', join(here, '..', 'nexmark', 'child.ts'), query, String(events), 'log'];
-    const r = cpu
-      ? spawnSync('taskset', ['-c', cpu, ...node], { encoding: 'utf8', maxBuffer: 1 << 26 })
-      : spawnSync(node[0]!, node.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new TributaryRunFailed(`tributary ${query} failed: ${r.stderr}`);
-    const run = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as NexmarkResult;
-    if (run.cpu_seconds_from_first_event === undefined) throw new TributaryRunFailed(`tributary ${query}: no event was decoded`);
-    out.push({ events_per_core_sec: Math.round(events / run.cpu_seconds_from_first_event), startup_cpu_seconds: run.cpu_seconds - run.cpu_seconds_from_first_event });
-  }
-  return out;
+/** One Tributary run in a process of its own (pinned to `cpu`), counted from the first event. */
+export async function tributaryTiming(query: string, events: number, cpu: string | undefined, repartition: TributaryRepartition = 'memory'): Promise<TributaryTiming> {
+  const node = [process.execPath, '--import', 'tsx', join(here, '..', 'nexmark', 'child.ts'), query, String(events), 'log', '--repartition', repartition];
+  const [cmd, ...args] = cpu ? ['taskset', '-c', cpu, ...node] : node;
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  // stderr carries progress lines; keep only the end, for a failure's message
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new TributaryRunFailed(`tributary ${query} failed (${code}): ${stderr}`);
+  const run = JSON.parse(stdout.trim().split('\n').at(-1)!) as NexmarkResult;
+  if (run.cpu_seconds_from_first_event === undefined) throw new TributaryRunFailed(`tributary ${query}: no event was decoded`);
+  // the run says which mode it used: a runner that ignored the flag must not be reported as asked
+  if (run.repartition !== repartition) throw new TributaryRunFailed(`tributary ${query}: asked for repartition ${repartition}, the run used ${String(run.repartition)}`);
+  return {
+    events_per_core_sec: Math.round(events / run.cpu_seconds_from_first_event),
+    startup_cpu_seconds: run.cpu_seconds - run.cpu_seconds_from_first_event,
+    repartition: run.repartition,
+  };
 }
 
-export function runFlinkPeer(o: FlinkRunOptions): FlinkPeerRow[] {
+/** Which system runs first in timed pair `i` (0-based): Flink, then Tributary, then alternating (F T, T F, F T, ...). */
+export function pairOrder(i: number): ['flink' | 'tributary', 'flink' | 'tributary'] {
+  return i % 2 === 0 ? ['flink', 'tributary'] : ['tributary', 'flink'];
+}
+
+export async function runFlinkPeer(o: FlinkRunOptions): Promise<FlinkPeerRow[]> {
   const rows: FlinkPeerRow[] = [];
   for (const q of o.queries) {
     try {
-      const row = runQuery(o, q);
+      const row = await runQuery(o, q);
       rows.push(row);
       o.onRow?.(row);
     } catch (e) {
@@ -99,18 +136,35 @@ export function runFlinkPeer(o: FlinkRunOptions): FlinkPeerRow[] {
   return rows;
 }
 
-function runQuery(o: FlinkRunOptions, q: string): FlinkPeerRow {
-  const flink = flinkRowsAndTimings(o.classpath, o.agreeFile, o.file, q, o.repeats, o.cpu);
+async function runQuery(o: FlinkRunOptions, q: string): Promise<FlinkPeerRow> {
+  const session = new FlinkSession(o.classpath, q, o.agreeFile, o.file, o.repeats, o.cpu);
+  const tribRuns: TributaryTiming[] = [];
+  const flinkRuns: FlinkTiming[] = [];
+  const schedule: TimedRunSpan[] = [];
+  let agree: { equal: boolean; detail: string };
   const reason = NOT_COMPARABLE[q];
-  const agree = reason ? { equal: false, detail: reason } : sameRows(tributaryRows(q, o.agreeEvents), flink.rows);
-  o.log(`flink ${q}: agreement over ${o.agreeEvents} events: ${agree.detail}`);
-  const tribRuns = tributaryTimings(q, o.events, o.repeats, o.cpu);
+  try {
+    const flinkRows = await session.rows();
+    agree = reason ? { equal: false, detail: reason } : sameRows(tributaryRows(q, o.agreeEvents), flinkRows);
+    o.log(`flink ${q}: agreement over ${o.agreeEvents} events: ${agree.detail}`);
+    for (let i = 0; i < o.repeats; i++) {
+      for (const system of pairOrder(i)) {
+        const start = Date.now();
+        if (system === 'flink') flinkRuns.push(await session.timedRun());
+        else tribRuns.push(await tributaryTiming(q, o.events, o.cpu, o.repartition));
+        schedule.push({ system, start, end: Date.now() });
+      }
+    }
+    await session.close();
+  } finally {
+    session.kill();
+  }
   const trib = tribRuns.map((r) => r.events_per_core_sec);
-  const peer = flink.timings.map((t) => Math.round(o.events / t.cpu_seconds_from_first_event));
+  const peer = flinkRuns.map((t) => Math.round(o.events / t.cpu_seconds_from_first_event));
   const round3 = (x: number): number => Math.round(x * 1000) / 1000;
   const startup = {
     tributary: round3(median(tribRuns.map((r) => r.startup_cpu_seconds))),
-    peer: round3(median(flink.timings.map((t) => t.cpu_seconds - t.cpu_seconds_from_first_event))),
+    peer: round3(median(flinkRuns.map((t) => t.cpu_seconds - t.cpu_seconds_from_first_event))),
   };
   const t = Math.round(median(trib));
   const f = Math.round(median(peer));
@@ -126,5 +180,7 @@ function runQuery(o: FlinkRunOptions, q: string): FlinkPeerRow {
     ratio,
     runs: { tributary: trib, peer },
     startup_cpu_seconds: startup,
+    tributary_repartition: [...new Set(tribRuns.map((r) => r.repartition))].join(','),
+    schedule,
   };
 }

@@ -65,10 +65,14 @@ export async function writeEventsFile(path: string, count: number): Promise<void
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
+/** The command line of a Flink peer JVM (pinned to `cpu` with taskset when given): [command, ...args]. */
+export function flinkCommand(classpath: string, args: readonly string[], cpu?: string): string[] {
+  return [...(cpu ? ['taskset', '-c', cpu] : []), 'java', '-Xmx1g', '-cp', classpath, 'dev.tributary.peers.FlinkNexmark', ...args];
+}
+
 function java(classpath: string, args: string[], cpu?: string): string {
-  const cmd = cpu ? 'taskset' : 'java';
-  const full = [...(cpu ? ['-c', cpu, 'java'] : []), '-Xmx1g', '-cp', classpath, 'dev.tributary.peers.FlinkNexmark', ...args];
-  const r = spawnSync(cmd, full, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const [cmd, ...full] = flinkCommand(classpath, args, cpu);
+  const r = spawnSync(cmd!, full, { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`Flink peer failed (${r.status}): ${(r.stderr ?? '').split('\n').slice(-8).join('\n')}`);
   return r.stdout;
 }
@@ -81,37 +85,10 @@ export function flinkRows(classpath: string, file: string, query: string): unkno
     .map((l) => JSON.parse(l) as unknown[]);
 }
 
-/**
- * One JVM: the query's final rows over `agreeFile`, then `repeats` timed runs over `file` into a
- * blackhole sink (the rows run warms the JIT a little, as a long-running cluster would be).
- */
-export function flinkRowsAndTimings(
-  classpath: string,
-  agreeFile: string,
-  file: string,
-  query: string,
-  repeats: number,
-  cpu: string | undefined,
-): { rows: unknown[][]; timings: FlinkTiming[] } {
-  const out = java(classpath, [file, query, 'both', String(repeats), agreeFile], cpu).split('\n');
-  return {
-    rows: out.filter((l) => l.startsWith('[')).map((l) => JSON.parse(l) as unknown[]),
-    timings: out.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as FlinkTiming),
-  };
-}
-
 /** One timed Flink run (FlinkNexmark.printTiming): the whole run, and from the first event to the end. */
 export interface FlinkTiming {
   seconds: number;
   cpu_seconds: number;
   seconds_from_first_event: number;
   cpu_seconds_from_first_event: number;
-}
-
-/** `repeats` runs of the query into a blackhole sink in one JVM (later runs are JIT-warm). */
-export function flinkTimings(classpath: string, file: string, query: string, repeats: number, cpu: string | undefined): FlinkTiming[] {
-  return java(classpath, [file, query, 'time', String(repeats)], cpu)
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as FlinkTiming);
 }

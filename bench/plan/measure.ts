@@ -103,10 +103,10 @@ class MeteredStore implements KeyValueStore {
     if (this.inner.size > this.peakEntries) this.peakEntries = this.inner.size;
     if (this.bytes > this.peakBytes) this.peakBytes = this.bytes;
   }
-  delete(key: Buffer): void {
+  delete(key: Buffer): boolean {
     const old = this.inner.get(key);
     if (old !== undefined) this.bytes -= key.length + old.length;
-    this.inner.delete(key);
+    return this.inner.delete(key);
   }
   range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
     return this.inner.range(from, to);

@@ -46,6 +46,9 @@ export function headerValue(headers: readonly RecordHeader[], key: string): Buff
   return undefined;
 }
 
+/** TopicCodec.copy's answer when the value must go as bytes. */
+export const NOT_COPIED: unique symbol = Symbol('not copied');
+
 /** Encodes/decodes one side (key or value) of records on a topic, with a serde or the auto format. */
 export class TopicCodec {
   private readonly formatHeaders = new Map<Format, RecordHeader>();
@@ -72,6 +75,46 @@ export class TopicCodec {
     const { bytes, format } = encodeAuto(v, this.internal);
     headers.push(this.formatHeader(format));
     return bytes;
+  }
+
+  /**
+   * What decode(encode(v)) gives, made without bytes (a repartition kept in this process, see
+   * Serde.copy), pushing the format header encode() would; NOT_COPIED when the value needs the
+   * bytes: a serde without `copy`, or one that declines this value; with the auto format, anything
+   * but a string or a primitive of V8's format (objects keep V8's round trip).
+   */
+  copy(v: unknown, headers: RecordHeader[]): unknown {
+    if (v === null || v === undefined) return null;
+    const serde = this.serde;
+    if (serde) {
+      if (serde.copy === undefined) return NOT_COPIED;
+      let c: unknown;
+      try {
+        c = serde.copy(v);
+      } catch {
+        return NOT_COPIED; // serialize() decides what happens to this value, as without the copy
+      }
+      return c === undefined || c === null ? NOT_COPIED : c;
+    }
+    switch (typeof v) {
+      case 'string':
+        headers.push(this.formatHeader('s'));
+        return (v as string & { toWellFormed(): string }).toWellFormed();
+      case 'number':
+      case 'boolean':
+      case 'bigint':
+        // Internal topics write these in V8's format, which keeps every number (-0, NaN) and bigint exactly.
+        if (!this.internal) return NOT_COPIED;
+        headers.push(this.formatHeader('v'));
+        return v;
+      default:
+        return NOT_COPIED;
+    }
+  }
+
+  /** Whether records encoded by `other` decode with this codec to what `other.copy` made (same serde, same format rules). */
+  sameAs(other: TopicCodec): boolean {
+    return this.serde === other.serde && this.header === other.header && this.internal === other.internal;
   }
 
   decode(b: Buffer | null, headers: readonly RecordHeader[]): unknown {

@@ -19,7 +19,7 @@ export {
   type RepartitionOptions,
   type SinkOptions,
 } from './stream.js';
-export { KeyedStream, type WindowOptions } from './keyed-stream.js';
+export { KeyedStream, type AggregateOptions, type WindowOptions } from './keyed-stream.js';
 export { WindowedStream, SessionWindowedStream } from './windowed-stream.js';
 export { Table } from './table.js';
 export { GroupedTable, type GroupTableOptions } from './grouped-table.js';

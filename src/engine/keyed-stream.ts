@@ -2,7 +2,7 @@ import type { Aggregator } from './algorithms/aggregator.js';
 import { avgAgg, countAgg, minAgg, reduceAgg, sumAgg, userAgg, type Aggregation } from './aggregation.js';
 import { decodeState } from './codec.js';
 import { formatMillis, toMillis, type Duration } from './duration.js';
-import { AggregateOperator } from './operators/aggregate.js';
+import { AggregateOperator, type AggregateEmit } from './operators/aggregate.js';
 import { LatenessOperator } from './operators/lateness.js';
 import type { ProcessorSupplier } from './processor.js';
 import type { Named, Stream } from './stream.js';
@@ -20,6 +20,16 @@ export interface WindowOptions extends Named {
    * 'update': a result for every change (and, for sessions, a null for every merged-away session).
    */
   readonly emit?: 'final' | 'update';
+}
+
+export interface AggregateOptions extends Named {
+  /**
+   * 'update' (default): every record's new result goes downstream at once.
+   * 'batch': only the last new result per key of each input batch goes downstream (as Flink's
+   * mini-batch and Kafka Streams' record cache do): fewer updates, the same table — what a reader
+   * keeping the latest value per key sees is unchanged, intermediate values may be skipped.
+   */
+  readonly emit?: AggregateEmit;
 }
 
 /**
@@ -56,43 +66,43 @@ export class KeyedStream<K, V> {
   }
 
   /** Folds each key's records into an accumulator: a table of the latest accumulator per key. */
-  aggregate<R>(aggregator: Aggregator<V, any, R>, options?: Named): Table<K, R>;
-  aggregate<A>(init: () => A, add: (acc: A, value: V, key: K) => A, options?: Named): Table<K, A>;
-  aggregate<A>(a: (() => A) | Aggregator<V, unknown, A>, b?: ((acc: A, value: V, key: K) => A) | Named, c?: Named): Table<K, A> {
-    if (typeof a === 'object') return this.agg(a as unknown as Aggregation, b as Named | undefined);
+  aggregate<R>(aggregator: Aggregator<V, any, R>, options?: AggregateOptions): Table<K, R>;
+  aggregate<A>(init: () => A, add: (acc: A, value: V, key: K) => A, options?: AggregateOptions): Table<K, A>;
+  aggregate<A>(a: (() => A) | Aggregator<V, unknown, A>, b?: ((acc: A, value: V, key: K) => A) | AggregateOptions, c?: AggregateOptions): Table<K, A> {
+    if (typeof a === 'object') return this.agg(a as unknown as Aggregation, b as AggregateOptions | undefined);
     return this.agg(userAgg('aggregate', a, erase3(b as (acc: A, value: V, key: K) => A)), c);
   }
 
   /** Combines each key's values pairwise: a table of the latest combination per key. */
-  reduce(fn: (acc: V, value: V, key: K) => V, options?: Named): Table<K, V> {
+  reduce(fn: (acc: V, value: V, key: K) => V, options?: AggregateOptions): Table<K, V> {
     return this.agg(reduceAgg(erase3(fn)), options);
   }
 
-  count(options?: Named): Table<K, number> {
+  count(options?: AggregateOptions): Table<K, number> {
     return this.agg(countAgg(), options);
   }
 
-  sum(this: KeyedStream<K, number>, options?: Named): Table<K, number>;
-  sum(selector: (value: V) => number, options?: Named): Table<K, number>;
-  sum(a?: ((value: V) => number) | Named, b?: Named): Table<K, number> {
+  sum(this: KeyedStream<K, number>, options?: AggregateOptions): Table<K, number>;
+  sum(selector: (value: V) => number, options?: AggregateOptions): Table<K, number>;
+  sum(a?: ((value: V) => number) | AggregateOptions, b?: AggregateOptions): Table<K, number> {
     return typeof a === 'function' ? this.agg(sumAgg(erase1(a)), b) : this.agg(sumAgg(), a);
   }
 
-  min(this: KeyedStream<K, number>, options?: Named): Table<K, number>;
-  min(selector: (value: V) => number, options?: Named): Table<K, number>;
-  min(a?: ((value: V) => number) | Named, b?: Named): Table<K, number> {
+  min(this: KeyedStream<K, number>, options?: AggregateOptions): Table<K, number>;
+  min(selector: (value: V) => number, options?: AggregateOptions): Table<K, number>;
+  min(a?: ((value: V) => number) | AggregateOptions, b?: AggregateOptions): Table<K, number> {
     return typeof a === 'function' ? this.agg(minAgg(erase1(a)), b) : this.agg(minAgg(), a);
   }
 
-  max(this: KeyedStream<K, number>, options?: Named): Table<K, number>;
-  max(selector: (value: V) => number, options?: Named): Table<K, number>;
-  max(a?: ((value: V) => number) | Named, b?: Named): Table<K, number> {
+  max(this: KeyedStream<K, number>, options?: AggregateOptions): Table<K, number>;
+  max(selector: (value: V) => number, options?: AggregateOptions): Table<K, number>;
+  max(a?: ((value: V) => number) | AggregateOptions, b?: AggregateOptions): Table<K, number> {
     return typeof a === 'function' ? this.agg(minAgg(erase1(a), true), b) : this.agg(minAgg(undefined, true), a);
   }
 
-  avg(this: KeyedStream<K, number>, options?: Named): Table<K, number>;
-  avg(selector: (value: V) => number, options?: Named): Table<K, number>;
-  avg(a?: ((value: V) => number) | Named, b?: Named): Table<K, number> {
+  avg(this: KeyedStream<K, number>, options?: AggregateOptions): Table<K, number>;
+  avg(selector: (value: V) => number, options?: AggregateOptions): Table<K, number>;
+  avg(a?: ((value: V) => number) | AggregateOptions, b?: AggregateOptions): Table<K, number> {
     return typeof a === 'function' ? this.agg(avgAgg(erase1(a)), b) : this.agg(avgAgg(), a);
   }
 
@@ -101,7 +111,7 @@ export class KeyedStream<K, V> {
     return this.stream.process(supplier, options);
   }
 
-  private agg<A>(agg: Aggregation, options: Named | undefined): Table<K, A> {
+  private agg<A>(agg: Aggregation, options: AggregateOptions | undefined): Table<K, A> {
     const s = this.stream;
     const name = s.builder.name(options?.name, `${s.info.lineage}-${agg.kind}`);
     const keyCodec = s.builder.storeKeyCodec(s.info);
@@ -110,7 +120,7 @@ export class KeyedStream<K, V> {
       name,
       inputs: [s.upstream],
       stores: [{ name, logged: true }],
-      make: () => new AggregateOperator(name, name, agg, keyCodec),
+      make: () => new AggregateOperator(name, name, agg, keyCodec, options?.emit ?? 'update'),
       getter: (r) => {
         return (key) => (r.operatorOf(node) as AggregateOperator).get(key);
       },

@@ -31,6 +31,75 @@ export interface OutputRecord {
 /** Receives every record a task produces (outputs, repartition records, watermark markers, dead letters). */
 export interface RecordCollector {
   send(record: OutputRecord): void;
+  /**
+   * Whether records for `topic` stay in this process and may be sent as ExchangedRecords (key and
+   * value objects, bytes made only if asked for): the local exchange's repartition topics.
+   */
+  handsOver?(topic: string): boolean;
+}
+
+/** What ExchangedRecord needs of the writing sink's codecs (TopicCodec). */
+export interface ExchangeCodec {
+  encode(v: unknown, headers: RecordHeader[]): Buffer | null;
+  sameAs(other: ExchangeCodec): boolean;
+  decode(b: Buffer | null, headers: readonly RecordHeader[]): unknown;
+}
+
+/** ExchangedRecord's key or value when that side went as bytes (its serde could not copy it). */
+export const AS_BYTES: unique symbol = Symbol('as bytes');
+
+/**
+ * A repartition record that stays in this process (src/engine/runtime/local-exchange.ts): the
+ * key and value are the copies the writing sink's serdes made (Serde.copy), handed to the
+ * reading source as they are; a side its serde could not copy holds bytes, as on the topic. It is
+ * an OutputRecord for the exchange and an InputRecord for the reading task; `key`/`value` (the
+ * bytes: a dead letter's, an error's) are encoded from the objects on first use only.
+ */
+export class ExchangedRecord implements OutputRecord, InputRecord {
+  /** Position in the exchange's queue for this partition (set when queued). */
+  offset = 0;
+  private keyBytes: Buffer | null | undefined;
+  private valueBytes: Buffer | null | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly timestamp: number,
+    readonly headers: readonly RecordHeader[],
+    private readonly keyCodec: ExchangeCodec,
+    /** The key's copy, or AS_BYTES (then `keyBytes` holds them). */
+    private readonly keyObject: unknown,
+    keyBytes: Buffer | null | undefined,
+    private readonly valueCodec: ExchangeCodec,
+    private readonly valueObject: unknown,
+    valueBytes: Buffer | null | undefined,
+  ) {
+    this.keyBytes = keyBytes;
+    this.valueBytes = valueBytes;
+  }
+
+  get key(): Buffer | null {
+    if (this.keyBytes === undefined) this.keyBytes = this.keyCodec.encode(this.keyObject, []);
+    return this.keyBytes;
+  }
+
+  get value(): Buffer | null {
+    if (this.valueBytes === undefined) this.valueBytes = this.valueCodec.encode(this.valueObject, []);
+    return this.valueBytes;
+  }
+
+  /** The key as `codec` decodes it: the copy itself when `codec` reads what the writer's codec writes. */
+  keyFor(codec: ExchangeCodec): unknown {
+    if (this.keyObject !== AS_BYTES && codec.sameAs(this.keyCodec)) return this.keyObject;
+    return codec.decode(this.key, this.headers);
+  }
+
+  /** The value as `codec` decodes it (see keyFor); null for a null value, as its bytes would be. */
+  valueFor(codec: ExchangeCodec): unknown {
+    if (this.valueObject !== AS_BYTES && codec.sameAs(this.valueCodec)) return this.valueObject;
+    const b = this.value;
+    return b === null ? null : codec.decode(b, this.headers);
+  }
 }
 
 /** A key and a value, as returned by map() and flatMap(). */

@@ -7,6 +7,15 @@ export interface Serde<T> {
   deserialize(bytes: Buffer): T;
   /** Shown by describe(). */
   readonly name?: string;
+  /**
+   * Optional (Flink's TypeSerializer.copy): the value `deserialize(serialize(value))` would
+   * return, made without the bytes — a new object sharing nothing mutable with `value` — or
+   * `undefined` when this value needs the real round trip (then the bytes are made as usual).
+   * A repartition that stays in one process (`localRepartition`) hands the reading task this copy
+   * instead of serializing and parsing the record; see docs/semantics.md, "Values across a
+   * repartition". It must not throw for a value serialize() accepts.
+   */
+  copy?(value: T): T | undefined;
 }
 
 /**
@@ -40,6 +49,7 @@ export function json<T>(schema?: Schema<T>): Serde<T> {
     name: 'json',
     serialize: (v) => Buffer.from(JSON.stringify(v), 'utf8'),
     deserialize: (b) => JSON.parse(b.toString('utf8')) as T,
+    copy: (v) => jsonCopy(v) as T | undefined,
   };
 }
 
@@ -49,10 +59,15 @@ export function string(): Serde<string> {
     name: 'string',
     serialize: (v) => Buffer.from(v, 'utf8'),
     deserialize: (b) => b.toString('utf8'),
+    // UTF-8 replaces lone surrogates with U+FFFD, as toWellFormed() does; strings are immutable.
+    copy: (v) => (typeof v === 'string' ? (v as WellFormable).toWellFormed() : undefined),
   };
   utf8Serdes.add(serde);
   return serde;
 }
+
+/** String.prototype.toWellFormed (Node 20; ES2024, newer than the lib this compiles against). */
+type WellFormable = string & { toWellFormed(): string };
 
 /** The serdes made by string(): their bytes are known to be UTF-8 (see StoreKeyCodec.id). */
 const utf8Serdes = new WeakSet<object>();
@@ -64,12 +79,14 @@ export function isUtf8Serde(serde: object): boolean {
 
 /** The bytes as they are. */
 export function bytes(): Serde<Buffer> {
-  return { name: 'bytes', serialize: (v) => v, deserialize: (b) => b };
+  // The copy is a Buffer of its own, as a reader of the topic gets: writer and reader share no bytes.
+  return { name: 'bytes', serialize: (v) => v, deserialize: (b) => b, copy: (v) => (Buffer.isBuffer(v) ? Buffer.from(v) : undefined) };
 }
 
 /** A user serde; `name` shows up in describe(). */
-export function custom<T>(serde: { serialize(value: T): Buffer; deserialize(bytes: Buffer): T; name?: string }): Serde<T> {
-  return { name: serde.name ?? 'custom', serialize: (v) => serde.serialize(v), deserialize: (b) => serde.deserialize(b) };
+export function custom<T>(serde: { serialize(value: T): Buffer; deserialize(bytes: Buffer): T; name?: string; copy?(value: T): T | undefined }): Serde<T> {
+  const made: Serde<T> = { name: serde.name ?? 'custom', serialize: (v) => serde.serialize(v), deserialize: (b) => serde.deserialize(b) };
+  return serde.copy ? { ...made, copy: (v) => serde.copy!(v) } : made;
 }
 
 /** A window's key: the record key and the window's [start, end) in event time (ms). */
@@ -99,7 +116,19 @@ export function windowed<K>(inner: Serde<K>): Serde<Windowed<K>> {
         end: Number(b.readBigInt64BE(n + 8)),
       };
     },
+    ...(inner.copy && {
+      copy: (w: Windowed<K>): Windowed<K> | undefined => {
+        // start and end survive the int64 round trip only as safe integers (BigInt() throws on fractions).
+        if (!isInt64Exact(w.start) || !isInt64Exact(w.end)) return undefined;
+        const key = inner.copy!(w.key);
+        return key === undefined ? undefined : { key, start: w.start === 0 ? 0 : w.start, end: w.end === 0 ? 0 : w.end };
+      },
+    }),
   };
+}
+
+function isInt64Exact(n: number): boolean {
+  return Number.isSafeInteger(n);
 }
 
 /** Numbers as 8-byte big-endian doubles. */
@@ -112,5 +141,67 @@ export function float64(): Serde<number> {
       return b;
     },
     deserialize: (b) => b.readDoubleBE(0),
+    // Every number survives an IEEE double round trip (-0 and NaN included).
+    copy: (v) => (typeof v === 'number' ? v : undefined),
   };
+}
+
+/** JSON.parse(JSON.stringify(v)) when jsonCopy cannot tell without the text: the copy is not made then. */
+const NO_COPY = Symbol('no copy');
+/** Deeper trees (or cycles, which JSON.stringify rejects) take the bytes path. */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * What `JSON.parse(JSON.stringify(v))` returns, built directly: new plain objects and arrays,
+ * JSON's own rules applied (an object's undefined, function and symbol members are left out, in
+ * arrays they become null; NaN and ±Infinity become null, -0 becomes 0; own enumerable string
+ * keys in their order). `undefined` when only the text can say: a toJSON method (Dates), a bigint
+ * (stringify throws), a boxed primitive, a `__proto__` key (parse makes it an own property), a
+ * cycle or a very deep tree, or a top-level value JSON turns into null or nothing.
+ */
+export function jsonCopy(v: unknown): unknown {
+  if (v === null || v === undefined || typeof v === 'function' || typeof v === 'symbol') return undefined;
+  if (typeof v === 'number' && !Number.isFinite(v)) return undefined;
+  const c = copyJsonValue(v, 0);
+  return c === NO_COPY ? undefined : c;
+}
+
+function copyJsonValue(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
+    case 'object':
+      break;
+    default:
+      return NO_COPY; // bigint (undefined/function/symbol are handled by the containers)
+  }
+  if (v === null) return null;
+  if (depth >= MAX_JSON_DEPTH) return NO_COPY;
+  const o = v as Record<string, unknown>;
+  if (typeof o.toJSON === 'function' || v instanceof Number || v instanceof String || v instanceof Boolean) return NO_COPY;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out: unknown[] = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const e: unknown = v[i];
+      if (e === undefined || typeof e === 'function' || typeof e === 'symbol') out[i] = null;
+      else if ((out[i] = copyJsonValue(e, depth + 1)) === NO_COPY) return NO_COPY;
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const e = o[k];
+    if (e === undefined || typeof e === 'function' || typeof e === 'symbol') continue;
+    if (k === '__proto__') return NO_COPY;
+    const c = copyJsonValue(e, depth + 1);
+    if (c === NO_COPY) return NO_COPY;
+    out[k] = c;
+  }
+  return out;
 }

@@ -9,6 +9,7 @@ import { LateRecordError, ProcessingError, errorMessage } from './errors.js';
 import type { Operator, OperatorContext } from './operators/operator.js';
 import type { SourceOperator } from './operators/source.js';
 import { InputBatch } from './input-batch.js';
+import { RollbackRequiredError, type PoisonRecords } from './poison.js';
 import type { InputRecord, OutputRecord, Rec, RecordCollector } from './records.js';
 import { PartitionClock, decodeDouble, markerHeaders, readMarker, STAMP_HEADER, type ClockState } from './watermarks.js';
 import { headerValue } from './codec.js';
@@ -25,6 +26,13 @@ export interface TaskEnvironment {
   readonly storeFactory?: KeyValueStoreFactory;
   /** Wall-clock time at creation (ms); the engine never reads the clock itself. */
   readonly now?: number;
+  /**
+   * Given by a driver that can roll the task back (poison.ts): it catches RollbackRequiredError,
+   * adds the record to this set, drops the task and replays from its last commit with a new one.
+   * Without it, a record on which user code threw while holding cached state is dead-lettered and
+   * what that code changed in place stays.
+   */
+  readonly poison?: PoisonRecords;
 }
 
 /** A store of the task and the topic its changelog goes to (partition = the task's partition). */
@@ -526,7 +534,14 @@ export class Task {
     return this.env.partitionsFor(topic);
   }
 
+  /** @internal */ handsOver(topic: string): boolean {
+    return this.env.collector.handsOver?.(topic) === true;
+  }
+
   /** @internal */ deadLetter(rec: Rec, error: unknown, operator: string): void {
+    // A rollback from further down (a processor's forward reached an aggregation) is not this
+    // operator's error: it ends the call as it is.
+    if (error instanceof RollbackRequiredError) throw error;
     const dlq = this.plan.deadLetter;
     if (dlq === 'fail') throw new ProcessingError(operator, rec.origin, error);
     const o = rec.origin;
@@ -551,6 +566,21 @@ export class Task {
     const partition = key ? partitionForKey(key, n) : this.roundRobin++ % n;
     this.metrics.deadLettered++;
     this.env.collector.send({ topic: dlq, partition, timestamp: o ? o.timestamp : rec.timestamp, key, value, headers });
+  }
+
+  /** @internal User code threw holding cached state (poison.ts). */
+  stateFailed(rec: Rec, error: unknown, operator: string, id: string): void {
+    if (this.plan.deadLetter === 'fail' || this.env.poison === undefined || error instanceof RollbackRequiredError) {
+      this.deadLetter(rec, error, operator);
+      return;
+    }
+    throw new RollbackRequiredError(this.id, operator, id, error);
+  }
+
+  /** @internal The records to skip on a replay, or undefined when there are none. */
+  get poison(): PoisonRecords | undefined {
+    const p = this.env.poison;
+    return p !== undefined && p.size > 0 ? p : undefined;
   }
 
   /**
@@ -636,6 +666,12 @@ class TaskContext implements OperatorContext {
   deadLetter(rec: Rec, error: unknown, operator: string): void {
     this.task.deadLetter(rec, error, operator);
   }
+  stateFailed(rec: Rec, error: unknown, operator: string, id: string): void {
+    this.task.stateFailed(rec, error, operator, id);
+  }
+  get poison(): PoisonRecords | undefined {
+    return this.task.poison;
+  }
   late(rec: Rec, operator: string, hasSideOutput: boolean): void {
     this.task.late(rec, operator, hasSideOutput);
   }
@@ -644,6 +680,12 @@ class TaskContext implements OperatorContext {
   }
   partitionsFor(topic: string): number {
     return this.task.partitionsFor(topic);
+  }
+  handsOver(topic: string): boolean {
+    return this.task.handsOver(topic);
+  }
+  sendRecord(record: OutputRecord): void {
+    this.task.send(record);
   }
   asyncStarted(): void {
     this.task.asyncStarted();

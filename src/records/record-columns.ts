@@ -1,3 +1,4 @@
+const U3_OLD = process.env.U3_OLD === '1';
 import { NO_HEADERS, parseRecords, readHeadersAt, type RecordHeader, type RecordSection } from './record.js';
 
 /**
@@ -47,7 +48,9 @@ export class RecordColumns {
     const len = this.keyLengths[i]!;
     if (len < 0) return null;
     const chunk = this.chunks[this.chunkOf[i]!]!;
-    return Buffer.from(chunk.buffer, chunk.byteOffset + this.keyStarts[i]!, len);
+    const at = this.keyStarts[i]!;
+    if (U3_OLD) return Buffer.from(chunk.buffer, chunk.byteOffset + at, len);
+    return chunk.subarray(at, at + len);
   }
 
   /** The value of record i: a view of its bytes (no copy), or null. */
@@ -55,7 +58,9 @@ export class RecordColumns {
     const len = this.valueLengths[i]!;
     if (len < 0) return null;
     const chunk = this.chunks[this.chunkOf[i]!]!;
-    return Buffer.from(chunk.buffer, chunk.byteOffset + this.valueStarts[i]!, len);
+    const at = this.valueStarts[i]!;
+    if (U3_OLD) return Buffer.from(chunk.buffer, chunk.byteOffset + at, len);
+    return chunk.subarray(at, at + len);
   }
 
   /** The headers of record i, parsed now (values are views); the shared empty list when it has none. */

@@ -21,10 +21,17 @@ export interface KeyValueStore {
   readonly name: string;
   get(key: Buffer): Buffer | undefined;
   put(key: Buffer, value: Buffer): void;
-  delete(key: Buffer): void;
+  /** Removes the key; true when it was there (a logged store writes a tombstone only then). */
+  delete(key: Buffer): boolean;
   /** Entries with from <= key < to, in key order; an absent bound is open. */
   range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry>;
   all(): IterableIterator<KeyValueEntry>;
+  /**
+   * Every entry in no particular order (optional; callers fall back to `all()`): for readers that
+   * load a whole store and need no order. The in-memory store iterates its hash map and builds no
+   * sorted index for it (sorting a million keys is most of a restored store's open).
+   */
+  unordered?(): IterableIterator<KeyValueEntry>;
   readonly size: number;
   /**
    * Bytes of decoded state an operator may cache in front of this store (see record-cache.ts);
@@ -38,6 +45,12 @@ export interface KeyValueStore {
    * window-store.ts). Undefined: the store is not logged; write to it directly.
    */
   readonly unlogged?: KeyValueStore;
+  /**
+   * Keeps entries derived from the logged ones (a window store's time index) in step with what a
+   * restore applies, instead of having their owner rebuild them afterwards (optional: logged
+   * stores). Register before the restore; see RestoreDeriver and logged-store.ts.
+   */
+  deriveWhileRestoring?(deriver: RestoreDeriver): void;
   /** Applies changelog records in order (null value = delete), without logging them again. */
   restore(records: Iterable<ChangelogRecord>): void;
   /**
@@ -50,6 +63,14 @@ export interface KeyValueStore {
   flush(): void | Promise<void>;
   close(): void;
 }
+
+/**
+ * Called after each restored record was applied to `store` (the unlogged store: write derived
+ * entries there), with the record's key and value (null: deleted). Key and value are views valid
+ * during the call only. Writes of derived entries must be idempotent: a record may be applied to
+ * a store that reflects it already (a restore from the start over local state).
+ */
+export type RestoreDeriver = (key: Buffer, value: Buffer | null, store: KeyValueStore) => void;
 
 /** Creates the store of a given name for a task; the runtime picks in-memory or on-disk. */
 export type KeyValueStoreFactory = (name: string) => KeyValueStore;

@@ -284,11 +284,11 @@ export class LmdbKeyValueStore implements KeyValueStore {
     this.db.putSync(key, value);
   }
 
-  delete(key: Buffer): void {
+  delete(key: Buffer): boolean {
     this.checkOpen();
     this.checkKey(key);
     this.env.beginWrite();
-    this.db.removeSync(key);
+    return this.db.removeSync(key);
   }
 
   *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {

@@ -1,6 +1,5 @@
-import { applyChangelogBatch, type ChangelogBatch, type ChangelogCollector, type ChangelogRecord } from './changelog.js';
-import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
-import { InMemoryKeyValueStore } from './memory-store.js';
+import { applyChangelogBatch, type ChangelogApply, type ChangelogBatch, type ChangelogCollector, type ChangelogRecord } from './changelog.js';
+import type { KeyValueEntry, KeyValueStore, RestoreDeriver } from './kv-store.js';
 
 /**
  * The key of the marker entry that says a store's unlogged, derived entries (a window store's
@@ -10,6 +9,18 @@ import { InMemoryKeyValueStore } from './memory-store.js';
  * key starts with ff ff ff ff (composite keys start with a key length, see bytes.ts).
  */
 export const DERIVED_ENTRIES_VALID: Buffer = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+/** The marker's value (any present value marks; one byte). */
+const MARKER_VALUE: Buffer = Buffer.from([1]);
+
+/** What a restore does about derived entries; decided at its first record. */
+const enum RestoreMode {
+  /** No record restored yet. */
+  NotStarted,
+  /** Derived entries were valid (or the store empty) and a deriver keeps them in step: the marker stays. */
+  Deriving,
+  /** The marker was deleted: the owner rebuilds the derived entries at open. */
+  Invalidated,
+}
 
 /**
  * Wraps a store so that every put and delete is also appended to the task's changelog
@@ -17,21 +28,14 @@ export const DERIVED_ENTRIES_VALID: Buffer = Buffer.from([0xff, 0xff, 0xff, 0xff
  * write the changelog again.
  */
 export class LoggedKeyValueStore implements KeyValueStore {
-  /** A restore has deleted the DERIVED_ENTRIES_VALID marker already (restores come before the store is used). */
-  private derivedInvalidated = false;
-  /**
-   * The inner store's `size` is exact and O(1) (in memory): a delete tells whether the key was
-   * there by the size changing, instead of a `get` first (a second latin1 string and hash lookup
-   * per delete, a measurable share of closing 100K windows). LMDB's size is a stat call.
-   */
-  private readonly sizeShowsDeletes: boolean;
-
+  private restoreMode = RestoreMode.NotStarted;
+  private deriver: RestoreDeriver | undefined;
+  /** @internal Restored records the deriver saw (tests: derived entries were kept in step, not rebuilt). */
+  derivedRecords = 0;
   constructor(
     private readonly inner: KeyValueStore,
     private readonly changelog: ChangelogCollector,
-  ) {
-    this.sizeShowsDeletes = inner instanceof InMemoryKeyValueStore;
-  }
+  ) {}
 
   get name(): string {
     return this.inner.name;
@@ -59,17 +63,13 @@ export class LoggedKeyValueStore implements KeyValueStore {
     this.changelog.append({ store: this.inner.name, key, value });
   }
 
-  delete(key: Buffer): void {
+  delete(key: Buffer): boolean {
     // No tombstone for a key that was not there: the changelog gets exactly the effective deletes.
-    if (this.sizeShowsDeletes) {
-      const before = this.inner.size;
-      this.inner.delete(key);
-      if (this.inner.size === before) return;
-    } else {
-      if (this.inner.get(key) === undefined) return;
-      this.inner.delete(key);
-    }
+    // The inner store says whether it removed the key, so no `get` first (a second lookup per
+    // delete, a measurable share of closing 100K windows).
+    if (!this.inner.delete(key)) return false;
     this.changelog.append({ store: this.inner.name, key, value: null });
+    return true;
   }
 
   range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
@@ -80,32 +80,75 @@ export class LoggedKeyValueStore implements KeyValueStore {
     return this.inner.all();
   }
 
+  unordered(): IterableIterator<KeyValueEntry> {
+    return this.inner.unordered ? this.inner.unordered() : this.inner.all();
+  }
+
+  /**
+   * Restores keep derived entries in step through `deriver` when they were valid before the
+   * restore (the marker present) or the store was empty (nothing derived to be wrong): the marker
+   * then stays, and the owner trusts the entries at open — a full restore builds them as it goes
+   * (each record is seen once anyway), a tail restore updates them for the tail's records only.
+   * Otherwise (no deriver, or entries already stale) the restore deletes the marker as before.
+   */
+  deriveWhileRestoring(deriver: RestoreDeriver): void {
+    this.deriver = deriver;
+  }
+
   restore(records: Iterable<ChangelogRecord>): void {
-    if (this.derivedInvalidated) this.inner.restore(records);
-    else this.inner.restore(this.invalidatingDerived(records));
+    if (this.restoreMode === RestoreMode.Invalidated) {
+      this.inner.restore(records);
+      return;
+    }
+    if (!this.deriver) {
+      this.inner.restore(this.invalidatingDerived(records));
+      return;
+    }
+    // Through the batch path: a deriver runs after each record is applied, which a store that
+    // applies records in chunks (LMDB's restore) would not allow.
+    this.restoreBatch((apply) => {
+      for (const r of records) apply(r.key, r.value);
+    });
   }
 
   restoreBatch(batch: ChangelogBatch): void {
-    if (this.derivedInvalidated) {
-      applyChangelogBatch(this.inner, batch);
+    const inner = this.inner;
+    if (this.restoreMode === RestoreMode.Invalidated) {
+      applyChangelogBatch(inner, batch);
       return;
     }
-    applyChangelogBatch(this.inner, (apply) =>
+    const applyAll: ChangelogBatch = (apply) =>
       batch((key, value) => {
-        if (!this.derivedInvalidated) {
-          this.derivedInvalidated = true;
-          apply(DERIVED_ENTRIES_VALID, null);
-        }
+        if (this.restoreMode === RestoreMode.NotStarted) this.startRestore(apply);
         apply(key, value);
-      }),
-    );
+        if (this.restoreMode === RestoreMode.Deriving) {
+          this.derivedRecords++;
+          this.deriver!(key, value, inner);
+        }
+      });
+    if (inner.restoreBatch || !this.deriver) applyChangelogBatch(inner, applyAll);
+    // A store without the batch path applies collected records in chunks: one at a time here, so
+    // that the deriver sees each record applied.
+    else applyAll((key, value) => inner.restore([{ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) }]));
+  }
+
+  /**
+   * At the first restored record (an empty restore changes nothing): keep derived entries in step
+   * when they are valid — the marker present, or the store empty — else delete the marker.
+   */
+  private startRestore(apply: ChangelogApply): void {
+    const inner = this.inner;
+    const valid =
+      this.deriver !== undefined && process.env.TRIBUTARY_OLD_RESTORE !== '1' && (inner.size === 0 || inner.get(DERIVED_ENTRIES_VALID) !== undefined);
+    this.restoreMode = valid ? RestoreMode.Deriving : RestoreMode.Invalidated;
+    apply(DERIVED_ENTRIES_VALID, valid ? MARKER_VALUE : null);
   }
 
   /** The records, after a tombstone of DERIVED_ENTRIES_VALID when there is at least one (once per store). */
   private *invalidatingDerived(records: Iterable<ChangelogRecord>): Generator<ChangelogRecord> {
     for (const r of records) {
-      if (!this.derivedInvalidated) {
-        this.derivedInvalidated = true;
+      if (this.restoreMode === RestoreMode.NotStarted) {
+        this.restoreMode = RestoreMode.Invalidated;
         yield { key: DERIVED_ENTRIES_VALID, value: null };
       }
       yield r;

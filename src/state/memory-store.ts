@@ -37,6 +37,8 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   private writesSinceScan = 0;
   /** Bumped whenever keys move in `chunks` (insert, delete, index built or dropped): scans re-seek. */
   private layout = 0;
+  /** Times the sorted index was built (a sort of every key): tests check that who needs no order causes none. */
+  sortedIndexBuilds = 0;
 
   /** `cacheMaxBytes` bounds the operators' caches in front of this store (tests of the bounded path). */
   constructor(name: string, options: { cacheMaxBytes?: number } = {}) {
@@ -58,16 +60,17 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     this.map.set(k, value);
   }
 
-  delete(key: Buffer): void {
+  delete(key: Buffer): boolean {
     const k = key.toString('latin1');
-    if (!this.map.delete(k)) return;
-    if (!this.indexed || !this.keepIndex()) return;
+    if (!this.map.delete(k)) return false;
+    if (!this.indexed || !this.keepIndex()) return true;
     this.layout++;
     const c = this.chunkFor(k);
     const chunk = this.chunks[c]!;
     const i = lowerBound(chunk, k);
     chunk.splice(i, 1);
     if (chunk.length === 0) this.chunks.splice(c, 1);
+    return true;
   }
 
   *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
@@ -102,6 +105,11 @@ export class InMemoryKeyValueStore implements KeyValueStore {
 
   all(): IterableIterator<KeyValueEntry> {
     return this.range(undefined, undefined);
+  }
+
+  /** Every entry in hash-map order: no sorted index is built (see KeyValueStore.unordered). */
+  *unordered(): IterableIterator<KeyValueEntry> {
+    for (const [k, value] of this.map) yield { key: Buffer.from(k, 'latin1'), value };
   }
 
   restore(records: Iterable<ChangelogRecord>): void {
@@ -163,6 +171,7 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     this.writesSinceScan = 0;
     if (this.indexed) return;
     this.indexed = true;
+    this.sortedIndexBuilds++;
     this.layout++;
     const keys = [...this.map.keys()].sort();
     this.chunks = [];

@@ -52,8 +52,8 @@ class CountingStore implements KeyValueStore {
   put(key: Buffer, value: Buffer): void {
     this.inner.put(key, value);
   }
-  delete(key: Buffer): void {
-    this.inner.delete(key);
+  delete(key: Buffer): boolean {
+    return this.inner.delete(key);
   }
   *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
     this.reads.ranges++;

@@ -80,6 +80,17 @@ function outputs(driver: TopologyTestDriver): string[] {
     .map((r) => `${r.key}:${r.value}@${r.timestamp}`);
 }
 
+/** The in-memory join run straight through: its outputs, checked against the reference. */
+function straightRun(events: readonly Side[]): string[] {
+  const straight = new TopologyTestDriver(build());
+  pipe(straight, events);
+  straight.drain();
+  const expected = outputs(straight);
+  straight.close();
+  assert.deepEqual([...expected].sort(), reference(events));
+  return expected;
+}
+
 function joinOp(driver: TopologyTestDriver): StreamStreamJoinOperator {
   driver.allTasks[0]!.process([]); // opens a restored task's operators (the driver opens at the first call)
   const op = driver.allTasks[0]!.operators.find((o): o is StreamStreamJoinOperator => o instanceof StreamStreamJoinOperator);
@@ -139,12 +150,7 @@ test('join timers in the store index (bounded cache) or in the heap (unbounded):
       fc.nat(),
       fc.constantFrom<[Kind, Kind]>(['bounded', 'bounded'], ['unbounded', 'bounded'], ['bounded', 'unbounded'], ['bounded', 'bounded']),
       (events, cut, [k1, k2]) => {
-        const straight = new TopologyTestDriver(build());
-        pipe(straight, events);
-        straight.drain();
-        const expected = outputs(straight);
-        straight.close();
-        assert.deepEqual([...expected].sort(), reference(events));
+        const expected = straightRun(events);
 
         const at = cut % (events.length + 1);
         const first = new TopologyTestDriver(build(), storesOf(k1));
@@ -178,26 +184,29 @@ function manyKeys(n: number, keys: number): Side[] {
   }));
 }
 
-async function lmdbStores(dir: string, states: TaskState[], name: string, cacheMaxBytes: number): Promise<() => KeyValueStoreFactory> {
-  const ts = await openTaskState(join(dir, name), { eos: false, sync: false, cacheMaxBytes });
-  states.push(ts);
-  return () => ts.factory;
-}
-
-test('LMDB stores: 1,500 keys, no join timer in the heap; restored from the changelogs, the rebuilt index expires every record once', async () => {
+/** Runs `body` with a temporary directory of LMDB task states (`lmdbStores(name, cacheMaxBytes)` opens one); closes and removes them after. */
+async function withLmdb(body: (lmdbStores: (name: string, cacheMaxBytes: number) => Promise<() => KeyValueStoreFactory>) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-join-index-'));
   const states: TaskState[] = [];
   try {
+    await body(async (name, cacheMaxBytes) => {
+      const ts = await openTaskState(join(dir, name), { eos: false, sync: false, cacheMaxBytes });
+      states.push(ts);
+      return () => ts.factory;
+    });
+  } finally {
+    for (const s of states) await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('LMDB stores: 1,500 keys, no join timer in the heap; restored from the changelogs, the rebuilt index expires every record once', () =>
+  withLmdb(async (lmdbStores) => {
     const events = manyKeys(8_000, 1_500);
-    const straight = new TopologyTestDriver(build());
-    pipe(straight, events);
-    straight.drain();
-    const expected = outputs(straight);
-    straight.close();
-    assert.deepEqual([...expected].sort(), reference(events));
+    const expected = straightRun(events);
 
     const at = 5_000;
-    const first = new TopologyTestDriver(build(), { stateStore: await lmdbStores(dir, states, 'a', 16 * 1024) });
+    const first = new TopologyTestDriver(build(), { stateStore: await lmdbStores('a', 16 * 1024) });
     pipe(first, events.slice(0, at));
     const buffered = checkTimers(first, 'lmdb');
     assert.ok(buffered >= 2_000, `${buffered} buffered (side, key, time)`);
@@ -206,7 +215,7 @@ test('LMDB stores: 1,500 keys, no join timer in the heap; restored from the chan
     for (const c of op.caches) assert.ok(c.bytes <= c.maxBytes);
     const before = outputs(first);
     first.close();
-    const second = new TopologyTestDriver(build(), { stateStore: await lmdbStores(dir, states, 'b', 16 * 1024), restoreFrom: first.snapshot() });
+    const second = new TopologyTestDriver(build(), { stateStore: await lmdbStores('b', 16 * 1024), restoreFrom: first.snapshot() });
     assert.equal(checkTimers(second, 'lmdb'), buffered);
     outputs(second);
     pipe(second, events.slice(at));
@@ -214,24 +223,14 @@ test('LMDB stores: 1,500 keys, no join timer in the heap; restored from the chan
     assert.equal(checkTimers(second, 'lmdb'), 0);
     assert.deepEqual([...before, ...outputs(second)], expected);
     second.close();
-  } finally {
-    for (const s of states) await s.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('LMDB join stores reopened without a restore keep their index as it is; a restore rebuilds it from the buffered records', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tributary-join-index-'));
-  const states: TaskState[] = [];
-  try {
+test('LMDB join stores reopened without a restore keep their index as it is; a restore rebuilds it from the buffered records', () =>
+  withLmdb(async (lmdbStores) => {
     const events = manyKeys(3_000, 400);
-    const straight = new TopologyTestDriver(build());
-    pipe(straight, events);
-    straight.drain();
-    const expected = outputs(straight);
-    straight.close();
+    const expected = straightRun(events);
 
-    const stores = await lmdbStores(dir, states, 'task', 4 * 1024);
+    const stores = await lmdbStores('task', 4 * 1024);
     const at = 1_800;
     const first = new TopologyTestDriver(build(), { stateStore: stores });
     pipe(first, events.slice(0, at));
@@ -258,8 +257,4 @@ test('LMDB join stores reopened without a restore keep their index as it is; a r
     restored.drain();
     assert.deepEqual([...before, ...outputs(restored)], expected);
     restored.close();
-  } finally {
-    for (const s of states) await s.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));

@@ -50,11 +50,13 @@ export async function checkAgainstModel(store: KeyValueStore, ops: readonly Op[]
         mem.put(Buffer.from(o.key), Buffer.from(o.value));
         model.set(hex(o.key), Buffer.from(o.value));
         break;
-      case 'delete':
-        store.delete(Buffer.from(o.key));
-        mem.delete(Buffer.from(o.key));
-        model.delete(hex(o.key));
+      case 'delete': {
+        // delete() says whether the key was there (a logged store's tombstone depends on it).
+        const had = model.delete(hex(o.key));
+        assert.equal(store.delete(Buffer.from(o.key)), had);
+        assert.equal(mem.delete(Buffer.from(o.key)), had);
         break;
+      }
       case 'get': {
         const got = store.get(Buffer.from(o.key));
         assert.deepEqual(got && hex(got), model.get(hex(o.key)) && hex(model.get(hex(o.key))!));

@@ -75,8 +75,8 @@ test('logged store: every put and delete becomes a changelog entry; restore repl
   logged.put(b('x'), b('1'));
   logged.put(b('y'), b('2'));
   logged.put(b('x'), b('3'));
-  logged.delete(b('y'));
-  logged.delete(b('nope')); // nothing to delete: no entry
+  assert.equal(logged.delete(b('y')), true);
+  assert.equal(logged.delete(b('nope')), false); // nothing to delete: no entry
   assert.deepEqual(
     entries.map((e) => [e.store, s(e.key), e.value && s(e.value)]),
     [

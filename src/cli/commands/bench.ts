@@ -9,6 +9,7 @@ interface NexmarkCommandOptions {
   source: string;
   rate?: number;
   partitions: number;
+  repartition: string;
   save: boolean;
   json?: boolean;
 }
@@ -27,6 +28,7 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
     .option('--source <source>', 'log: pre-generate into the log, time the engine alone; generator: generate while the app runs', 'log')
     .option('--rate <N>', 'with --source generator: append at N events/s (latency at a load the app keeps up with)', positiveInt('--rate'))
     .option('--partitions <P>', 'partitions of the events topic', positiveInt('--partitions'), 1)
+    .option('--repartition <how>', 'memory: keyBy records go to the reading task in memory (one process, as Flink at parallelism 1); log: through the repartition topics', 'memory')
     .option('--no-save', 'do not write bench/results/nexmark.{json,svg}')
     .option('--json', 'print the results as one JSON object')
     .addHelpText(
@@ -42,6 +44,7 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
       const json = o.json === true || globals().json;
       if (o.source !== 'log' && o.source !== 'generator') throw new UsageError(`--source must be log or generator, not ${o.source}`);
       if (o.rate !== undefined && o.source !== 'generator') throw new UsageError('--rate needs --source generator');
+      if (o.repartition !== 'memory' && o.repartition !== 'log') throw new UsageError(`--repartition must be memory or log, not ${o.repartition}`);
       // Dynamic import with a computed path: bench/ is a tool next to the library, not a layer of it.
       const suitePath = new URL('../../../bench/nexmark/suite.js', import.meta.url).href;
       const suite = (await import(suitePath)) as typeof import('../../../bench/nexmark/suite.js');
@@ -57,11 +60,12 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
         source: o.source,
         rate: o.rate,
         partitions: o.partitions,
+        repartition: o.repartition,
         progress: !json && process.stderr.isTTY === true,
         save: o.save,
       });
       if (json) {
-        process.stdout.write(JSON.stringify({ bench: 'nexmark', events: o.events, source: o.source, results }) + '\n');
+        process.stdout.write(JSON.stringify({ bench: 'nexmark', events: o.events, source: o.source, repartition: o.repartition, results }) + '\n');
         return;
       }
       const rows = results.map((r) => [r.query, String(r.events_per_sec), String(r.events_per_core_sec), r.p50_ms === null ? '-' : `${r.p50_ms}/${r.p99_ms}`, String(r.peak_rss_mb), String(r.outputs)]);

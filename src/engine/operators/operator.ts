@@ -1,6 +1,7 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
 import type { RecordHeader } from '../../records/record.js';
-import type { Rec } from '../records.js';
+import type { OutputRecord, Rec } from '../records.js';
+import { poisonId, type PoisonRecords } from '../poison.js';
 
 /**
  * What a task offers its operators. One per task, shared by all of its operators.
@@ -23,10 +24,22 @@ export interface OperatorContext {
   requestProcessingTime(t: number): void;
   /** Sends rec to the dead-letter topic (or throws ProcessingError under the 'fail' policy). */
   deadLetter(rec: Rec, error: unknown, operator: string): void;
+  /**
+   * User code threw while it held cached state (poison.ts): throws RollbackRequiredError for the
+   * runtime or test driver to roll the task back; dead-letters rec instead where the task's
+   * driver cannot roll back (a Task driven by hand), or throws ProcessingError under 'fail'.
+   */
+  stateFailed(rec: Rec, error: unknown, operator: string, id: string): void;
+  /** Records to dead-letter without calling user code (the replay after a rollback); undefined when none. */
+  readonly poison: PoisonRecords | undefined;
   /** Counts a late record; with no late side output it is dead-lettered, so nothing is dropped silently. */
   late(rec: Rec, operator: string, hasSideOutput: boolean): void;
   send(topic: string, partition: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[]): void;
   partitionsFor(topic: string): number;
+  /** Whether `topic`'s records stay in this process and may go as ExchangedRecords (sendRecord): a local repartition. */
+  handsOver(topic: string): boolean;
+  /** Sends a record made by the operator (an ExchangedRecord, for a topic handsOver() said yes to). */
+  sendRecord(record: OutputRecord): void;
   /** An operator started asynchronous work: the task holds back watermarks and commits until it ends. */
   asyncStarted(): void;
   asyncEnded(): void;
@@ -111,6 +124,41 @@ export abstract class Operator {
   protected watermark(): number {
     return this.ctx.watermarkFor(this);
   }
+
+  /**
+   * On the replay after a rollback (poison.ts): true when user code threw on `rec` here while it
+   * held the state of `key` (store key bytes, or the operator's key id); the record has been
+   * dead-lettered with that error, and user code must not be called.
+   */
+  protected poisoned(rec: Rec, key: Buffer | string): boolean {
+    const p = this.ctx.poison;
+    if (p === undefined) return false;
+    const id = this.poisonIdOf(rec, key);
+    if (!p.has(id)) return false;
+    this.ctx.deadLetter(rec, p.errorOf(id), this.name);
+    return true;
+  }
+
+  /**
+   * User code threw on `rec`. If it was given an object of the operator's cached state (`held`),
+   * it may have changed it in place: the task rolls back (poison.ts). Otherwise the state is as
+   * it was and the record is dead-lettered.
+   */
+  protected userCodeFailed(rec: Rec, error: unknown, key: Buffer | string, held: boolean): void {
+    if (held) this.ctx.stateFailed(rec, error, this.name, this.poisonIdOf(rec, key));
+    else this.ctx.deadLetter(rec, error, this.name);
+  }
+
+  private poisonIdOf(rec: Rec, key: Buffer | string): string {
+    const topic = rec.topic;
+    const origin = topic === undefined ? undefined : { topic, partition: rec.partition!, offset: rec.offset! };
+    return poisonId(this.name, origin, typeof key === 'string' ? key : key.toString('latin1'), rec.timestamp);
+  }
+}
+
+/** Whether user code given `v` could change it in place (an object, not a primitive). */
+export function isMutable(v: unknown): boolean {
+  return (typeof v === 'object' && v !== null) || typeof v === 'function';
 }
 
 /**

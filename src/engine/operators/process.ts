@@ -94,13 +94,17 @@ export class ProcessOperator extends Operator implements Timers {
   }
 
   process(rec: Rec): void {
-    this.setKey(rec.key, this.keyCodec.encode(rec.key));
+    const kb = this.keyCodec.encode(rec.key);
+    if (this.poisoned(rec, kb)) return;
+    this.setKey(rec.key, kb);
     this.current = rec;
     this.timestamp = rec.timestamp;
     try {
       this.processor.process(rec as ProcessorRecord<unknown, unknown>, this.pctx);
     } catch (e) {
-      this.ctx.deadLetter(rec, e, this.name);
+      // The processor may have changed held state objects, set states, forwarded or registered
+      // timers before it threw: the task rolls back to its last commit (poison.ts).
+      this.userCodeFailed(rec, e, kb, true);
     } finally {
       this.current = undefined;
     }
@@ -152,10 +156,14 @@ export class ProcessOperator extends Operator implements Timers {
         const key = this.keyCodec.decode(kb);
         this.setKey(key, kb);
         this.timestamp = due.time;
+        // A timer is named by its domain, key and time (poison.ts): the replay fires it again.
+        const timer = new Rec(key, null, due.time, Rec.NO_HEADERS, this.ctx.generatedStamp(), undefined);
+        const id = `${domain}:${kb.toString('latin1')}`;
+        if (this.poisoned(timer, id)) continue;
         try {
           this.processor.onTimer?.({ time: due.time, domain }, this.pctx);
         } catch (e) {
-          this.ctx.deadLetter(new Rec(key, null, due.time, Rec.NO_HEADERS, this.ctx.generatedStamp(), undefined), e, this.name);
+          this.userCodeFailed(timer, e, id, true);
         }
       }
     }

@@ -7,7 +7,7 @@ import { Rec } from '../records.js';
 import type { Windowed } from '../serdes.js';
 import { TimerQueue } from '../timers.js';
 import type { SessionWindows } from '../windows.js';
-import { Operator } from './operator.js';
+import { Operator, isMutable } from './operator.js';
 
 /** One open session of a key, its accumulator decoded. */
 interface Session {
@@ -101,6 +101,10 @@ export class SessionAggregateOperator extends Operator {
     for (const s of ks.sessions) if (s.start - gap < ts && ts < s.end) (merged ??= []).push(s);
     let start = ts;
     let end = ts + gap;
+    if (this.poisoned(rec, kb)) {
+      this.dropIfDone(ks);
+      return;
+    }
     let acc: unknown;
     try {
       acc = undefined;
@@ -113,8 +117,9 @@ export class SessionAggregateOperator extends Operator {
       }
       acc = this.agg.add(acc === undefined ? this.agg.init() : acc, rec.value, rec.key);
     } catch (e) {
-      this.ctx.deadLetter(rec, e, this.name);
+      // A held session's accumulator may be half-changed: a rollback, unless none can change (poison.ts).
       this.dropIfDone(ks);
+      this.userCodeFailed(rec, e, kb, merged !== undefined && merged.some((m) => isMutable(m.acc)));
       return;
     }
     const kept: Session | undefined = merged?.length === 1 && merged[0]!.start === start ? merged[0] : undefined;

@@ -1,7 +1,7 @@
 import type { RecordHeader } from '../../records/record.js';
-import type { TopicCodec } from '../codec.js';
+import { NOT_COPIED, type TopicCodec } from '../codec.js';
 import { defaultPartition, type Partitioner } from '../partitioner.js';
-import type { Rec } from '../records.js';
+import { AS_BYTES, ExchangedRecord, type Rec } from '../records.js';
 import { encodeDouble, STAMP_HEADER } from '../watermarks.js';
 import { Operator } from './operator.js';
 
@@ -21,6 +21,8 @@ export class SinkOperator extends Operator {
   private stampOnly: readonly RecordHeader[] = [];
   /** Headers this sink adds to the record being written (reused: copied when not empty). */
   private readonly added: RecordHeader[] = [];
+  /** The topic is a repartition kept in this process: key and value go as copies (Serde.copy), not bytes. */
+  private handOver = false;
 
   constructor(
     name: string,
@@ -35,9 +37,22 @@ export class SinkOperator extends Operator {
 
   override open(): void {
     this.partitions = this.ctx.partitionsFor(this.topic);
+    this.handOver = this.internal && this.ctx.handsOver(this.topic);
   }
 
   process(rec: Rec): void {
+    if (this.handOver) {
+      this.handOverRecord(rec);
+      return;
+    }
+    this.write(rec, rec.key, rec.value);
+  }
+
+  /**
+   * Writes `rec` with `key` and `value` in place of its own (a fused stateless run hands over the
+   * key and value it computed without making a Rec for them; the Rec is made only for a dead letter).
+   */
+  write(rec: Rec, recKey: unknown, recValue: unknown): void {
     // Format headers (auto format) go to a scratch list first: most records get none, and then
     // need no headers array of their own.
     const added = this.added;
@@ -47,11 +62,11 @@ export class SinkOperator extends Operator {
     let value: Buffer | null;
     let partition: number;
     try {
-      key = this.keyCodec.encode(rec.key, added);
-      value = this.valueCodec.encode(rec.value, added);
+      key = this.keyCodec.encode(recKey, added);
+      value = this.valueCodec.encode(recValue, added);
       const n = this.partitions;
       if (this.partitioner) {
-        partition = this.partitioner(rec.key, rec.value, key, n);
+        partition = this.partitioner(recKey, recValue, key, n);
         if (!Number.isInteger(partition) || partition < 0 || partition >= n) {
           throw new Error(`partitioner returned ${partition} for a topic of ${n} partitions`);
         }
@@ -59,7 +74,7 @@ export class SinkOperator extends Operator {
         partition = key ? defaultPartition(key, n) : this.roundRobin++ % n;
       }
     } catch (e) {
-      this.ctx.deadLetter(rec, e, this.name);
+      this.ctx.deadLetter(recKey === rec.key && recValue === rec.value ? rec : rec.with(recKey, recValue), e, this.name);
       return;
     }
     if (this.internal) {
@@ -78,5 +93,62 @@ export class SinkOperator extends Operator {
     }
     const headers = added.length === 0 ? rec.headers : rec.headers.length === 0 ? added.slice() : [...rec.headers, ...added];
     this.ctx.send(this.topic, partition, rec.timestamp, key, value, headers);
+  }
+
+  /**
+   * A repartition kept in this process (docs/runtime.md, "Repartition in memory"): the reading
+   * task gets the copies the serdes make (what their round trip would give), a side that cannot be
+   * copied goes as bytes. The key's bytes are made only when the partition depends on them. Same
+   * partition, headers, dead letters and stamp as the bytes path below.
+   */
+  private handOverRecord(rec: Rec): void {
+    const added = this.added;
+    if (added.length !== 0) added.length = 0;
+    let keyObject: unknown;
+    let valueObject: unknown;
+    let key: Buffer | null | undefined;
+    let value: Buffer | null | undefined;
+    let partition: number;
+    try {
+      keyObject = this.keyCodec.copy(rec.key, added);
+      if (keyObject === NOT_COPIED) {
+        keyObject = AS_BYTES;
+        key = this.keyCodec.encode(rec.key, added);
+      }
+      valueObject = this.valueCodec.copy(rec.value, added);
+      if (valueObject === NOT_COPIED) {
+        valueObject = AS_BYTES;
+        value = this.valueCodec.encode(rec.value, added);
+      }
+      const n = this.partitions;
+      if (this.partitioner || n > 1) {
+        if (key === undefined) key = rec.key === null || rec.key === undefined ? null : this.keyCodec.encode(rec.key, []);
+        if (this.partitioner) {
+          partition = this.partitioner(rec.key, rec.value, key, n);
+          if (!Number.isInteger(partition) || partition < 0 || partition >= n) {
+            throw new Error(`partitioner returned ${partition} for a topic of ${n} partitions`);
+          }
+        } else {
+          partition = key ? defaultPartition(key, n) : this.roundRobin++ % n;
+        }
+      } else {
+        partition = 0;
+      }
+    } catch (e) {
+      this.ctx.deadLetter(rec, e, this.name);
+      return;
+    }
+    if (rec.stamp !== this.lastStamp || this.stampHeader === undefined) {
+      this.lastStamp = rec.stamp;
+      this.stampHeader = { key: STAMP_HEADER, value: encodeDouble(rec.stamp) };
+      this.stampOnly = [this.stampHeader];
+    }
+    let headers: readonly RecordHeader[];
+    if (added.length === 0 && rec.headers.length === 0) headers = this.stampOnly;
+    else {
+      added.push(this.stampHeader);
+      headers = rec.headers.length === 0 ? added.slice() : [...rec.headers, ...added];
+    }
+    this.ctx.sendRecord(new ExchangedRecord(this.topic, partition, rec.timestamp, headers, this.keyCodec, keyObject, key, this.valueCodec, valueObject, value));
   }
 }

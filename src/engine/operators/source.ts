@@ -1,7 +1,7 @@
 import type { RecordHeader } from '../../records/record.js';
 import type { TopicCodec } from '../codec.js';
 import type { InputBatch } from '../input-batch.js';
-import { Rec, type InputRecord } from '../records.js';
+import { ExchangedRecord, Rec, type InputRecord } from '../records.js';
 import { Operator } from './operator.js';
 import type { UserFn } from './user-fn.js';
 
@@ -25,7 +25,23 @@ export class SourceOperator extends Operator {
   /** Returns the record's event time, or NaN if it was dead-lettered. */
   ingest(input: InputRecord, stamp: number): number {
     const headers = this.internal ? stripEngineHeaders(input.headers) : input.headers;
-    return this.ingestParts(new Rec(null, null, input.timestamp, headers, stamp, input), input.key, input.value, input.headers);
+    const rec = new Rec(null, null, input.timestamp, headers, stamp, input);
+    if (input instanceof ExchangedRecord) return this.ingestExchanged(rec, input);
+    return this.ingestParts(rec, input.key, input.value, input.headers);
+  }
+
+  /** A repartition record kept in this process: key and value are the writer's copies, taken as they are (no bytes). */
+  private ingestExchanged(rec: Rec, input: ExchangedRecord): number {
+    try {
+      rec.key = input.keyFor(this.keyCodec);
+      const value = input.valueFor(this.valueCodec);
+      if (value === null) throw new Error('null value on a stream (tombstones belong to tables)');
+      rec.value = value;
+    } catch (e) {
+      this.ctx.deadLetter(rec, e, `${this.name} (deserialize)`);
+      return NaN;
+    }
+    return this.afterDecode(rec);
   }
 
   /**
@@ -48,6 +64,11 @@ export class SourceOperator extends Operator {
       this.ctx.deadLetter(rec, e, `${this.name} (deserialize)`);
       return NaN;
     }
+    return this.afterDecode(rec);
+  }
+
+  /** Event time from the extractor (if any), then downstream. */
+  private afterDecode(rec: Rec): number {
     if (this.extractor) {
       let ts: number;
       try {

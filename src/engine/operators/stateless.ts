@@ -1,5 +1,7 @@
 import type { KeyValue, Rec } from '../records.js';
 import { Operator } from './operator.js';
+import { SinkOperator } from './sink.js';
+const U3_OLD = process.env.U3_OLD === '1';
 import type { UserFn } from './user-fn.js';
 
 /** What a stateless operator does with its user function. */
@@ -28,6 +30,8 @@ export abstract class StatelessOperator extends Operator {
   private chain: StatelessOperator[] = [this];
   /** Where the run's results go: the last operator's main downstream (connect() fills this list). */
   private out: Operator[] = this.outputs.get('main')!;
+  /** The run's only downstream when that is a sink: it takes key and value as they are, no Rec made for them. */
+  private sink: SinkOperator | undefined;
 
   constructor(
     name: string,
@@ -48,6 +52,7 @@ export abstract class StatelessOperator extends Operator {
     }
     this.chain = chain;
     this.out = last.outputs.get('main')!;
+    this.sink = this.out.length === 1 && this.out[0] instanceof SinkOperator && !U3_OLD ? this.out[0] : undefined;
   }
 
   process(rec: Rec): void {
@@ -114,6 +119,10 @@ export abstract class StatelessOperator extends Operator {
           break;
       }
       op.forwarded++;
+    }
+    if (this.sink !== undefined) {
+      this.sink.write(rec, key, value);
+      return;
     }
     const out = seen(rec, key, value);
     const d = this.out;

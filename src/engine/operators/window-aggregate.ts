@@ -1,14 +1,16 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
 import { keyPrefix, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
-import { TIME_INDEX_PREFIX, windowEntries } from '../../state/window-store.js';
+import { isTimeIndexKey, TIME_INDEX_PREFIX, windowEntries } from '../../state/window-store.js';
+import { timeIndexDeriver } from '../../state/time-index-restore.js';
 import type { Aggregation } from '../aggregation.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
 import { Rec } from '../records.js';
 import type { Windowed } from '../serdes.js';
-import { StoreTimerIndex, TimerQueue } from '../timers.js';
+import { StoreTimerIndex } from '../timers.js';
 import { firstWindowStart, lastWindowStart, type TimeWindows } from '../windows.js';
-import { Operator } from './operator.js';
+import { ExpiryQueue } from './join-expiry-queue.js';
+import { Operator, isMutable, type OperatorContext } from './operator.js';
 
 /**
  * The state of one key: its slots, by start. A slot is a pane (see `slotLength`) or, when panes
@@ -41,6 +43,11 @@ interface KeySlots {
   lastKeyStart: number;
   /** The flush generation this key was last queued in. */
   gen: number;
+  /**
+   * Unbounded cache: when the key's one timer fires (the close time of its earliest open window
+   * with a slot), NaN when it has none. Queue entries at other times are stale and skipped.
+   */
+  due: number;
 }
 
 /**
@@ -63,13 +70,20 @@ export function slotLength(windows: TimeWindows, agg: Aggregation): number | und
  * a window's result is the merge of its size/advance panes, computed when it is emitted. A pane
  * is dropped once the last window containing it closes.
  *
- * Timers: one per (window close time, key), due at `end + grace`; when the watermark reaches it
- * the window closes: under emit 'final' its result goes downstream then. Under emit 'update' every
- * change goes downstream at once. A timer is set when a key's first slot of a window appears (a
- * window has a timer as long as it has a slot and is open, so later slots need none). Where the
- * timers live follows the cache: with an unbounded cache, in a TimerQueue in the heap (rebuilt
- * from the store in `open()`); with a bounded one (on-disk stores), in the store's time index
- * (window-store.ts), so that nothing per key stays in memory — firing is a range scan of the index.
+ * Timers: a window closes when the watermark reaches its `end + grace`: under emit 'final' its
+ * result goes downstream then. Under emit 'update' every change goes downstream at once. Where the
+ * timers live follows the cache:
+ * - unbounded cache (in-memory stores): one timer per key, in the heap, holding the key's state
+ *   itself (no lookup by id when it fires): due at the close of the key's earliest open window with
+ *   a slot. When it fires, that window closes and the timer moves on to the key's next window with
+ *   a slot (all of a key's slots are at or after it). A slot that opens an earlier window (an
+ *   out-of-order record) moves the timer earlier; the entry left at the later time is skipped
+ *   (`KeySlots.due` says which entry is live). A 10 s / 2 s hopping window thus costs one heap
+ *   entry per key instead of one per open window, and a new pane no timer at all when the key has
+ *   one already. Rebuilt from the store in `open()`.
+ * - bounded cache (on-disk stores): one per (window close time, key), in the store's time index
+ *   (window-store.ts), so that nothing per key stays in memory — firing is a range scan of the
+ *   index. A timer is set when a key's first slot of a window appears.
  *
  * Store: entries (key, slot start) -> accumulator. Changes are written at `flushState()` (before
  * every commit), only the latest value of each changed slot, so the changelog carries one record
@@ -91,7 +105,10 @@ export function slotLength(windows: TimeWindows, agg: Aggregation): number | und
  */
 export class WindowAggregateOperator extends Operator {
   private store!: KeyValueStore;
-  private readonly timers = new TimerQueue();
+  /** The keys' timers when the cache is unbounded: per close time, the keys whose timer is due then. */
+  private readonly timers = new ExpiryQueue<KeySlots>();
+  /** Keys with a timer in `timers` (its other entries are stale). */
+  private liveTimers = 0;
   /** The store's time index: the timers when the cache is bounded (else undefined: `timers`). */
   private indexed: StoreTimerIndex | undefined;
   private keys = new RecordCache<KeySlots>(Infinity, () => {});
@@ -117,6 +134,18 @@ export class WindowAggregateOperator extends Operator {
     this.pane = slotLength(windows, agg);
   }
 
+  /**
+   * Behind a bounded cache the timers are the store's time index: it is kept in step while the
+   * store is restored (before open), so open() trusts it instead of rebuilding it from the windows.
+   */
+  override attach(ctx: OperatorContext): void {
+    super.attach(ctx);
+    const store = ctx.store(this.storeName);
+    if ((store.cacheMaxBytes ?? Infinity) === Infinity) return;
+    const { size, advance } = this.windows;
+    store.deriveWhileRestoring?.(timeIndexDeriver({ size, advance, close: size + this.grace, pane: this.pane }));
+  }
+
   override open(): void {
     this.store = this.ctx.store(this.storeName);
     this.keys = new RecordCache<KeySlots>(this.store.cacheMaxBytes ?? Infinity, (_id, ks) => this.writeBack(ks));
@@ -135,18 +164,52 @@ export class WindowAggregateOperator extends Operator {
       return;
     }
     // Unbounded: every key in the cache, timers in the heap; an index left by a bounded run goes.
-    index.deleteAll();
+    // No order is needed (slots are inserted by start, the queue sorts), so an in-memory store
+    // is read in hash order: no sort of every restored key.
+    const old = process.env.TRIBUTARY_OLD_RESTORE === '1';
+    if (old) index.deleteAll();
+    const close = this.windows.size + this.grace;
+    const stale: Buffer[] = [];
+    for (const e of old ? windowEntries(this.store) : (this.store.unordered?.() ?? this.store.all())) {
+      if (isTimeIndexKey(e.key)) {
+        stale.push(e.key);
+        continue;
+      }
+      const { key: kb, time: start } = splitKeyWithTime(e.key);
+      insertSlot(this.slotsOf(kb.toString('latin1'), undefined), start, decodeState(e.value));
+    }
+    for (const k of stale) (this.store.unlogged ?? this.store).delete(k);
+    // Each key's timer: its earliest window with a slot that the restored watermark has not closed.
+    for (const ks of this.keys.values()) {
+      for (const p of ks.starts) {
+        const s = this.firstOpenWindow(p, W);
+        if (s === s) {
+          this.schedule(ks, s + close);
+          break;
+        }
+      }
+    }
+  }
+
+  /** The start of the earliest window holding the slot at `slot` that watermark `W` has not closed; NaN when all have closed. */
+  private firstOpenWindow(slot: number, W: number): number {
     const { size, advance } = this.windows;
     const close = size + this.grace;
-    for (const e of windowEntries(this.store)) {
-      const { key: kb, time: start } = splitKeyWithTime(e.key);
-      const id = kb.toString('latin1');
-      insertSlot(this.slotsOf(id, undefined), start, decodeState(e.value));
-      // The windows this slot belongs to that the restored watermark has not closed yet.
-      const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
-      const last = this.pane === undefined ? start : lastWindowStart(this.windows, start);
-      for (let s = first; s <= last; s += advance) if (s + close > W) this.timers.add(s + close, id);
-    }
+    const last = this.pane === undefined ? slot : lastWindowStart(this.windows, slot);
+    let s = this.pane === undefined ? slot : firstWindowStart(this.windows, slot);
+    while (s + close <= W && s <= last) s += advance;
+    return s <= last ? s : NaN;
+  }
+
+  /** Unbounded cache: the key's timer is due at `time` unless it is due earlier already. */
+  private schedule(ks: KeySlots, time: number): void {
+    const due = ks.due;
+    if (due === due) {
+      if (due <= time) return;
+    } else this.liveTimers++;
+    ks.due = time;
+    this.timers.add(time, ks);
+    this.ctx.requestEventTime(time);
   }
 
   /** Indexes the open windows of the store (one scan; a key's entries are adjacent). */
@@ -183,9 +246,9 @@ export class WindowAggregateOperator extends Operator {
     }
   }
 
-  /** Timers held in memory: (time, key) entries of the heap queue; 0 when they live in the store's index. */
+  /** Timers held in memory: keys with a timer in the heap queue (one each); 0 when timers live in the store's index. */
   get timersInMemory(): number {
-    return this.timers.entries;
+    return this.liveTimers;
   }
 
   /** Timers in the store's time index (a scan; 0 when they live in memory). */
@@ -212,6 +275,10 @@ export class WindowAggregateOperator extends Operator {
     const last = lastWindowStart(this.windows, ts);
     if (last + close <= W) return; // every window closed (LatenessOperator has counted it)
     const ks = this.slotsOf(this.keyCodec.id(rec.key), rec.key);
+    if (this.poisoned(rec, ks.id)) {
+      this.dropIfEmpty(ks);
+      return;
+    }
     const pane = this.pane;
     if (pane !== undefined) {
       const ps = Math.floor(ts / pane) * pane;
@@ -220,18 +287,25 @@ export class WindowAggregateOperator extends Operator {
       try {
         acc = this.agg.add(i >= 0 ? ks.accs[i] : this.agg.init(), rec.value, rec.key);
       } catch (e) {
+        // A held accumulator may be half-changed: a rollback, unless it cannot change (poison.ts).
         this.dropIfEmpty(ks);
-        this.ctx.deadLetter(rec, e, this.name);
+        this.userCodeFailed(rec, e, ks.id, i >= 0 && isMutable(ks.accs[i]));
         return;
       }
       if (i >= 0) ks.accs[i] = acc;
       else {
         insertSlot(ks, ps, acc);
-        if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
-        for (let s = first; s <= last; s += advance) {
-          // A window with another slot of this key has its timer already.
-          if (s + close <= W || hasSlotIn(ks, s, s + size, ps)) continue;
-          this.addTimer(s + close, ks.id);
+        if (this.indexed) {
+          this.keys.resize(ks, this.sizeOf(ks));
+          for (let s = first; s <= last; s += advance) {
+            // A window with another slot of this key has its timer already.
+            if (s + close <= W || hasSlotIn(ks, s, s + size, ps)) continue;
+            this.indexTimer(s + close, ks.id);
+          }
+        } else {
+          let s = first;
+          while (s + close <= W) s += advance; // the pane's first open window (its last is open)
+          this.schedule(ks, s + close);
         }
       }
       this.touch(ks, ps);
@@ -252,7 +326,7 @@ export class WindowAggregateOperator extends Operator {
       }
     } catch (e) {
       this.dropIfEmpty(ks);
-      this.ctx.deadLetter(rec, e, this.name);
+      this.userCodeFailed(rec, e, ks.id, ks.accs.some(isMutable));
       return;
     }
     for (let k = 0, s = first; s <= last; s += advance, k++) {
@@ -261,8 +335,10 @@ export class WindowAggregateOperator extends Operator {
       if (i >= 0) ks.accs[i] = accs[k];
       else {
         insertSlot(ks, s, accs[k]);
-        if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
-        this.addTimer(s + close, ks.id);
+        if (this.indexed) {
+          this.keys.resize(ks, this.sizeOf(ks));
+          this.indexTimer(s + close, ks.id);
+        } else this.schedule(ks, s + close);
       }
       this.touch(ks, s);
       if (this.emit === 'update') this.forwardWindow(ks, s, rec);
@@ -271,27 +347,40 @@ export class WindowAggregateOperator extends Operator {
 
   override onEventTime(watermark: number): void {
     const stamp = this.ctx.generatedStamp();
+    const { size, advance } = this.windows;
+    const close = size + this.grace;
     const indexed = this.indexed;
     if (indexed) {
       // In (close time, store key) order, a chunk at a time: a pass over 1M closing windows holds one chunk.
       for (let due = indexed.takeDue(watermark); due.length > 0; due = indexed.takeDue(watermark)) {
-        for (const d of due) this.closeWindow(d.time, d.key.toString('latin1'), stamp);
+        // An evicted key's slots come back from the store.
+        for (const d of due) this.closeWindow(this.slotsOf(d.key.toString('latin1'), undefined), d.time - close, stamp);
       }
       return;
     }
-    for (let due = this.timers.popDue(watermark, byStoreKey); due; due = this.timers.popDue(watermark, byStoreKey)) {
-      for (const id of due.items) this.closeWindow(due.time, id, stamp);
+    // In (close time, store key) order, as the index fires: what is emitted does not depend on the
+    // order the timers were set in (a restore sets them in the store's order).
+    for (let due = this.timers.popDue(watermark, true); due; due = this.timers.popDue(watermark, true)) {
+      const time = due.time;
+      const start = time - close;
+      for (const ks of due.groups) {
+        if (ks.due !== time) continue; // moved earlier since, or the key is gone
+        ks.due = NaN;
+        this.liveTimers--;
+        this.closeWindow(ks, start, stamp);
+        const starts = ks.starts;
+        if (starts.length === 0) continue;
+        // The key's next window with a slot: every slot left starts at or after start + advance.
+        const next = this.pane === undefined ? starts[0]! : firstWindowStart(this.windows, starts[0]!);
+        this.schedule(ks, (next > start + advance ? next : start + advance) + close);
+      }
     }
   }
 
-  /** The window of key `id` closing at `time` closes: emitted (emit 'final'), and the slots no open window needs dropped. */
-  private closeWindow(time: number, id: string, stamp: number): void {
+  /** The key's window at `start` closes: emitted (emit 'final'), and the slots no open window needs dropped. */
+  private closeWindow(ks: KeySlots, start: number, stamp: number): void {
     const { size, advance } = this.windows;
-    const start = time - size - this.grace;
     const end = start + size;
-    // Bounded: an evicted key's slots come back from the store.
-    const ks = this.keys.bounded ? this.slotsOf(id, undefined) : this.keys.get(id);
-    if (!ks) return;
     if (this.emit === 'final') {
       const acc = this.windowAcc(ks, start);
       if (acc !== NONE) {
@@ -324,10 +413,9 @@ export class WindowAggregateOperator extends Operator {
     this.dropIfEmpty(ks);
   }
 
-  /** A timer for the window of key `id` closing at `time`. */
-  private addTimer(time: number, id: string): void {
-    if (this.indexed) this.indexed.add(time, id);
-    else this.timers.add(time, id);
+  /** Bounded cache: a timer in the store's index for the window of key `id` closing at `time`. */
+  private indexTimer(time: number, id: string): void {
+    this.indexed!.add(time, id);
     this.ctx.requestEventTime(time);
   }
 
@@ -349,6 +437,7 @@ export class WindowAggregateOperator extends Operator {
     this.keys.clear();
     this.dirty = [];
     this.timers.clear();
+    this.liveTimers = 0;
     this.indexed = undefined;
   }
 
@@ -421,7 +510,7 @@ export class WindowAggregateOperator extends Operator {
   private slotsOf(id: string, key: unknown): KeySlots {
     let ks = this.keys.get(id);
     if (!ks) {
-      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, gen: 0 };
+      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, gen: 0, due: NaN };
       if (this.keys.bounded) {
         // Not cached: whatever the store holds for the key is its state.
         const prefix = keyPrefix(Buffer.from(id, 'latin1'));
@@ -584,12 +673,6 @@ function insertSlot(ks: KeySlots, start: number, acc: unknown): void {
   }
   ks.starts = starts;
   ks.accs = accs;
-}
-
-/** The order of store keys `[u32 length][key]...`: by length, then bytes (ids are latin1 key bytes). */
-function byStoreKey(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function gcd(a: number, b: number): number {

@@ -1,4 +1,4 @@
-import type { InputRecord, OutputRecord, RecordCollector } from '../records.js';
+import { ExchangedRecord, type InputRecord, type OutputRecord, type RecordCollector } from '../records.js';
 import { WATERMARK_HEADER } from '../watermarks.js';
 
 /** Where the exchange hands a partition's queued records: the tasks reading that repartition partition. */
@@ -22,6 +22,14 @@ export type ExchangeDelivery = (topic: string, partition: number, records: Input
  * reading task's clocks see the same sequence per writer as through the log. Records get offsets
  * counted per queue from 0 (the position in this exchange, not in the topic: they appear in a
  * dead letter's `tributary.source.offset`).
+ *
+ * Records as objects: a repartition sink asks `handsOver(topic)`, and then sends ExchangedRecords —
+ * key and value as the copies its serdes make (Serde.copy: what deserialize(serialize(v)) would
+ * give, made without bytes, taken at send time as serialize() would be) — which the reading
+ * source takes as they are when its codec reads what the writer's codec writes (the same serde:
+ * one repartition's sink and source share it by construction). A side no copy exists for goes as
+ * bytes; bytes of a copied side are made only if asked for (a dead letter). Nothing else changes:
+ * the queue, its order, the offsets, the markers, the drain before every commit.
  */
 export class LocalExchange implements RecordCollector {
   private readonly byTopic = new Map<string, Queue[]>();
@@ -36,6 +44,8 @@ export class LocalExchange implements RecordCollector {
     topics: ReadonlyMap<string, number>,
     /** Counts non-marker records per topic as the producer's collector does (the run summary's recordsOut). */
     private readonly counts: Map<string, { records: number }>,
+    /** Let sinks send key and value objects (ExchangedRecord); false: bytes, as on the topic. */
+    private readonly objects = true,
   ) {
     for (const [topic, n] of topics) {
       const parts: Queue[] = [];
@@ -47,6 +57,10 @@ export class LocalExchange implements RecordCollector {
   /** Records queued and not yet drained. */
   get pending(): number {
     return this.queued;
+  }
+
+  handsOver(topic: string): boolean {
+    return this.objects && this.byTopic.has(topic);
   }
 
   send(r: OutputRecord): void {
@@ -62,11 +76,23 @@ export class LocalExchange implements RecordCollector {
     }
     const q = parts[r.partition];
     if (q === undefined) throw new RangeError(`partition ${r.partition} of repartition topic '${r.topic}' does not exist (${parts.length} partitions)`);
+    if (r instanceof ExchangedRecord) {
+      // Always data (markers are plain records); its bytes are not asked for.
+      r.offset = q.nextOffset++;
+      q.records.push(r);
+      this.queued++;
+      this.countRecord(r.topic);
+      return;
+    }
     q.records.push({ topic: q.topic, partition: q.partition, offset: q.nextOffset++, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
     this.queued++;
     if (isMarker(r)) return;
-    let c = this.counts.get(r.topic);
-    if (!c) this.counts.set(r.topic, (c = { records: 0 }));
+    this.countRecord(r.topic);
+  }
+
+  private countRecord(topic: string): void {
+    let c = this.counts.get(topic);
+    if (!c) this.counts.set(topic, (c = { records: 0 }));
     c.records++;
   }
 
@@ -97,7 +123,10 @@ interface Queue {
   nextOffset: number;
 }
 
-/** Whether a record is a watermark marker (what the runtime's decode counts apart from data records too). */
+/**
+ * Whether a record is a watermark marker (what the runtime's decode counts apart from data records
+ * too). Headers first: an ExchangedRecord's key and value would be encoded when read.
+ */
 export function isMarker(r: OutputRecord): boolean {
-  return r.key === null && r.value === null && r.headers.length > 0 && r.headers[0]!.key === WATERMARK_HEADER;
+  return r.headers.length > 0 && r.headers[0]!.key === WATERMARK_HEADER && r.key === null && r.value === null;
 }

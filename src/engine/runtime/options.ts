@@ -82,6 +82,11 @@ export interface RuntimeOptions {
    * less memory and no repartition disk writes). Ignored (the topic is always used) with `scaleOut`.
    */
   readonly localRepartition?: boolean;
+  /**
+   * @internal With localRepartition: hand keys and values over as the serdes' copies (Serde.copy,
+   * default true) or serialize them as for the topic (false: the exchange before it, for measuring).
+   */
+  readonly localRepartitionObjects?: boolean;
   /** Scale-out: Kafka's session.timeout.ms (a process silent this long loses its tasks); default 10 s. */
   readonly sessionTimeoutMs?: number;
   /** Scale-out: called after each rebalance with what this process got and how long it took. */
@@ -115,6 +120,7 @@ export interface RebalanceInfo {
 export interface ResolvedRuntimeOptions {
   readonly scaleOut: boolean;
   readonly localRepartition: boolean;
+  readonly localRepartitionObjects: boolean;
   readonly numStandbyReplicas: number;
   readonly sessionTimeoutMs: number;
   readonly onRebalance: ((info: RebalanceInfo) => void) | undefined;
@@ -166,6 +172,7 @@ export function resolveRuntimeOptions(app: RuntimeOptions, call: RuntimeOptions 
     maxPendingAsync: positive('maxPendingAsync', o.maxPendingAsync, 10_000),
     scaleOut: o.scaleOut ?? false,
     localRepartition: !(o.scaleOut ?? false) && (o.localRepartition ?? false),
+    localRepartitionObjects: o.localRepartitionObjects ?? true,
     numStandbyReplicas: standbyReplicas(o.numStandbyReplicas),
     sessionTimeoutMs: positive('sessionTimeoutMs', o.sessionTimeoutMs, 10_000),
     onRebalance: o.onRebalance,

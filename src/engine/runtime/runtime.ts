@@ -242,7 +242,8 @@ export class StreamsRuntime {
     this.plan = t.resolvePartitions((topic) => known.get(topic)?.partitions);
 
     if (this.options.localRepartition && t.repartitionTopics.length > 0) {
-      this.exchange = new LocalExchange(this.collector, new Map(t.repartitionTopics.map((topic) => [topic, this.plan.partitions.get(topic)!])), this.collector.counts);
+      const topics = new Map(t.repartitionTopics.map((topic) => [topic, this.plan.partitions.get(topic)!]));
+      this.exchange = new LocalExchange(this.collector, topics, this.collector.counts, this.options.localRepartitionObjects);
     }
     // Tasks: all of them in this process for now.
     const ids: Array<[number, number]> = [];

@@ -13,41 +13,27 @@
 // it has its new assignment, so its answer arrives after the rebalance (a fetch that outlives its
 // assignment). The late records and window counts must equal the reference's. `tributary broker`
 // only: the proxy must be the address the broker advertises.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafka, string, windowed, type StreamsApp as App } from '../../../src/index.js';
 import { ApiKeys } from '../../../src/protocol/api-keys.js';
-import { startTestBroker, tempDir as brokerDir } from '../../broker/helpers.js';
 import { timeWindowReference, windowKey } from '../../engine/reference.js';
 import { REF_OPTS, generate, type Click } from '../../engine/runtime/clicks.js';
 import { tempDir } from '../../engine/runtime/helpers.js';
-import { holdingProxy } from './holding-proxy.js';
+import { brokerBehindProxy } from './kafka-proxy.js';
 import { open, produceVia, readVia } from './logs.js';
 import { clickCountsApp, committedUpTo, eventsOf } from './scale-out-support.js';
 
 const PARTITIONS = 2;
 
 describe('scale-out on tributary broker: a process that missed a generation', () => {
-  const proxy = holdingProxy();
-  const dir = brokerDir('tributary-kmissed-');
-  let broker: Awaited<ReturnType<typeof startTestBroker>>;
-  let bootstrap = '';
-  before(async () => {
-    const port = await proxy.listening;
-    broker = await startTestBroker(dir.dir, { advertisedPort: port });
-    proxy.setTarget(broker.port);
-    bootstrap = `127.0.0.1:${port}`;
-  });
-  after(async () => {
-    await broker.close();
-    await proxy.close();
-    dir.cleanup();
-  });
+  const broker = brokerBehindProxy('tributary-kmissed-');
+  const proxy = broker.proxy;
 
   test('gets its old partition back without its old state: late records and window counts equal the reference', { timeout: 300_000 }, async () => {
-    const { admin } = await open(bootstrap);
+    const { admin } = await open(broker.bootstrap);
     const { dir: stateDir, cleanup } = tempDir();
     const app = 'mg';
     const running = new Map<string, App>();
@@ -57,7 +43,7 @@ describe('scale-out on tributary broker: a process that missed a generation', ()
       rebalancesOf.set(instance, []);
       await a.start({
         // The client id tells the proxy whose requests these are.
-        log: kafka({ brokers: bootstrap, clientId: instance }),
+        log: kafka({ brokers: broker.bootstrap, clientId: instance }),
         stateDir: join(stateDir, instance),
         instanceId: instance,
         scaleOut: true,
@@ -92,17 +78,19 @@ describe('scale-out on tributary broker: a process that missed a generation', ()
       // transaction timeout fences a producer caught inside a transaction, which ends the process);
       // b joins, and once a's session expired, gets both partitions and processes the second third.
       const cutOff = new Set<number>([ApiKeys.Heartbeat, ApiKeys.JoinGroup, ApiKeys.SyncGroup, ApiKeys.Fetch]);
-      proxy.hold((clientId, apiKey) => clientId === 'a' && cutOff.has(apiKey));
+      proxy.setHooks({ hold: (r) => r.clientId === 'a' && cutOff.has(r.apiKey) });
       await start('b');
       await produceVia(admin, `${app}-in`, slice(1));
       await settle('b processed the second third while a was cut off');
       assert.deepEqual(running.get('b')!.tasks.map((t) => t.partition).sort(), [0, 0, 1, 1], 'b runs both partitions');
 
       // a is reachable again, except its Fetch requests until its rejoin reached SyncGroup.
-      proxy.onForward((clientId, apiKey) => {
-        if (clientId === 'a' && apiKey === ApiKeys.SyncGroup) proxy.hold(() => false);
+      proxy.setHooks({
+        forwarded: (r) => {
+          if (r.clientId === 'a' && r.apiKey === ApiKeys.SyncGroup) proxy.setHooks({ hold: () => false });
+        },
+        hold: (r) => r.clientId === 'a' && r.apiKey === ApiKeys.Fetch,
       });
-      proxy.hold((clientId, apiKey) => clientId === 'a' && apiKey === ApiKeys.Fetch);
       await waitFor('a rejoined and was given a partition', () => rebalancesOf.get('a')!.some((p) => p.length > 0));
       await waitFor('b gave a partition up', () => (rebalancesOf.get('b')!.at(-1)?.length ?? 0) === 1);
 
@@ -112,7 +100,7 @@ describe('scale-out on tributary broker: a process that missed a generation', ()
         await running.get(i)!.close();
         running.delete(i);
       }
-      await clickCountsApp(app).run({ log: kafka({ brokers: bootstrap }), stateDir: join(stateDir, 'fin'), instanceId: 'fin', until: 'end' });
+      await clickCountsApp(app).run({ log: kafka({ brokers: broker.bootstrap }), stateDir: join(stateDir, 'fin'), instanceId: 'fin', until: 'end' });
 
       const late = (await readVia(admin, `${app}-late`)).map((r) => (JSON.parse(r.value!.toString()) as Click).ts).sort((x, y) => x - y);
       const kd = windowed(string());

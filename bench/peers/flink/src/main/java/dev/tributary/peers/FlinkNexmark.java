@@ -37,6 +37,9 @@ import org.apache.flink.util.CloseableIterator;
  * start-up included), the *_from_first_event ones count from the moment the first event leaves
  * the source's JSON decoding (FirstEvent below) to the job's end, as Tributary's runner counts.
  * mode both: rows over agree.jsonl, then time over events.jsonl, in one JVM (one start-up).
+ * mode paced: as both, but each timed run waits for a line on stdin ("go") first, and the JVM
+ * exits at end of stdin: the caller runs Tributary between Flink's runs, so the two systems'
+ * runs alternate under the same machine load (bench/peers/flink-session.ts).
  */
 public final class FlinkNexmark {
   /** nexmark/nexmark's q14 UDF: how many times the character occurs in the string. */
@@ -91,6 +94,7 @@ public final class FlinkNexmark {
     double fromFirstCpu = (cpu1 - FirstEvent.cpuNanos) / 1e9;
     System.out.println("{\"query\":\"" + query + "\",\"seconds\":" + seconds + ",\"cpu_seconds\":" + cpu
         + ",\"seconds_from_first_event\":" + fromFirstSeconds + ",\"cpu_seconds_from_first_event\":" + fromFirstCpu + "}");
+    System.out.flush();
   }
 
   private record Query(String sink, String select, String... setup) {}
@@ -223,10 +227,11 @@ public final class FlinkNexmark {
     int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     Query q = QUERIES.get(query);
     if (q == null) throw new IllegalArgumentException("query not implemented in the Flink peer: " + query);
-    if (mode.equals("both")) {
+    if (mode.equals("both") || mode.equals("paced")) {
       run(args[4], query, q, "rows", 0);
       System.out.println("# time");
-      run(file, query, q, "time", repeats);
+      System.out.flush();
+      run(file, query, q, mode.equals("paced") ? "paced" : "time", repeats);
     } else {
       run(file, query, q, mode, repeats);
     }
@@ -258,12 +263,20 @@ public final class FlinkNexmark {
     t.executeSql("CREATE TABLE sink (" + q.sink() + ") WITH ('connector' = 'blackhole')");
     com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     for (int i = 0; i < repeats; i++) {
+      if (mode.equals("paced") && !awaitGo()) return;
       FirstEvent.reset();
       long cpu0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();
       t.executeSql("INSERT INTO sink " + q.select()).await();
       printTiming(query, t0, cpu0, System.nanoTime(), os.getProcessCpuTime());
     }
+  }
+
+  private static final java.io.BufferedReader STDIN = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+
+  /** Mode paced: blocks until the caller sends a line (the next run may start); false at end of stdin. */
+  private static boolean awaitGo() throws java.io.IOException {
+    return STDIN.readLine() != null;
   }
 
   /** nexmark/nexmark's source table over our file, and its views. */
@@ -313,6 +326,7 @@ public final class FlinkNexmark {
     }
     com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     for (int i = 0; i < repeats; i++) {
+      if (mode.equals("paced") && !awaitGo()) return;
       FirstEvent.reset();
       long cpu0 = os.getProcessCpuTime();
       long t0 = System.nanoTime();

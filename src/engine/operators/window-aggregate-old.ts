@@ -1,0 +1,620 @@
+import type { KeyValueStore } from '../../state/kv-store.js';
+import { keyPrefix, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
+import { RecordCache } from '../../state/record-cache.js';
+import { isTimeIndexKey, TIME_INDEX_PREFIX, windowEntries } from '../../state/window-store.js';
+import { timeIndexDeriver } from '../../state/time-index-restore.js';
+import type { Aggregation } from '../aggregation.js';
+import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
+import { Rec } from '../records.js';
+import type { Windowed } from '../serdes.js';
+import { StoreTimerIndex, TimerQueue } from '../timers.js';
+import { firstWindowStart, lastWindowStart, type TimeWindows } from '../windows.js';
+import { Operator, type OperatorContext } from './operator.js';
+
+/**
+ * The state of one key: its slots, by start. A slot is a pane (see `slotLength`) or, when panes
+ * cannot be used, a whole window. Kept as JS values between commits (Kafka Streams' record
+ * cache): the store sees only the slots changed since the last flush, once each.
+ */
+interface KeySlots {
+  /** Record cache bookkeeping (see record-cache.ts). */
+  bytes: number;
+  ref: boolean;
+  /** The record key as it came (emitted in the Windowed key). */
+  readonly key: unknown;
+  /** The store key bytes as latin1 (each char one byte): the map key, and the prefix of every slot's store key. */
+  readonly id: string;
+  starts: number[];
+  accs: unknown[];
+  /**
+   * The first slot start changed since the last flush (put when present, deleted when gone), NaN
+   * when none; `moreChanged` the others (rare: most keys change one slot between flushes, and a
+   * number field costs no array per key and flush).
+   */
+  changed: number;
+  moreChanged: number[] | undefined;
+  /**
+   * The store key of the slot written last (at `lastKeyStart`), kept by an unbounded cache: a slot
+   * is written at every flush it changed in, and its key is the same Buffer each time (stores and
+   * changelogs never write into key Buffers). Cut from the operator's `KeySlab`.
+   */
+  lastKey: Buffer | undefined;
+  lastKeyStart: number;
+  /** The flush generation this key was last queued in. */
+  gen: number;
+}
+
+/**
+ * The slot length of a window operator: a pane of gcd(size, advance) when each window can be
+ * computed by merging the panes it covers — tumbling windows (one pane per window), or hopping
+ * windows with a pure merge (count, sum, min, max, avg) — else undefined: one slot per window,
+ * and a record updates each of the size/advance windows containing it.
+ */
+export function slotLength(windows: TimeWindows, agg: Aggregation): number | undefined {
+  if (windows.size === windows.advance) return windows.size;
+  if (agg.pureMerge && agg.merge) return gcd(windows.size, windows.advance);
+  return undefined;
+}
+
+/**
+ * Aggregates tumbling and hopping windows (Flink's panes, Kafka Streams' record cache).
+ *
+ * State per key is a handful of slots. With panes (see slotLength), a record updates exactly one
+ * pane: a 10 s / 2 s hopping count costs one accumulator update per record instead of five, and
+ * a window's result is the merge of its size/advance panes, computed when it is emitted. A pane
+ * is dropped once the last window containing it closes.
+ *
+ * Timers: one per (window close time, key), due at `end + grace`; when the watermark reaches it
+ * the window closes: under emit 'final' its result goes downstream then. Under emit 'update' every
+ * change goes downstream at once. A timer is set when a key's first slot of a window appears (a
+ * window has a timer as long as it has a slot and is open, so later slots need none). Where the
+ * timers live follows the cache: with an unbounded cache, in a TimerQueue in the heap (rebuilt
+ * from the store in `open()`); with a bounded one (on-disk stores), in the store's time index
+ * (window-store.ts), so that nothing per key stays in memory — firing is a range scan of the index.
+ *
+ * Store: entries (key, slot start) -> accumulator. Changes are written at `flushState()` (before
+ * every commit), only the latest value of each changed slot, so the changelog carries one record
+ * per slot and commit. `open()` rebuilds the timers from the store (after a restore), skipping
+ * windows the restored watermark had already closed: the in-memory queue always; the store's time
+ * index only when a restore changed the store (else the index on disk matches the windows).
+ *
+ * The cache of keys' slots is bounded when the store says so (`cacheMaxBytes`: on-disk stores):
+ * a key that is not cached is read from the store when a record or a timer needs it, and an
+ * evicted key's changed slots are written to the store (and its changelog) as it leaves. The
+ * store plus the cached changes is always the whole state. In front of an in-memory store the
+ * cache is unbounded and holds every key (loaded at open), as the store does.
+ *
+ * Results are records keyed by Windowed<K> with timestamp end - 1 (the window's last instant),
+ * so a downstream window of a larger size puts them in the right window.
+ *
+ * Windows already closed for the record (a hopping record whose earlier windows closed) are
+ * skipped; the record is late only if all its windows closed, which LatenessOperator decides.
+ */
+export class OldWindowAggregateOperator extends Operator {
+  private store!: KeyValueStore;
+  private readonly timers = new TimerQueue();
+  /** The store's time index: the timers when the cache is bounded (else undefined: `timers`). */
+  private indexed: StoreTimerIndex | undefined;
+  private keys = new RecordCache<KeySlots>(Infinity, () => {});
+  /** Estimated encoded bytes of one accumulator (a running average of what was written). */
+  private accBytes = 9;
+  private dirty: KeySlots[] = [];
+  private gen = 1;
+  /** Where the store keys kept in KeySlots.lastKey are cut from. */
+  private readonly keySlab = new KeySlab();
+  /** Pane length, or undefined: slots are windows. */
+  private readonly pane: number | undefined;
+
+  constructor(
+    name: string,
+    private readonly storeName: string,
+    private readonly windows: TimeWindows,
+    private readonly grace: number,
+    private readonly emit: 'final' | 'update',
+    private readonly agg: Aggregation,
+    private readonly keyCodec: StoreKeyCodec,
+  ) {
+    super(name);
+    this.pane = slotLength(windows, agg);
+  }
+
+  /**
+   * Behind a bounded cache the timers are the store's time index: it is kept in step while the
+   * store is restored (before open), so open() trusts it instead of rebuilding it from the windows.
+   */
+  override attach(ctx: OperatorContext): void {
+    super.attach(ctx);
+    const store = ctx.store(this.storeName);
+    if ((store.cacheMaxBytes ?? Infinity) === Infinity) return;
+    const { size, advance } = this.windows;
+    store.deriveWhileRestoring?.(timeIndexDeriver({ size, advance, close: size + this.grace, pane: this.pane }));
+  }
+
+  override open(): void {
+    this.store = this.ctx.store(this.storeName);
+    this.keys = new RecordCache<KeySlots>(this.store.cacheMaxBytes ?? Infinity, (_id, ks) => this.writeBack(ks));
+    const index = new StoreTimerIndex(this.store);
+    const W = this.watermark();
+    if (this.keys.bounded) {
+      // Keys are read from the store when needed; timers stay in the store's index.
+      this.indexed = index;
+      if (index.complete) index.dropDue(W);
+      else {
+        // Restored (or written with an in-memory queue): the index is rebuilt from the windows.
+        index.deleteAll();
+        this.buildIndex(index, W);
+        index.markComplete();
+      }
+      return;
+    }
+    // Unbounded: every key in the cache, timers in the heap; an index left by a bounded run goes.
+    // No order is needed (slots are inserted by start, the queue sorts), so an in-memory store
+    // is read in hash order: no sort of every restored key.
+    const old = process.env.TRIBUTARY_OLD_RESTORE === '1';
+    if (old) index.deleteAll();
+    const { size, advance } = this.windows;
+    const close = size + this.grace;
+    const stale: Buffer[] = [];
+    for (const e of old ? windowEntries(this.store) : (this.store.unordered?.() ?? this.store.all())) {
+      if (isTimeIndexKey(e.key)) {
+        stale.push(e.key);
+        continue;
+      }
+      const { key: kb, time: start } = splitKeyWithTime(e.key);
+      const id = kb.toString('latin1');
+      insertSlot(this.slotsOf(id, undefined), start, decodeState(e.value));
+      // The windows this slot belongs to that the restored watermark has not closed yet.
+      const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
+      const last = this.pane === undefined ? start : lastWindowStart(this.windows, start);
+      for (let s = first; s <= last; s += advance) if (s + close > W) this.timers.add(s + close, id);
+    }
+    for (const k of stale) this.store.unlogged!.delete(k);
+  }
+
+  /** Indexes the open windows of the store (one scan; a key's entries are adjacent). */
+  private buildIndex(index: StoreTimerIndex, W: number): void {
+    const { size, advance } = this.windows;
+    const close = size + this.grace;
+    let current: Buffer | undefined;
+    const done = new Set<number>();
+    // Read a chunk of window keys, then write their index entries: writing while a range of an
+    // on-disk store is open makes it re-seek for every entry.
+    let from: Buffer | undefined;
+    for (;;) {
+      const chunk: Buffer[] = [];
+      for (const e of this.store.range(from, TIME_INDEX_PREFIX)) {
+        chunk.push(e.key);
+        if (chunk.length >= BUILD_CHUNK) break;
+      }
+      for (const k of chunk) {
+        const { key: kb, time: start } = splitKeyWithTime(k);
+        if (current === undefined || !current.equals(kb)) {
+          current = kb;
+          done.clear();
+        }
+        const first = this.pane === undefined ? start : firstWindowStart(this.windows, start);
+        const last = this.pane === undefined ? start : lastWindowStart(this.windows, start);
+        for (let s = first; s <= last; s += advance) {
+          if (s + close <= W || done.has(s)) continue;
+          done.add(s);
+          index.add(s + close, current);
+        }
+      }
+      if (chunk.length < BUILD_CHUNK) return;
+      from = Buffer.concat([chunk[chunk.length - 1]!, ZERO]); // the smallest key after the chunk's last
+    }
+  }
+
+  /** Timers held in memory: (time, key) entries of the heap queue; 0 when they live in the store's index. */
+  get timersInMemory(): number {
+    return this.timers.entries;
+  }
+
+  /** Timers in the store's time index (a scan; 0 when they live in memory). */
+  timersInStore(): number {
+    return this.indexed ? this.indexed.count() : 0;
+  }
+
+  /** The record cache of keys (tests and metrics read its size and bound). */
+  get cache(): { readonly size: number; readonly bytes: number; readonly maxBytes: number; readonly evictions: number } {
+    return this.keys;
+  }
+
+  override nextEventTime(): number {
+    return this.indexed ? this.indexed.next : this.timers.next;
+  }
+
+  process(rec: Rec): void {
+    const w = this.watermark();
+    const W = rec.stamp > w ? rec.stamp : w;
+    const { size, advance } = this.windows;
+    const close = size + this.grace;
+    const ts = rec.timestamp;
+    const first = firstWindowStart(this.windows, ts);
+    const last = lastWindowStart(this.windows, ts);
+    if (last + close <= W) return; // every window closed (LatenessOperator has counted it)
+    const ks = this.slotsOf(this.keyCodec.id(rec.key), rec.key);
+    const pane = this.pane;
+    if (pane !== undefined) {
+      const ps = Math.floor(ts / pane) * pane;
+      const i = indexOf(ks.starts, ps);
+      let acc: unknown;
+      try {
+        acc = this.agg.add(i >= 0 ? ks.accs[i] : this.agg.init(), rec.value, rec.key);
+      } catch (e) {
+        this.dropIfEmpty(ks);
+        this.ctx.deadLetter(rec, e, this.name);
+        return;
+      }
+      if (i >= 0) ks.accs[i] = acc;
+      else {
+        insertSlot(ks, ps, acc);
+        if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
+        for (let s = first; s <= last; s += advance) {
+          // A window with another slot of this key has its timer already.
+          if (s + close <= W || hasSlotIn(ks, s, s + size, ps)) continue;
+          this.addTimer(s + close, ks.id);
+        }
+      }
+      this.touch(ks, ps);
+      if (this.emit === 'update') {
+        for (let s = first; s <= last; s += advance) if (s + close > W) this.forwardWindow(ks, s, rec);
+      }
+      return;
+    }
+    // One slot per window: compute every window's new accumulator before writing any, so a
+    // throwing user function leaves no window half-updated.
+    const n = (last - first) / advance + 1;
+    const accs: unknown[] = new Array(n);
+    try {
+      for (let k = 0, s = first; s <= last; s += advance, k++) {
+        if (s + close <= W) continue;
+        const i = indexOf(ks.starts, s);
+        accs[k] = this.agg.add(i >= 0 ? ks.accs[i] : this.agg.init(), rec.value, rec.key);
+      }
+    } catch (e) {
+      this.dropIfEmpty(ks);
+      this.ctx.deadLetter(rec, e, this.name);
+      return;
+    }
+    for (let k = 0, s = first; s <= last; s += advance, k++) {
+      if (s + close <= W) continue;
+      const i = indexOf(ks.starts, s);
+      if (i >= 0) ks.accs[i] = accs[k];
+      else {
+        insertSlot(ks, s, accs[k]);
+        if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
+        this.addTimer(s + close, ks.id);
+      }
+      this.touch(ks, s);
+      if (this.emit === 'update') this.forwardWindow(ks, s, rec);
+    }
+  }
+
+  override onEventTime(watermark: number): void {
+    const stamp = this.ctx.generatedStamp();
+    const indexed = this.indexed;
+    if (indexed) {
+      // In (close time, store key) order, a chunk at a time: a pass over 1M closing windows holds one chunk.
+      for (let due = indexed.takeDue(watermark); due.length > 0; due = indexed.takeDue(watermark)) {
+        for (const d of due) this.closeWindow(d.time, d.key.toString('latin1'), stamp);
+      }
+      return;
+    }
+    for (let due = this.timers.popDue(watermark, byStoreKey); due; due = this.timers.popDue(watermark, byStoreKey)) {
+      for (const id of due.items) this.closeWindow(due.time, id, stamp);
+    }
+  }
+
+  /** The window of key `id` closing at `time` closes: emitted (emit 'final'), and the slots no open window needs dropped. */
+  private closeWindow(time: number, id: string, stamp: number): void {
+    const { size, advance } = this.windows;
+    const start = time - size - this.grace;
+    const end = start + size;
+    // Bounded: an evicted key's slots come back from the store.
+    const ks = this.keys.bounded ? this.slotsOf(id, undefined) : this.keys.get(id);
+    if (!ks) return;
+    if (this.emit === 'final') {
+      const acc = this.windowAcc(ks, start);
+      if (acc !== NONE) {
+        const wk: Windowed<unknown> = { key: ks.key, start, end };
+        this.forward(new Rec(wk, this.agg.result(acc), end - 1, Rec.NO_HEADERS, stamp, undefined));
+      }
+    }
+    // Drop the slots no open window needs: with panes, those before the next window's start.
+    const keepFrom = this.pane === undefined ? start + 1 : start + advance;
+    let drop = 0;
+    while (drop < ks.starts.length && ks.starts[drop]! < keepFrom) drop++;
+    if (drop === 0) {
+      this.dropIfEmpty(ks);
+      return;
+    }
+    if (drop === ks.starts.length) {
+      // The key is gone: its deletes go to the store now rather than at the next flush, so a pass
+      // closing a million windows does not hold a million keys (and their change lists) until then.
+      for (let i = 0; i < drop; i++) markChanged(ks, ks.starts[i]!);
+      ks.starts = [];
+      ks.accs = [];
+      this.writeChanges(ks);
+      this.keys.delete(ks.id);
+      return;
+    }
+    for (let i = 0; i < drop; i++) this.touch(ks, ks.starts[i]!);
+    ks.starts.splice(0, drop);
+    ks.accs.splice(0, drop);
+    if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
+    this.dropIfEmpty(ks);
+  }
+
+  /** A timer for the window of key `id` closing at `time`. */
+  private addTimer(time: number, id: string): void {
+    if (this.indexed) this.indexed.add(time, id);
+    else this.timers.add(time, id);
+    this.ctx.requestEventTime(time);
+  }
+
+  /** Writes the slots changed since the last flush to the store (and so to its changelog). */
+  override flushState(): void {
+    const dirty = this.dirty;
+    if (dirty.length === 0) return;
+    this.dirty = [];
+    this.gen++;
+    for (const ks of dirty) this.writeChanges(ks);
+  }
+
+  /** Entries grown in place during a batch may have passed the bound: evict back under it. */
+  override onBatchEnd(): void {
+    this.keys.shrink();
+  }
+
+  override close(): void {
+    this.keys.clear();
+    this.dirty = [];
+    this.timers.clear();
+    this.indexed = undefined;
+  }
+
+  /** The window's accumulator: its slot, or the merge of its panes in time order; NONE when empty. */
+  private windowAcc(ks: KeySlots, start: number): unknown {
+    if (this.pane === undefined) {
+      const i = indexOf(ks.starts, start);
+      return i >= 0 ? ks.accs[i] : NONE;
+    }
+    const end = start + this.windows.size;
+    let acc: unknown = NONE;
+    for (let i = 0; i < ks.starts.length; i++) {
+      const s = ks.starts[i]!;
+      if (s < start) continue;
+      if (s >= end) break;
+      acc = acc === NONE ? ks.accs[i] : this.agg.merge!(acc, ks.accs[i], ks.key);
+    }
+    return acc;
+  }
+
+  private forwardWindow(ks: KeySlots, start: number, rec: Rec): void {
+    const acc = this.windowAcc(ks, start);
+    if (acc === NONE) return;
+    const end = start + this.windows.size;
+    const key: Windowed<unknown> = { key: rec.key, start, end };
+    this.forward(new Rec(key, this.agg.result(acc), end - 1, rec.headers, rec.stamp, rec.origin));
+  }
+
+  /** Writes a key's changed slots to the store. */
+  private writeChanges(ks: KeySlots): void {
+    const first = ks.changed;
+    if (first !== first) return; // NaN: nothing changed
+    ks.changed = NaN;
+    this.writeSlot(ks, first);
+    const more = ks.moreChanged;
+    if (more === undefined) return;
+    ks.moreChanged = undefined;
+    for (let j = 0; j < more.length; j++) this.writeSlot(ks, more[j]!);
+  }
+
+  /** Writes one slot's state to the store: its accumulator, or a delete when the slot is gone. */
+  private writeSlot(ks: KeySlots, start: number): void {
+    const i = indexOf(ks.starts, start);
+    let sk = ks.lastKey;
+    if (sk === undefined || ks.lastKeyStart !== start) {
+      // A bounded cache counts every byte it holds: it does not keep store keys.
+      if (this.keys.bounded) sk = slotKey(ks.id, start);
+      else {
+        sk = ks.lastKey = slotKey(ks.id, start, this.keySlab);
+        ks.lastKeyStart = start;
+      }
+    }
+    if (i < 0) {
+      this.store.delete(sk);
+      return;
+    }
+    const b = encodeAcc(ks.accs[i]);
+    this.accBytes += (b.length - this.accBytes) / 16;
+    this.store.put(sk, b);
+  }
+
+  /** An evicted key: its changes go to the store; it may still be queued for the next flush, with nothing left to write. */
+  private writeBack(ks: KeySlots): void {
+    this.writeChanges(ks);
+    ks.starts = [];
+    ks.accs = [];
+  }
+
+  /** The key's slots by id (the latin1 string of its store-key bytes); `key` undefined: decode it from the id. */
+  private slotsOf(id: string, key: unknown): KeySlots {
+    let ks = this.keys.get(id);
+    if (!ks) {
+      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, gen: 0 };
+      if (this.keys.bounded) {
+        // Not cached: whatever the store holds for the key is its state.
+        const prefix = keyPrefix(Buffer.from(id, 'latin1'));
+        for (const e of this.store.range(prefix, prefixEnd(prefix))) insertSlot(ks, splitKeyWithTime(e.key).time, decodeState(e.value));
+        ks.bytes = this.sizeOf(ks);
+        this.keys.makeRoom(ks.bytes);
+      }
+      this.keys.add(id, ks);
+    }
+    return ks;
+  }
+
+  /** Estimated bytes of a cached key: encoded accumulators plus fixed overheads (what Kafka Streams' cache counts). */
+  private sizeOf(ks: KeySlots): number {
+    return KEY_OVERHEAD + ks.id.length + ks.starts.length * (SLOT_OVERHEAD + this.accBytes);
+  }
+
+  private touch(ks: KeySlots, start: number): void {
+    if (ks.gen !== this.gen) {
+      ks.gen = this.gen;
+      this.dirty.push(ks);
+    }
+    markChanged(ks, start);
+  }
+
+  private dropIfEmpty(ks: KeySlots): void {
+    if (ks.starts.length === 0) this.keys.delete(ks.id);
+  }
+}
+
+const NONE: unique symbol = Symbol('no window');
+/** Window entries read per step of an index rebuild. */
+const BUILD_CHUNK = 4096;
+const ZERO = Buffer.from([0]);
+/** Estimated bytes of a cached key beyond its id and slots (the object, its arrays, the map entry). */
+const KEY_OVERHEAD = 160;
+/** Estimated bytes of one slot beyond its encoded accumulator (its start and array cells). */
+const SLOT_OVERHEAD = 24;
+
+/**
+ * The store key of a key's slot, keyWithTime(key bytes, start) (state/bytes.ts), written straight
+ * from the id (the key bytes as latin1): one Buffer per write instead of the key's bytes and then
+ * the composite.
+ */
+export function slotKey(id: string, start: number, slab?: KeySlab): Buffer {
+  const n = id.length;
+  const out = slab === undefined ? Buffer.allocUnsafe(4 + n + TIMESTAMP_BYTES) : slab.take(4 + n + TIMESTAMP_BYTES);
+  out.writeUInt32BE(n, 0);
+  // Short ids (most keys) byte by byte: Buffer.write's call into C++ costs more than the copy.
+  if (n <= SHORT_ID) for (let i = 0; i < n; i++) out[4 + i] = id.charCodeAt(i);
+  else out.write(id, 4, n, 'latin1');
+  writeTimestamp(out, 4 + n, start);
+  return out;
+}
+
+/**
+ * The encoded state of the integers 0..SMALL_INTS-1, made once: counts (and small sums) are
+ * written for every changed window at every commit, and a 9-byte Buffer each was a Buffer object
+ * per write, and per stored window. Shared safely: stores and changelogs keep or copy value
+ * Buffers, never write into them, and readers decode them.
+ */
+const SMALL_INTS = 4096;
+const smallInts: (Buffer | undefined)[] = [];
+
+/** encodeState(acc), shared for small non-negative integers. */
+export function encodeAcc(acc: unknown): Buffer {
+  if (typeof acc === 'number' && acc >= 0 && acc < SMALL_INTS && Math.floor(acc) === acc && (acc !== 0 || 1 / acc > 0)) {
+    return (smallInts[acc] ??= encodeState(acc));
+  }
+  return encodeState(acc);
+}
+
+/**
+ * Slabs for store keys that live as long as their slot (KeySlots.lastKey). Not Node's Buffer pool:
+ * a kept key there pins an 8 KiB slab of everyone's short-lived Buffers, so keys of long windows
+ * could hold many times their size; here a slab holds only slot keys, made at about the same
+ * time and so (windows closing in time order) mostly released together.
+ */
+export class KeySlab {
+  private slab: Buffer | undefined;
+  private at = 0;
+
+  take(n: number): Buffer {
+    if (n > KEY_SLAB >>> 4) return Buffer.allocUnsafeSlow(n);
+    let slab = this.slab;
+    if (slab === undefined || this.at + n > slab.length) {
+      slab = this.slab = Buffer.allocUnsafeSlow(KEY_SLAB);
+      this.at = 0;
+    }
+    const at = this.at;
+    this.at = (at + n + 7) & ~7; // 8-byte aligned, as Node's pool
+    return slab.subarray(at, at + n);
+  }
+}
+
+const KEY_SLAB = 8 * 1024;
+
+/** Ids up to this length are copied into a store key by a loop rather than Buffer.write. */
+const SHORT_ID = 48;
+
+function indexOf(starts: readonly number[], s: number): number {
+  // A key has a handful of slots: a linear scan beats a binary search.
+  for (let i = 0; i < starts.length; i++) if (starts[i] === s) return i;
+  return -1;
+}
+
+/** Records that the slot at `start` changed (the caller writes it, or queues the key for the flush). */
+function markChanged(ks: KeySlots, start: number): void {
+  const c = ks.changed;
+  if (c !== c) {
+    ks.changed = start; // was NaN: the first change
+    return;
+  }
+  if (c === start) return;
+  const more = ks.moreChanged;
+  if (more === undefined) {
+    ks.moreChanged = [start];
+    return;
+  }
+  for (let i = 0; i < more.length; i++) if (more[i] === start) return;
+  more.push(start);
+}
+
+/** Whether the key has a slot with from <= start < to other than `except`. */
+function hasSlotIn(ks: KeySlots, from: number, to: number, except: number): boolean {
+  for (let i = 0; i < ks.starts.length; i++) {
+    const s = ks.starts[i]!;
+    if (s >= from && s < to && s !== except) return true;
+  }
+  return false;
+}
+
+/**
+ * Inserts a slot in start order, into new arrays of the exact length: push or splice grow an
+ * array to 17+ cells, which cost about 280 bytes per key in two arrays (a third of the heap of a
+ * key with one window), and a key gains a slot only once per pane or window.
+ */
+function insertSlot(ks: KeySlots, start: number, acc: unknown): void {
+  const n = ks.starts.length;
+  if (n === 0) {
+    ks.starts = [start];
+    ks.accs = [acc];
+    return;
+  }
+  const old = ks.starts;
+  const oldAccs = ks.accs;
+  let i = n;
+  while (i > 0 && old[i - 1]! > start) i--;
+  const starts = new Array<number>(n + 1);
+  const accs = new Array<unknown>(n + 1);
+  for (let j = 0; j < i; j++) {
+    starts[j] = old[j]!;
+    accs[j] = oldAccs[j];
+  }
+  starts[i] = start;
+  accs[i] = acc;
+  for (let j = i; j < n; j++) {
+    starts[j + 1] = old[j]!;
+    accs[j + 1] = oldAccs[j];
+  }
+  ks.starts = starts;
+  ks.accs = accs;
+}
+
+/** The order of store keys `[u32 length][key]...`: by length, then bytes (ids are latin1 key bytes). */
+function byStoreKey(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}

@@ -1,0 +1,71 @@
+import { errorMessage } from './errors.js';
+
+/**
+ * Records on which user code threw while it held an operator's cached state.
+ *
+ * Aggregations, sessions, windows and process() states hold each key's state decoded between
+ * commits (record caches). An aggregator or processor that changes that object in place and then
+ * throws leaves a half-applied record in the cache, which the next commit would write: before the
+ * caches a throw left the stored bytes untouched. Undoing it in place would need a copy of the
+ * state before every call, which is what the caches save. So, as Flink fails over to its last
+ * checkpoint, the task gives up: the operator throws RollbackRequiredError, the runtime (or the test
+ * driver) aborts the open transaction, drops its tasks, restores their stores to the last commit
+ * and reads the inputs again from the committed offsets. On that replay the operator recognises
+ * the record by its id and sends it straight to the dead-letter topic without calling user code.
+ * The committed result is therefore the one without the record, which is in the dead-letter topic
+ * once, with the error it threw.
+ *
+ * The id says which operator, which input record (source topic, partition, offset: stable across
+ * the replay, since the tasks read only committed data) and which state key; a record made by a
+ * timer (no input record) is named by its timestamp instead. So two records of one input record
+ * that reach the same operator with the same key and timestamp (a flatMap emitting twice) are one
+ * id: both are dead-lettered on the replay.
+ */
+export class PoisonRecords {
+  private readonly errors = new Map<string, unknown>();
+
+  get size(): number {
+    return this.errors.size;
+  }
+
+  add(id: string, error: unknown): void {
+    this.errors.set(id, error);
+  }
+
+  /** The error the record threw, if it is a known poison record. */
+  errorOf(id: string): unknown {
+    return this.errors.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.errors.has(id);
+  }
+
+  /** After a commit: the records read again from then on come after every known one (or are found again). */
+  clear(): void {
+    this.errors.clear();
+  }
+}
+
+/** The id of a record at an operator (see PoisonRecords). */
+export function poisonId(operator: string, origin: { topic: string; partition: number; offset: number } | undefined, keyId: string, timestamp: number): string {
+  return origin ? `${operator}\u0000${origin.topic}\u0000${origin.partition}\u0000${origin.offset}\u0000${keyId}` : `${operator}\u0000timer\u0000${timestamp}\u0000${keyId}`;
+}
+
+/**
+ * User code threw while it held cached state: the task's state may hold a half-applied record, so
+ * the task must go back to its last commit (see PoisonRecords). Thrown out of Task.process (and the
+ * other driving calls); the runtime and the test driver handle it, nothing else should catch it.
+ */
+export class RollbackRequiredError extends Error {
+  readonly code = 'ROLLBACK_REQUIRED';
+  constructor(
+    readonly taskId: string,
+    readonly operator: string,
+    readonly id: string,
+    readonly error: unknown,
+  ) {
+    super(`task ${taskId}: user code in '${operator}' threw while holding cached state (${errorMessage(error)}); rolling back to the last commit`);
+    this.name = 'RollbackRequiredError';
+  }
+}
