@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- peers [--peer flink] [--events N] [--repeats R] [--queries q0,q1,...] [--agree-events M] [--cpu C] [--repartition memory|log] [--json] [--no-save]`:
+ * `npm run bench -- peers [--peer flink] [--events N] [--repeats R] [--queries q0,q1,...] [--agree-events M] [--cpu C] [--repartition memory|log] [--tributary-process warm|fresh] [--json] [--no-save]`:
  * Tributary against its peers on the same machine, same events, same run; the rows must agree
  * before a ratio is printed. Peers: Apache Flink 2.2 (--peer flink, every query; flink-run.ts
  * says how each is checked and timed). Results are merged into bench/results/peers.json, one
@@ -69,6 +69,8 @@ const PEERS_USAGE = `npm run -s bench -- peers [options]
   --cpu C                core both sides are pinned to with taskset (default 1)
   --repartition memory|log  Flink peer: how Tributary's keyBy records go (default memory: in the
                          process, as Flink's one-JVM job; log: through repartition topics)
+  --tributary-process warm|fresh  Flink peer: Tributary's timed runs in one process warmed up on
+                         the agreement's events, as Flink's JVM (default warm), or a new process each
   --bootstrap host:port  Kafka peers: a running broker (else a one-broker cluster is started)
   --json                 one JSON object on stdout
   --no-save              do not merge the results into bench/results/peers.json
@@ -126,6 +128,8 @@ export async function main(args: string[]): Promise<void> {
   const cpu = pinnedCpu(args);
   const repartition = arg(args, '--repartition', 'memory');
   if (repartition !== 'memory' && repartition !== 'log') throw new PeersUsageError(`--repartition must be memory or log, not ${repartition}`);
+  const tributaryProcess = arg(args, '--tributary-process', 'warm');
+  if (tributaryProcess !== 'warm' && tributaryProcess !== 'fresh') throw new PeersUsageError(`--tributary-process must be warm or fresh, not ${tributaryProcess}`);
   const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
   const classpath = ensureFlinkPeer();
   const dir = mkdtempSync(join(tmpdir(), 'tributary-peers-'));
@@ -134,9 +138,9 @@ export async function main(args: string[]): Promise<void> {
     const file = join(dir, 'events.jsonl');
     await writeEventsFile(agreeFile, agreeEvents);
     await writeEventsFile(file, events);
-    const run = { date: new Date().toISOString(), events, agree_events: agreeEvents, repeats, pinned_cpu: cpu ?? null, repartition, alternated: true };
+    const run = { date: new Date().toISOString(), events, agree_events: agreeEvents, repeats, pinned_cpu: cpu ?? null, repartition, tributary_process: tributaryProcess, alternated: true };
     const save = !args.includes('--no-save');
-    const rows = await runFlinkPeer({ classpath, queries, file, events, agreeFile, agreeEvents, repeats, cpu, repartition, log, onRow: (r) => save && savePeerResults([r], run) });
+    const rows = await runFlinkPeer({ classpath, queries, file, events, agreeFile, agreeEvents, repeats, cpu, repartition, tributaryProcess, log, onRow: (r) => save && savePeerResults([r], run) });
     if (asJson) process.stdout.write(JSON.stringify({ bench: 'peers', peer, ...run, results: rows }) + '\n');
     else for (const r of rows) process.stdout.write(`${r.query}  tributary ${r.tributary_events_per_core_sec}  flink ${r.peer_events_per_core_sec}  ratio ${r.ratio ?? '-'}  (${r.agreement})\n`);
   } finally {

@@ -12,7 +12,7 @@ const flag = args.indexOf('--repartition');
 if (flag >= 0) [, repartitionFlag] = args.splice(flag, 2);
 const [query, events, source, rate, partitions, repartitionArg] = args;
 const repartition = repartitionFlag ?? repartitionArg ?? 'memory';
-if (!NEXMARK_REPARTITIONS.includes(repartition as NexmarkRepartition)) throw new NexmarkRunError(`repartition must be memory or log, not ${repartition}`);
+if (!NEXMARK_REPARTITIONS.includes(repartition as NexmarkRepartition)) throw new NexmarkRunError(`repartition must be one of ${NEXMARK_REPARTITIONS.join(', ')}, not ${repartition}`);
 const result = await runNexmark({
   query: query!,
   events: Number(events),

@@ -32,9 +32,13 @@ import { JsonEventBatch, NexmarkGenerator } from './generator.js';
 import { EVENTS_TOPIC, nexmarkEvents, queryNamed } from './queries/index.js';
 
 export type NexmarkSource = 'generator' | 'log';
-/** How keyBy's records reach the reading task: in memory (one process) or through the repartition topic. */
-export type NexmarkRepartition = 'memory' | 'log';
-export const NEXMARK_REPARTITIONS: readonly NexmarkRepartition[] = ['memory', 'log'];
+/**
+ * How keyBy's records reach the reading task: in memory (one process; key and value objects as
+ * their serdes copy them), or through the repartition topic. 'memory-bytes' (for measuring the
+ * object hand-over) keeps them in memory but serialized, as the local exchange did before.
+ */
+export type NexmarkRepartition = 'memory' | 'log' | 'memory-bytes';
+export const NEXMARK_REPARTITIONS: readonly NexmarkRepartition[] = ['memory', 'log', 'memory-bytes'];
 
 export interface NexmarkRunOptions {
   readonly query: string;
@@ -123,7 +127,13 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
       }),
       OUTPUT,
     );
-    const runtime = { log: embedded({ manager: log }), stateDir: join(dir, 'state'), localRepartition: (o.repartition ?? 'memory') === 'memory' };
+    const repartition = o.repartition ?? 'memory';
+    const runtime = {
+      log: embedded({ manager: log }),
+      stateDir: join(dir, 'state'),
+      localRepartition: repartition !== 'log',
+      localRepartitionObjects: repartition === 'memory',
+    };
     const progressTimer = (total: number): NodeJS.Timeout =>
       setInterval(() => {
         const rt = app.activeRuntime;

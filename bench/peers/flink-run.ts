@@ -4,8 +4,11 @@
  *     Tributary's (updating queries: the last row per key) must hold the same rows, else no
  *     ratio is printed; NOT_COMPARABLE queries (q12) say why instead;
  *  2. timing: N events, each system pinned to the same core (taskset) when there is one,
- *     R repeats. Tributary: a process per run (bench/nexmark/child.ts, bounded run on the
- *     embedded log); Flink: the JVM of step 1 runs the query R times into a blackhole sink.
+ *     R repeats. Tributary: one process (tributary-session.ts), warmed up first by a run over
+ *     the agreement's M events, runs the query R times, each a bounded run on a fresh embedded
+ *     log (`--tributary-process fresh`: a new cold process per run, bench/nexmark/child.ts);
+ *     Flink: the JVM of step 1 (its rows over the same M events) runs the query R times into a
+ *     blackhole sink. Both sides' later runs are JIT-warm.
  *     The runs alternate, Flink first in odd pairs and Tributary first in even ones (F T T F F T
  *     ...), so a change of the machine's load during a query falls on both systems alike
  *     (`schedule` records each run's wall-clock span); the JVM waits between its runs.
@@ -22,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { sameRows, tributaryRows } from './agreement.js';
 import { NOT_COMPARABLE, type FlinkTiming } from './flink.js';
 import { FlinkSession } from './flink-session.js';
+import { TributarySession } from './tributary-session.js';
 import type { NexmarkResult } from '../nexmark/runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,6 +45,8 @@ export interface FlinkPeerRow {
   readonly startup_cpu_seconds: { readonly tributary: number; readonly peer: number };
   /** Tributary's repartition mode in the timed runs (what the runs reported). */
   readonly tributary_repartition: string;
+  /** Tributary's timed runs in one warmed-up process, or each in a fresh one. */
+  readonly tributary_process: TributaryProcess;
   /** The timed runs in the order they ran, each with its wall-clock span (ms since the epoch). */
   readonly schedule: readonly TimedRunSpan[];
 }
@@ -66,6 +72,14 @@ export interface TributaryTiming {
  */
 export type TributaryRepartition = 'memory' | 'log';
 
+/**
+ * How Tributary's timed runs are hosted: 'warm' (default) one long-lived process, warmed up on
+ * the agreement's event count first, that runs each timed run when its turn comes, as Flink's one
+ * JVM does (tributary-session.ts); 'fresh' a new process per run (cold JIT: favours Flink, whose
+ * later runs are warm).
+ */
+export type TributaryProcess = 'warm' | 'fresh';
+
 export interface FlinkRunOptions {
   readonly classpath: string;
   readonly queries: readonly string[];
@@ -79,6 +93,8 @@ export interface FlinkRunOptions {
   readonly cpu?: string;
   /** Tributary's repartition mode (default memory, the runner's own default). */
   readonly repartition?: TributaryRepartition;
+  /** Tributary's timed runs in one warmed-up process (default) or each in a fresh one. */
+  readonly tributaryProcess?: TributaryProcess;
   readonly log: (line: string) => void;
   /** Called with each query's row as soon as it is measured (results are saved as they come). */
   readonly onRow?: (row: FlinkPeerRow) => void;
@@ -93,6 +109,18 @@ export class TributaryRunFailed extends Error {
   readonly code = 'TRIBUTARY_RUN_FAILED';
 }
 
+/** A run's figures, counted from the first event; the run must have used the repartition mode asked for. */
+function timingOf(query: string, events: number, run: NexmarkResult, repartition: TributaryRepartition): TributaryTiming {
+  if (run.cpu_seconds_from_first_event === undefined) throw new TributaryRunFailed(`tributary ${query}: no event was decoded`);
+  // the run says which mode it used: a runner that ignored the flag must not be reported as asked
+  if (run.repartition !== repartition) throw new TributaryRunFailed(`tributary ${query}: asked for repartition ${repartition}, the run used ${String(run.repartition)}`);
+  return {
+    events_per_core_sec: Math.round(events / run.cpu_seconds_from_first_event),
+    startup_cpu_seconds: run.cpu_seconds - run.cpu_seconds_from_first_event,
+    repartition: run.repartition,
+  };
+}
+
 /** One Tributary run in a process of its own (pinned to `cpu`), counted from the first event. */
 export async function tributaryTiming(query: string, events: number, cpu: string | undefined, repartition: TributaryRepartition = 'memory'): Promise<TributaryTiming> {
   const node = [process.execPath, '--import', 'tsx', join(here, '..', 'nexmark', 'child.ts'), query, String(events), 'log', '--repartition', repartition];
@@ -105,15 +133,7 @@ export async function tributaryTiming(query: string, events: number, cpu: string
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new TributaryRunFailed(`tributary ${query} failed (${code}): ${stderr}`);
-  const run = JSON.parse(stdout.trim().split('\n').at(-1)!) as NexmarkResult;
-  if (run.cpu_seconds_from_first_event === undefined) throw new TributaryRunFailed(`tributary ${query}: no event was decoded`);
-  // the run says which mode it used: a runner that ignored the flag must not be reported as asked
-  if (run.repartition !== repartition) throw new TributaryRunFailed(`tributary ${query}: asked for repartition ${repartition}, the run used ${String(run.repartition)}`);
-  return {
-    events_per_core_sec: Math.round(events / run.cpu_seconds_from_first_event),
-    startup_cpu_seconds: run.cpu_seconds - run.cpu_seconds_from_first_event,
-    repartition: run.repartition,
-  };
+  return timingOf(query, events, JSON.parse(stdout.trim().split('\n').at(-1)!) as NexmarkResult, repartition);
 }
 
 /** Which system runs first in timed pair `i` (0-based): Flink, then Tributary, then alternating (F T, T F, F T, ...). */
@@ -138,6 +158,9 @@ export async function runFlinkPeer(o: FlinkRunOptions): Promise<FlinkPeerRow[]> 
 
 async function runQuery(o: FlinkRunOptions, q: string): Promise<FlinkPeerRow> {
   const session = new FlinkSession(o.classpath, q, o.agreeFile, o.file, o.repeats, o.cpu);
+  const repartition = o.repartition ?? 'memory';
+  const hosting = o.tributaryProcess ?? 'warm';
+  let tributary: TributarySession | undefined;
   const tribRuns: TributaryTiming[] = [];
   const flinkRuns: FlinkTiming[] = [];
   const schedule: TimedRunSpan[] = [];
@@ -147,17 +170,26 @@ async function runQuery(o: FlinkRunOptions, q: string): Promise<FlinkPeerRow> {
     const flinkRows = await session.rows();
     agree = reason ? { equal: false, detail: reason } : sameRows(tributaryRows(q, o.agreeEvents), flinkRows);
     o.log(`flink ${q}: agreement over ${o.agreeEvents} events: ${agree.detail}`);
+    if (hosting === 'warm') {
+      // warmed up on as many events as Flink's JVM computed its rows over, before any timed run
+      tributary = new TributarySession(q, o.events, o.agreeEvents, repartition, o.cpu);
+      await tributary.warmedUp();
+    }
+    const tributaryRun = async (): Promise<TributaryTiming> =>
+      tributary ? timingOf(q, o.events, await tributary.timedRun(), repartition) : tributaryTiming(q, o.events, o.cpu, repartition);
     for (let i = 0; i < o.repeats; i++) {
       for (const system of pairOrder(i)) {
         const start = Date.now();
         if (system === 'flink') flinkRuns.push(await session.timedRun());
-        else tribRuns.push(await tributaryTiming(q, o.events, o.cpu, o.repartition));
+        else tribRuns.push(await tributaryRun());
         schedule.push({ system, start, end: Date.now() });
       }
     }
     await session.close();
+    await tributary?.close();
   } finally {
     session.kill();
+    tributary?.kill();
   }
   const trib = tribRuns.map((r) => r.events_per_core_sec);
   const peer = flinkRuns.map((t) => Math.round(o.events / t.cpu_seconds_from_first_event));
@@ -181,6 +213,7 @@ async function runQuery(o: FlinkRunOptions, q: string): Promise<FlinkPeerRow> {
     runs: { tributary: trib, peer },
     startup_cpu_seconds: startup,
     tributary_repartition: [...new Set(tribRuns.map((r) => r.repartition))].join(','),
+    tributary_process: hosting,
     schedule,
   };
 }

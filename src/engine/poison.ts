@@ -17,12 +17,28 @@ import { errorMessage } from './errors.js';
  *
  * The id says which operator, which input record (source topic, partition, offset: stable across
  * the replay, since the tasks read only committed data) and which state key; a record made by a
- * timer (no input record) is named by its timestamp instead. So two records of one input record
- * that reach the same operator with the same key and timestamp (a flatMap emitting twice) are one
- * id: both are dead-lettered on the replay.
+ * timer (no input record), or read from a repartition topic exchanged in memory, is named by its
+ * timestamp instead. So two records of one input record that reach the same operator with the same
+ * key (a flatMap emitting twice) are one id: both are dead-lettered on the replay.
  */
 export class PoisonRecords {
   private readonly errors = new Map<string, unknown>();
+
+  /**
+   * @param unstableOffsets Input topics whose offsets are not the same on a replay: repartition
+   * topics exchanged in memory (an offset there is a queue position, and the queue's interleaving
+   * of upstream tasks follows fetch order). Their records are named by partition, key and
+   * timestamp instead.
+   */
+  constructor(private readonly unstableOffsets: ReadonlySet<string> = new Set()) {}
+
+  /** The id of a record at an operator (its input record's place, or its timestamp, and its state key). */
+  idOf(operator: string, rec: { readonly topic: string | undefined; readonly partition: number | undefined; readonly offset: number | undefined; readonly timestamp: number }, keyId: string): string {
+    const topic = rec.topic;
+    if (topic === undefined) return `${operator}\u0000timer\u0000${rec.timestamp}\u0000${keyId}`;
+    const at = this.unstableOffsets.has(topic) ? `t${rec.timestamp}` : String(rec.offset);
+    return `${operator}\u0000${topic}\u0000${rec.partition}\u0000${at}\u0000${keyId}`;
+  }
 
   get size(): number {
     return this.errors.size;
@@ -45,11 +61,6 @@ export class PoisonRecords {
   clear(): void {
     this.errors.clear();
   }
-}
-
-/** The id of a record at an operator (see PoisonRecords). */
-export function poisonId(operator: string, origin: { topic: string; partition: number; offset: number } | undefined, keyId: string, timestamp: number): string {
-  return origin ? `${operator}\u0000${origin.topic}\u0000${origin.partition}\u0000${origin.offset}\u0000${keyId}` : `${operator}\u0000timer\u0000${timestamp}\u0000${keyId}`;
 }
 
 /**

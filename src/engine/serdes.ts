@@ -96,6 +96,30 @@ export interface Windowed<K> {
   readonly end: number;
 }
 
+/**
+ * `v` as a big-endian int64, as `writeBigInt64BE(BigInt(v))` writes it: safe integers (window
+ * bounds) as two 32-bit halves, without a BigInt per write (a window operator emits a windowed key
+ * per window); anything else through BigInt, which throws on fractions as before.
+ */
+function writeInt64(b: Buffer, at: number, v: number): void {
+  if (!Number.isSafeInteger(v)) {
+    b.writeBigInt64BE(BigInt(v), at);
+    return;
+  }
+  const hi = Math.floor(v / TWO32);
+  b.writeInt32BE(hi, at);
+  b.writeUInt32BE(v - hi * TWO32, at + 4);
+}
+
+/** `Number(readBigInt64BE(at))`: exact without a BigInt when the value is a safe integer (its high half within ±2^21). */
+function readInt64(b: Buffer, at: number): number {
+  const hi = b.readInt32BE(at);
+  if (hi >= 0x200000 || hi < -0x200000) return Number(b.readBigInt64BE(at));
+  return hi * TWO32 + b.readUInt32BE(at + 4);
+}
+
+const TWO32 = 2 ** 32;
+
 /** Windowed keys as `[key bytes][start int64][end int64]`, the layout Kafka Streams uses plus the end. */
 export function windowed<K>(inner: Serde<K>): Serde<Windowed<K>> {
   return {
@@ -104,16 +128,16 @@ export function windowed<K>(inner: Serde<K>): Serde<Windowed<K>> {
       const k = inner.serialize(w.key);
       const out = Buffer.allocUnsafe(k.length + 16);
       out.set(k, 0);
-      out.writeBigInt64BE(BigInt(w.start), k.length);
-      out.writeBigInt64BE(BigInt(w.end), k.length + 8);
+      writeInt64(out, k.length, w.start);
+      writeInt64(out, k.length + 8, w.end);
       return out;
     },
     deserialize: (b) => {
       const n = b.length - 16;
       return {
         key: inner.deserialize(b.subarray(0, n)),
-        start: Number(b.readBigInt64BE(n)),
-        end: Number(b.readBigInt64BE(n + 8)),
+        start: readInt64(b, n),
+        end: readInt64(b, n + 8),
       };
     },
     ...(inner.copy && {

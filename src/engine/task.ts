@@ -569,12 +569,13 @@ export class Task {
   }
 
   /** @internal User code threw holding cached state (poison.ts). */
-  stateFailed(rec: Rec, error: unknown, operator: string, id: string): void {
-    if (this.plan.deadLetter === 'fail' || this.env.poison === undefined || error instanceof RollbackRequiredError) {
+  stateFailed(rec: Rec, error: unknown, operator: string, keyId: string): void {
+    const poison = this.env.poison;
+    if (this.plan.deadLetter === 'fail' || poison === undefined || error instanceof RollbackRequiredError) {
       this.deadLetter(rec, error, operator);
       return;
     }
-    throw new RollbackRequiredError(this.id, operator, id, error);
+    throw new RollbackRequiredError(this.id, operator, poison.idOf(operator, rec, keyId), error);
   }
 
   /** @internal The records to skip on a replay, or undefined when there are none. */
@@ -666,8 +667,8 @@ class TaskContext implements OperatorContext {
   deadLetter(rec: Rec, error: unknown, operator: string): void {
     this.task.deadLetter(rec, error, operator);
   }
-  stateFailed(rec: Rec, error: unknown, operator: string, id: string): void {
-    this.task.stateFailed(rec, error, operator, id);
+  stateFailed(rec: Rec, error: unknown, operator: string, keyId: string): void {
+    this.task.stateFailed(rec, error, operator, keyId);
   }
   get poison(): PoisonRecords | undefined {
     return this.task.poison;

@@ -6,6 +6,7 @@ import type { StreamsApp } from './app.js';
 import { KEY_FORMAT_HEADER, TopicCodec, VALUE_FORMAT_HEADER } from './codec.js';
 import { toMillis, type Duration } from './duration.js';
 import { TopologyError } from './errors.js';
+import { PoisonRecords, RollbackRequiredError } from './poison.js';
 import type { InputRecord, OutputRecord } from './records.js';
 import type { Serde } from './serdes.js';
 import { Sink } from './sink.js';
@@ -57,12 +58,23 @@ export interface DriverSnapshot {
 
 type StoredRecord = InputRecord;
 
+/** What the driver's last commit left: topic lengths and task metrics, to roll back to (poison.ts). */
+interface Commit {
+  readonly lengths: ReadonlyMap<string, readonly number[]>;
+  readonly metrics: readonly (readonly TaskMetrics[])[];
+}
+
 /**
  * Runs a topology in the test's own call stack: no threads, no timers, no sleeps. Records
  * piped into an input topic are processed before pipe() returns — through repartition topics
  * too, which the driver routes in memory to the downstream sub-topology's tasks (one task per
  * partition). Event time moves with the records, wall-clock time only with advanceWallClock().
  * Each topic is kept as a log (partition -> records), readable with output().
+ *
+ * Each pipe(), advanceWallClock() and drain() is a commit. When user code throws while holding
+ * cached state (poison.ts), the driver rolls back as the runtime does: what the call wrote is
+ * removed from the topics, the tasks are made again from the changelogs, and the call runs again,
+ * the record going straight to the dead-letter topic. Task objects taken before are then stale.
  *
  * With mapAsync in the topology, results arrive asynchronously: `await driver.settle()`.
  */
@@ -78,6 +90,9 @@ export class TopologyTestDriver {
   private now: number;
   private draining = false;
   private readonly maxBatch: number;
+  private readonly options: TestDriverOptions;
+  private readonly poison = new PoisonRecords();
+  private lastCommit: Commit;
 
   constructor(app: StreamsApp | Topology, options: TestDriverOptions = {}) {
     this.topology = 'topology' in app && typeof app.topology === 'function' ? app.topology() : (app as Topology);
@@ -86,23 +101,11 @@ export class TopologyTestDriver {
     this.plan = this.topology.resolvePartitions((t) => parts[t] ?? (internal.has(t) ? undefined : 1));
     this.now = options.wallClock ?? 0;
     this.maxBatch = options.maxBatchSize ?? Infinity;
+    this.options = options;
     for (const s of this.topology.subtopologies) {
       const list: Task[] = [];
       for (let p = 0; p < this.plan.tasks[s.id]!; p++) {
-        const holder: { task?: Task } = {};
-        const task = this.topology.createTask(s.id, p, this.plan, {
-          now: this.now,
-          ...(options.stateStore ? { storeFactory: options.stateStore(`${s.id}_${p}`) } : {}),
-          partitionsFor: (t) => this.partitionsFor(t),
-          collector: { send: (r) => this.write(r) },
-          changelog: {
-            append: (e) => {
-              const topic = holder.task!.stores.find((x) => x.name === e.store)!.changelogTopic;
-              this.append(topic, p, e.key, e.value, 0, []);
-            },
-          },
-        });
-        holder.task = task;
+        const task = this.createTask(s.id, p);
         if (options.restoreFrom) restoreTask(task, options.restoreFrom);
         list.push(task);
       }
@@ -113,6 +116,7 @@ export class TopologyTestDriver {
         this.readers.set(src.spec.topic, r);
       }
     }
+    this.lastCommit = this.commitPoint();
   }
 
   /** The input side of a source topic; with a Stream or Table of the app, typed and with its serdes. */
@@ -157,10 +161,12 @@ export class TopologyTestDriver {
   /** Moves the wall clock forward: idle partitions, wall-clock window closing, processing-time timers. */
   advanceWallClock(by: Duration): void {
     this.now += toMillis(by);
-    for (const list of this.tasks) {
-      for (const t of list) t.advanceWallClock(this.now);
-      this.drainQueue();
-    }
+    this.atomically(() => {
+      for (const list of this.tasks) {
+        for (const t of list) t.advanceWallClock(this.now);
+        this.drainQueue();
+      }
+    });
   }
 
   get wallClock(): number {
@@ -172,10 +178,12 @@ export class TopologyTestDriver {
    * closes and is emitted (sub-topology by sub-topology, following the watermark markers).
    */
   drain(): void {
-    for (const list of this.tasks) {
-      for (const t of list) t.endOfInput();
-      this.drainQueue();
-    }
+    this.atomically(() => {
+      for (const list of this.tasks) {
+        for (const t of list) t.endOfInput();
+        this.drainQueue();
+      }
+    });
   }
 
   /** Waits for asynchronous operators (mapAsync) and routes what they produced. */
@@ -252,8 +260,10 @@ export class TopologyTestDriver {
 
   /** @internal Appends input records and processes them. */
   pipe(topic: string, records: ReadonlyArray<Omit<InputRecord, 'offset' | 'topic'>>): void {
-    for (const r of records) this.append(topic, r.partition, r.key, r.value, r.timestamp, r.headers, true);
-    this.drainQueue();
+    this.atomically(() => {
+      for (const r of records) this.append(topic, r.partition, r.key, r.value, r.timestamp, r.headers, true);
+      this.drainQueue();
+    });
   }
 
   /** @internal */
@@ -285,6 +295,79 @@ export class TopologyTestDriver {
   /** @internal */
   get wall(): number {
     return this.now;
+  }
+
+  private createTask(subtopology: number, partition: number): Task {
+    const holder: { task?: Task } = {};
+    const task = this.topology.createTask(subtopology, partition, this.plan, {
+      now: this.now,
+      ...(this.options.stateStore ? { storeFactory: this.options.stateStore(`${subtopology}_${partition}`) } : {}),
+      partitionsFor: (t) => this.partitionsFor(t),
+      collector: { send: (r) => this.write(r) },
+      changelog: {
+        append: (e) => {
+          const topic = holder.task!.stores.find((x) => x.name === e.store)!.changelogTopic;
+          this.append(topic, partition, e.key, e.value, 0, []);
+        },
+      },
+      poison: this.poison,
+    });
+    holder.task = task;
+    return task;
+  }
+
+  /**
+   * Runs a call that ends in a commit. When user code threw holding cached state, rolls back to
+   * the last commit and runs it again, the record known (poison.ts).
+   */
+  private atomically(call: () => void): void {
+    for (;;) {
+      try {
+        call();
+        this.lastCommit = this.commitPoint();
+        return;
+      } catch (e) {
+        if (!(e instanceof RollbackRequiredError)) throw e;
+        // Known already: the replay did not recognise it, and would fail the same way forever.
+        if (this.poison.has(e.id)) throw new Error(`record ${JSON.stringify(e.id)} failed again after a rollback`, { cause: e });
+        this.poison.add(e.id, e.error);
+        this.rollback();
+      }
+    }
+  }
+
+  private commitPoint(): Commit {
+    return {
+      lengths: new Map([...this.logs].map(([t, ps]) => [t, ps.map((p) => p.length)])),
+      metrics: this.tasks.map((list) => list.map((t) => ({ ...t.metrics }))),
+    };
+  }
+
+  /** Back to the last commit: what was written since is removed, every task made again from the changelogs. */
+  private rollback(): void {
+    const c = this.lastCommit;
+    this.queue.length = 0;
+    for (const [topic, parts] of this.logs) {
+      const lengths = c.lengths.get(topic);
+      parts.forEach((p, i) => (p.length = lengths?.[i] ?? 0));
+    }
+    const at = this.snapshot();
+    this.tasks.forEach((list, s) =>
+      list.forEach((old, p) => {
+        old.close();
+        const task = this.createTask(s, p);
+        // Stores given by `stateStore` (on disk) may hold what the failed call wrote: emptied first.
+        for (const st of task.stores) {
+          const wipe: ChangelogRecord[] = [];
+          for (const e of task.storeFor(st.name).all()) wipe.push({ key: Buffer.from(e.key), value: null });
+          if (wipe.length > 0) task.restore(st.name, wipe);
+        }
+        if (this.options.restoreFrom) restoreTask(task, this.options.restoreFrom);
+        restoreTask(task, at);
+        Object.assign(task.metrics, c.metrics[s]![p]);
+        list[p] = task;
+      }),
+    );
   }
 
   private write(r: OutputRecord): void {

@@ -1,5 +1,5 @@
-// `npm run bench -- peers --peer flink` alternates the two systems' timed runs (F T, T F, ...)
-// with one Flink JVM waiting between its runs, so load changes fall on both alike; a JVM that
+// `npm run bench -- peers --peer flink` alternates the two systems' timed runs (F T, T F, ...),
+// each system's runs in one process (Flink's JVM, Tributary's warmed-up process) waiting between them, so load changes fall on both alike; a JVM that
 // dies is reported as a FlinkSessionError. Real Flink MiniCluster and real Tributary processes,
 // on a small event range. Skipped, saying why, without java/javac/mvn.
 import assert from 'node:assert/strict';
@@ -64,6 +64,8 @@ test('q2: rows agree, then Flink and Tributary runs alternate, one at a time', {
   assert.ok(row.startup_cpu_seconds.peer > 0);
   // the runner's default, as the runs themselves reported it
   assert.equal(row.tributary_repartition, 'memory');
+  // Tributary's runs in one warmed-up process, as Flink's in one JVM
+  assert.equal(row.tributary_process, 'warm');
 });
 
 test('a Tributary run reports the repartition mode it was asked for', { timeout: 120_000 }, async () => {

@@ -63,30 +63,73 @@ test('a long stateless chain gives the records of the direct evaluation, with ev
   assert.deepEqual(counts, { f1: afterF1.length, mv: afterF1.length, pk: afterF1.length, m: afterF1.length, f2: afterF2.length, sk: afterF2.length, mv2: afterF2.length });
 });
 
-test('a fused run makes one Rec per record, however many operators change key or value', () => {
-  const app = new StreamsApp({ applicationId: 'fusion-alloc' });
+test('a fused run makes one Rec per record, however many operators change key or value; none when its only downstream is a sink', () => {
+  for (const sinks of [2, 1]) {
+    const app = new StreamsApp({ applicationId: 'fusion-alloc' });
+    const run = app
+      .stream('events', { key: string(), value: json<Ev>() })
+      .mapValues((e) => e.amount)
+      .mapValues((a) => a + 1)
+      .selectKey((a, k) => `${k}-${a}`)
+      .map((a, k) => [k, a * 2] as const);
+    for (let s = 0; s < sinks; s++) run.to(`out${s}`, { key: string(), value: json<number>() });
+    const driver = new TopologyTestDriver(app);
+    let made = 0;
+    const original = Rec.prototype.with;
+    Rec.prototype.with = function (this: Rec, key: unknown, value: unknown): Rec {
+      made++;
+      return original.call(this, key, value);
+    };
+    try {
+      pipe(driver);
+    } finally {
+      Rec.prototype.with = original;
+    }
+    const expected = events.map((e) => [`${e.user}-${e.amount + 1}`, (e.amount + 1) * 2]);
+    for (let s = 0; s < sinks; s++) assert.deepEqual(driver.output<string, number>(`out${s}`, { key: string(), value: json<number>() }).readKeyValues(), expected);
+    // Unfused, each of the four operators made its own Rec (4 per record); fused, one for the two
+    // sinks to share, and none for a sole sink, which takes the run's key and value as they are.
+    assert.equal(made, sinks === 1 ? 0 : events.length);
+  }
+});
+
+test('a fused run writing to its sole sink: the serializer and partitioner get the run\'s key and value; their errors dead-letter the record', () => {
+  const oddOnly = {
+    name: 'odd-only',
+    serialize: (a: number) => {
+      if (a % 2 === 0) throw new Error(`even ${a}`);
+      return Buffer.from(String(a));
+    },
+    deserialize: (b: Buffer) => Number(b.toString()),
+  };
+  const app = new StreamsApp({ applicationId: 'fusion-sink-dlq' });
+  const seen: Array<[string, number]> = [];
   app
     .stream('events', { key: string(), value: json<Ev>() })
-    .mapValues((e) => e.amount)
-    .mapValues((a) => a + 1)
-    .selectKey((a, k) => `${k}-${a}`)
-    .map((a, k) => [k, a * 2] as const)
-    .to('out', { key: string(), value: json<number>() });
+    .mapValues((e) => e.amount, { name: 'amount' })
+    .selectKey((a, k) => `${k}#${a}`, { name: 'rekey' })
+    .to('out', {
+      key: string(),
+      value: oddOnly,
+      partitioner: (k: string, a: number, _bytes, n) => {
+        seen.push([k, a]);
+        if (a % 3 === 0) throw new Error(`multiple of 3: ${a}`);
+        return a % n;
+      },
+      name: 'sink',
+    });
   const driver = new TopologyTestDriver(app);
-  let made = 0;
-  const original = Rec.prototype.with;
-  Rec.prototype.with = function (this: Rec, key: unknown, value: unknown): Rec {
-    made++;
-    return original.call(this, key, value);
-  };
-  try {
-    pipe(driver);
-  } finally {
-    Rec.prototype.with = original;
-  }
-  assert.equal(driver.output<string, number>('out', { key: string(), value: json<number>() }).readValues().length, events.length);
-  // Unfused, each of the four operators made its own Rec (4 per record).
-  assert.equal(made, events.length);
+  pipe(driver);
+  const odd = events.filter((e) => e.amount % 2 !== 0);
+  assert.deepEqual(seen, odd.map((e) => [`${e.user}#${e.amount}`, e.amount]));
+  const written = odd.filter((e) => e.amount % 3 !== 0);
+  assert.deepEqual(driver.output<string, number>('out', { key: string(), value: oddOnly }).readKeyValues(), written.map((e) => [`${e.user}#${e.amount}`, e.amount]));
+  // Dead letters carry the input record's bytes (it came from a topic) and the sink's name.
+  const failed = events.filter((e) => e.amount % 2 === 0 || e.amount % 3 === 0);
+  assert.deepEqual(
+    driver.deadLetters().map((r) => [r.key?.toString(), (JSON.parse(r.value!.toString()) as Ev).id, r.headers.find((h) => h.key === 'tributary.error.operator')?.value?.toString()]),
+    failed.map((e) => [e.user, e.id, 'sink']),
+  );
 });
 
 test('an error inside the run is dead-lettered under the failing operator; the other records go on', () => {

@@ -10,14 +10,18 @@
  *
  * An updating query, as in Flink: every change of an auction's maximum updates its category's
  * average (AVG of BIGINT truncates, as Flink's). Stage 1 is the regular join with the running
- * maximum per auction id (process(): the auction, its maximum, bids that came before it); stage 2
- * keeps per category each auction's current maximum and the sum and count over them, so a new
- * maximum replaces the old one (Flink's retraction). A join operator without a window and
- * aggregations that take retractions would make both stages direct.
+ * maximum per auction id (process(): one state per auction — its window, category and maximum —
+ * and the bids that came before it). A new maximum replaces the old one in its category's average
+ * (Flink's retraction): stage 1 knows the old one, so it sends the change of the category's sum
+ * and count (new - old, and 1 for an auction's first maximum), and stage 2 is a keyed aggregate of
+ * those changes per category — no per-auction state in stage 2. Stage 2 sends its updates once
+ * per category per input batch (emit 'batch'), as Flink's mini-batch (nexmark's settings, the
+ * peer's too) does; the last row per category is the same.
  */
-import { json, type ListState, type MapState, type ValueState } from '../../../src/index.js';
+import { json, type ListState, type ProcessorContext, type ValueState } from '../../../src/index.js';
 import type { Auction, Bid } from '../model.js';
 import { idKey, type NexmarkQuery } from './query.js';
+import { q4Old } from './q4-old-temp.js';
 
 export interface Q4Row {
   /** The category (the SQL's sink names it id). */
@@ -25,73 +29,80 @@ export interface Q4Row {
   final: number;
 }
 
-interface AuctionMax {
-  auction: number;
+/** A category's sum and count changing: an auction's new maximum replaced its old one (or is its first). */
+interface MaxChange {
   category: number;
+  /** New maximum - old maximum (the new one, for a first). */
+  sum: number;
+  /** 1 for an auction's first maximum, else 0. */
+  count: number;
+}
+
+/** Stage 1's state per auction: its window and category (once the auction came) and its maximum so far. */
+interface AuctionMax {
+  dateTime: number;
+  expires: number;
+  category: number;
+  /** -1: no bid in the window yet (prices are positive). */
   max: number;
 }
 
-type Window = Pick<Auction, 'dateTime' | 'expires' | 'category'>;
+interface Avg {
+  sum: number;
+  count: number;
+}
+
+/** A bid for auction `a` at price and time t: a new maximum in the auction's window changes its category's sum and count. */
+function offer(a: AuctionMax, price: number, t: number, ctx: ProcessorContext<number, number, MaxChange>): boolean {
+  if (t < a.dateTime || t > a.expires || a.max >= price) return false;
+  ctx.forward(ctx.key, { category: a.category, sum: a.max < 0 ? price : price - a.max, count: a.max < 0 ? 1 : 0 });
+  a.max = price;
+  return true;
+}
 
 export const q4: NexmarkQuery = {
   name: 'q4',
   title: 'average winning price per category',
   build(events, output) {
+    if (process.env.U7_OLD === '1') return q4Old.build(events, output); // TEMP measuring
     events
       .filter((e): e is Auction | Bid => e.type !== 'person')
       .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), name: 'q4-by-auction' })
-      .process<number, AuctionMax>(() => {
-        let auction!: ValueState<Window>;
-        let max!: ValueState<number>;
+      .process<number, MaxChange>(() => {
+        let auction!: ValueState<AuctionMax>;
         let waiting!: ListState<[price: number, dateTime: number]>;
         return {
           init(ctx) {
             auction = ctx.state.value('auction');
-            max = ctx.state.value('max');
             waiting = ctx.state.list('bids');
           },
           process(r, ctx) {
             const e = r.value;
-            const offer = (a: Window, price: number, t: number): void => {
-              if (t < a.dateTime || t > a.expires) return;
-              const m = max.get();
-              if (m !== undefined && m >= price) return;
-              max.set(price);
-              ctx.forward(ctx.key, { auction: ctx.key, category: a.category, max: price });
-            };
             if (e.type === 'auction') {
-              const a: Window = { dateTime: e.dateTime, expires: e.expires, category: e.category };
+              const a: AuctionMax = { dateTime: e.dateTime, expires: e.expires, category: e.category, max: -1 };
+              for (const [price, t] of waiting.get()) offer(a, price, t, ctx);
               auction.set(a);
-              for (const [price, t] of waiting.get()) offer(a, price, t);
               waiting.clear();
-            } else {
-              const a = auction.get();
-              if (a) offer(a, e.price, e.dateTime);
-              else waiting.add([e.price, e.dateTime]);
+              return;
             }
+            const a = auction.get();
+            if (a === undefined) waiting.add([e.price, e.dateTime]);
+            else if (offer(a, e.price, e.dateTime, ctx)) auction.set(a);
           },
         };
       }, { name: 'q4-max' })
       .keyBy((m) => m.category, { key: idKey(), name: 'q4-by-category' })
-      .process<number, Q4Row>(() => {
-        let maxima!: MapState<number, number>;
-        let total!: ValueState<[sum: number, count: number]>;
-        return {
-          init(ctx) {
-            maxima = ctx.state.map('maxima');
-            total = ctx.state.value('total');
-          },
-          process(r, ctx) {
-            const m = r.value;
-            const old = maxima.get(m.auction);
-            maxima.set(m.auction, m.max);
-            const [sum, count] = total.get() ?? [0, 0];
-            const next: [number, number] = [sum + m.max - (old ?? 0), count + (old === undefined ? 1 : 0)];
-            total.set(next);
-            ctx.forward(ctx.key, { id: ctx.key, final: Math.trunc(next[0] / next[1]) });
-          },
-        };
-      }, { name: 'q4-avg' })
+      .aggregate<Avg>(
+        () => ({ sum: 0, count: 0 }),
+        (acc, m) => {
+          acc.sum += m.sum;
+          acc.count += m.count;
+          return acc;
+        },
+        { name: 'q4-avg', emit: 'batch' },
+      )
+      .toStream()
+      .mapValues((t, category): Q4Row => ({ id: category, final: Math.trunc(t.sum / t.count) }))
       .to(output, { value: json<Q4Row>() });
   },
 };

@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
 import type { RecordHeader } from '../../records/record.js';
 import type { OutputRecord, Rec } from '../records.js';
-import { poisonId, type PoisonRecords } from '../poison.js';
+import type { PoisonRecords } from '../poison.js';
 
 /**
  * What a task offers its operators. One per task, shared by all of its operators.
@@ -29,7 +29,7 @@ export interface OperatorContext {
    * runtime or test driver to roll the task back; dead-letters rec instead where the task's
    * driver cannot roll back (a Task driven by hand), or throws ProcessingError under 'fail'.
    */
-  stateFailed(rec: Rec, error: unknown, operator: string, id: string): void;
+  stateFailed(rec: Rec, error: unknown, operator: string, keyId: string): void;
   /** Records to dead-letter without calling user code (the replay after a rollback); undefined when none. */
   readonly poison: PoisonRecords | undefined;
   /** Counts a late record; with no late side output it is dead-lettered, so nothing is dropped silently. */
@@ -133,7 +133,7 @@ export abstract class Operator {
   protected poisoned(rec: Rec, key: Buffer | string): boolean {
     const p = this.ctx.poison;
     if (p === undefined) return false;
-    const id = this.poisonIdOf(rec, key);
+    const id = p.idOf(this.name, rec, typeof key === 'string' ? key : key.toString('latin1'));
     if (!p.has(id)) return false;
     this.ctx.deadLetter(rec, p.errorOf(id), this.name);
     return true;
@@ -145,14 +145,8 @@ export abstract class Operator {
    * it was and the record is dead-lettered.
    */
   protected userCodeFailed(rec: Rec, error: unknown, key: Buffer | string, held: boolean): void {
-    if (held) this.ctx.stateFailed(rec, error, this.name, this.poisonIdOf(rec, key));
+    if (held) this.ctx.stateFailed(rec, error, this.name, typeof key === 'string' ? key : key.toString('latin1'));
     else this.ctx.deadLetter(rec, error, this.name);
-  }
-
-  private poisonIdOf(rec: Rec, key: Buffer | string): string {
-    const topic = rec.topic;
-    const origin = topic === undefined ? undefined : { topic, partition: rec.partition!, offset: rec.offset! };
-    return poisonId(this.name, origin, typeof key === 'string' ? key : key.toString('latin1'), rec.timestamp);
   }
 }
 

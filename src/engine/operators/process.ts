@@ -157,16 +157,19 @@ export class ProcessOperator extends Operator implements Timers {
         this.setKey(key, kb);
         this.timestamp = due.time;
         // A timer is named by its domain, key and time (poison.ts): the replay fires it again.
-        const timer = new Rec(key, null, due.time, Rec.NO_HEADERS, this.ctx.generatedStamp(), undefined);
-        const id = `${domain}:${kb.toString('latin1')}`;
-        if (this.poisoned(timer, id)) continue;
+        if (this.ctx.poison !== undefined && this.poisoned(this.timerRec(key, due.time), timerId(domain, kb))) continue;
         try {
           this.processor.onTimer?.({ time: due.time, domain }, this.pctx);
         } catch (e) {
-          this.userCodeFailed(timer, e, id, true);
+          this.userCodeFailed(this.timerRec(key, due.time), e, timerId(domain, kb), true);
         }
       }
     }
+  }
+
+  /** A timer as a record (for the dead-letter topic). */
+  private timerRec(key: unknown, time: number): Rec {
+    return new Rec(key, null, time, Rec.NO_HEADERS, this.ctx.generatedStamp(), undefined);
   }
 
   private setKey(key: unknown, kb: Buffer): void {
@@ -202,6 +205,10 @@ export class ProcessOperator extends Operator implements Timers {
     if (domain === 'event') this.ctx.requestEventTime(time);
     else this.ctx.requestProcessingTime(time);
   }
+}
+
+function timerId(domain: Domain, kb: Buffer): string {
+  return `${domain}:${kb.toString('latin1')}`;
 }
 
 /** What a processor sees of its operator: the ProcessorContext, nothing of the engine. */

@@ -41,10 +41,6 @@ export class SinkOperator extends Operator {
   }
 
   process(rec: Rec): void {
-    if (this.handOver) {
-      this.handOverRecord(rec);
-      return;
-    }
     this.write(rec, rec.key, rec.value);
   }
 
@@ -53,6 +49,10 @@ export class SinkOperator extends Operator {
    * key and value it computed without making a Rec for them; the Rec is made only for a dead letter).
    */
   write(rec: Rec, recKey: unknown, recValue: unknown): void {
+    if (this.handOver) {
+      this.handOverRecord(rec, recKey, recValue);
+      return;
+    }
     // Format headers (auto format) go to a scratch list first: most records get none, and then
     // need no headers array of their own.
     const added = this.added;
@@ -101,7 +101,7 @@ export class SinkOperator extends Operator {
    * copied goes as bytes. The key's bytes are made only when the partition depends on them. Same
    * partition, headers, dead letters and stamp as the bytes path below.
    */
-  private handOverRecord(rec: Rec): void {
+  private handOverRecord(rec: Rec, recKey: unknown, recValue: unknown): void {
     const added = this.added;
     if (added.length !== 0) added.length = 0;
     let keyObject: unknown;
@@ -110,21 +110,21 @@ export class SinkOperator extends Operator {
     let value: Buffer | null | undefined;
     let partition: number;
     try {
-      keyObject = this.keyCodec.copy(rec.key, added);
+      keyObject = this.keyCodec.copy(recKey, added);
       if (keyObject === NOT_COPIED) {
         keyObject = AS_BYTES;
-        key = this.keyCodec.encode(rec.key, added);
+        key = this.keyCodec.encode(recKey, added);
       }
-      valueObject = this.valueCodec.copy(rec.value, added);
+      valueObject = this.valueCodec.copy(recValue, added);
       if (valueObject === NOT_COPIED) {
         valueObject = AS_BYTES;
-        value = this.valueCodec.encode(rec.value, added);
+        value = this.valueCodec.encode(recValue, added);
       }
       const n = this.partitions;
       if (this.partitioner || n > 1) {
-        if (key === undefined) key = rec.key === null || rec.key === undefined ? null : this.keyCodec.encode(rec.key, []);
+        if (key === undefined) key = this.keyCodec.encode(recKey, []);
         if (this.partitioner) {
-          partition = this.partitioner(rec.key, rec.value, key, n);
+          partition = this.partitioner(recKey, recValue, key, n);
           if (!Number.isInteger(partition) || partition < 0 || partition >= n) {
             throw new Error(`partitioner returned ${partition} for a topic of ${n} partitions`);
           }
@@ -135,7 +135,7 @@ export class SinkOperator extends Operator {
         partition = 0;
       }
     } catch (e) {
-      this.ctx.deadLetter(rec, e, this.name);
+      this.ctx.deadLetter(recKey === rec.key && recValue === rec.value ? rec : rec.with(recKey, recValue), e, this.name);
       return;
     }
     if (rec.stamp !== this.lastStamp || this.stampHeader === undefined) {

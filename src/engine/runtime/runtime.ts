@@ -13,7 +13,8 @@ import {
 } from '../../connectors/index.js';
 import { applyChangelogBatch } from '../../state/changelog.js';
 import { TopologyError } from '../errors.js';
-import type { Task, TaskStore } from '../task.js';
+import { PoisonRecords, RollbackRequiredError } from '../poison.js';
+import type { Task, TaskMetrics, TaskStore } from '../task.js';
 import type { PartitionPlan, Topology } from '../topology.js';
 import { ChangelogBuffer, OutputCollector } from './collectors.js';
 import { changelogBatch } from './changelog-batch.js';
@@ -154,6 +155,12 @@ export class StreamsRuntime {
   private lost = false;
   /** Plain counters for metrics, updated per batch and per commit (src/engine/metrics). */
   readonly stats = new RuntimeStats();
+  /** Records to dead-letter on the replay after a rollback (poison.ts); emptied at each commit. */
+  private poison = new PoisonRecords();
+  /** Rollbacks to the last commit after user code threw holding cached state (poison.ts). */
+  rollbacks = 0;
+  /** Each task's counters at the last commit: a rollback's new task continues from them. */
+  private committedMetrics = new Map<string, TaskMetrics>();
 
   constructor(
     readonly topology: Topology,
@@ -245,6 +252,8 @@ export class StreamsRuntime {
       const topics = new Map(t.repartitionTopics.map((topic) => [topic, this.plan.partitions.get(topic)!]));
       this.exchange = new LocalExchange(this.collector, topics, this.collector.counts, this.options.localRepartitionObjects);
     }
+    // In-memory repartition queues number records afresh: their offsets do not name a record on a replay.
+    if (this.exchange) this.poison = new PoisonRecords(new Set(t.repartitionTopics));
     // Tasks: all of them in this process for now.
     const ids: Array<[number, number]> = [];
     for (const s of t.subtopologies) for (let p = 0; p < this.plan.tasks[s.id]!; p++) ids.push([s.id, p]);
@@ -473,6 +482,7 @@ export class StreamsRuntime {
       now: Date.now(),
       partitionsFor: (topic) => this.plan.partitions.get(topic) ?? 1,
       collector: this.exchange ?? this.collector,
+      poison: this.poison,
       changelog: { append: (e) => holder.changelog!.append(e) },
       ...(storeFactory ? { storeFactory } : {}),
     });
@@ -604,28 +614,16 @@ export class StreamsRuntime {
 
   private async runLoop(): Promise<void> {
     try {
-      while (!this.stopping) {
-        if (this.standbys?.failure !== undefined) throw this.standbys.failure;
-        if (this.member?.rebalanceNeeded) await this.rebalance();
-        let now = Date.now();
-        if (now >= this.nextTick) {
-          for (const r of this.runners.values()) r.task.advanceWallClock(now);
-          this.drainExchange();
-          this.nextTick = now + this.options.wallClockIntervalMs;
+      for (;;) {
+        try {
+          await this.turns();
+          break;
+        } catch (e) {
+          // User code threw holding cached state (poison.ts): back to the last commit, and on.
+          if (!(e instanceof RollbackRequiredError)) throw e;
+          await this.rollback(e);
         }
-        if (this.bounded && (await this.checkEnd())) break;
-        if (now >= this.nextCommit) {
-          await this.commit();
-          now = Date.now();
-          this.nextCommit = now + this.options.commitIntervalMs;
-        }
-        const wait = Math.max(0, Math.min(this.nextCommit, this.nextTick) - Date.now());
-        const fetched = await this.consumer.fetch(wait);
-        for (let i = 0; i < fetched.length; i++) await this.route(fetched[i]!);
-        if (!this.exactlyOnce && fetched.length > 0) await this.flushAtLeastOnce();
-        await this.relieve();
       }
-      await this.commit();
       // Best effort: the outputs are committed; an error while waiting for their markers is not the run's.
       await this.awaitOutputsReadable().catch(() => {});
       await this.shutdown();
@@ -638,6 +636,84 @@ export class StreamsRuntime {
       this.rejectDone(e);
       this.options.onError?.(e);
     }
+  }
+
+  /** The loop's turns, until stopped (or a bounded run is done); then the last commit. */
+  private async turns(): Promise<void> {
+    while (!this.stopping) {
+      if (this.standbys?.failure !== undefined) throw this.standbys.failure;
+      if (this.member?.rebalanceNeeded) await this.rebalance();
+      let now = Date.now();
+      if (now >= this.nextTick) {
+        for (const r of this.runners.values()) r.task.advanceWallClock(now);
+        this.drainExchange();
+        this.nextTick = now + this.options.wallClockIntervalMs;
+      }
+      if (this.bounded && (await this.checkEnd())) break;
+      if (now >= this.nextCommit) {
+        await this.commit();
+        now = Date.now();
+        this.nextCommit = now + this.options.commitIntervalMs;
+      }
+      const wait = Math.max(0, Math.min(this.nextCommit, this.nextTick) - Date.now());
+      const fetched = await this.consumer.fetch(wait);
+      for (let i = 0; i < fetched.length; i++) await this.route(fetched[i]!);
+      if (!this.exactlyOnce && fetched.length > 0) await this.flushAtLeastOnce();
+      await this.relieve();
+    }
+    await this.commit();
+  }
+
+  /**
+   * Back to the last commit (poison.ts), as after a crash but in this process: the open
+   * transaction aborted (at-least-once: what was sent stays, as after a crash), every task closed
+   * and made again with its stores restored from the changelogs (on-disk stores drop what was not
+   * flushed, see local-checkpoint.ts), queued in-memory repartition records dropped, and the inputs
+   * read again from the committed offsets. The record that failed is known now: on the replay it
+   * goes to the dead-letter topic without calling user code.
+   */
+  private async rollback(e: RollbackRequiredError): Promise<void> {
+    // Known already: the replay did not recognise it and would fail the same way forever.
+    if (this.poison.has(e.id)) throw new Error(`record ${JSON.stringify(e.id)} failed again after a rollback`, { cause: e });
+    this.poison.add(e.id, e.error);
+    this.rollbacks++;
+    if (this.exactlyOnce) await this.producer.abortTransaction();
+    else await this.producer.flush();
+    this.consumer.close();
+    const ids = [...this.runners.values()].map((r) => [r.task.subtopology, r.task.partition] as const);
+    const stopAt = new Map([...this.inputs].map(([key, i]) => [key, i.stopAt]));
+    for (const r of this.runners.values()) {
+      r.task.close();
+      await r.state?.close();
+    }
+    this.runners.clear();
+    this.inputs.clear();
+    this.inputList = [];
+    this.exchange?.drain(() => {});
+    for (const [s, p] of ids) {
+      const r = await this.createRunner(s, p);
+      const m = this.committedMetrics.get(r.task.id);
+      if (m) Object.assign(r.task.metrics, m);
+    }
+    await this.addInputs([...this.runners.values()]);
+    for (const [key, i] of this.inputs) i.stopAt = stopAt.get(key) ?? Infinity;
+    await this.restore([...this.runners.values()]);
+    this.consumer = this.log.consumer({
+      isolation: 'read_committed',
+      maxBytesPerPartition: this.options.fetchMaxBytesPerPartition,
+      maxBytes: this.options.fetchMaxBytes,
+    });
+    this.consumer.assign(this.inputList.map((i): PartitionOffset => ({ ...i.tp, offset: i.processed })));
+    for (const i of this.inputList) {
+      if (i.processed >= i.stopAt) {
+        i.paused = true;
+        this.consumer.pause([i.tp]);
+      }
+    }
+    // A bounded run ends its inputs again once they are read to their ends.
+    this.inputEnded = false;
+    this.dirty = false;
+    this.nextCommit = Date.now() + this.options.commitIntervalMs;
   }
 
   /**
@@ -811,6 +887,9 @@ export class StreamsRuntime {
     for (const o of offsets) this.inputs.get(tpKey(o.topic, o.partition))!.committed = o.offset;
     this.dirty = false;
     this.commits++;
+    // What is read from here on comes after every record known to fail (or fails again: a new rollback).
+    this.poison.clear();
+    this.committedMetrics = new Map(runners.map((r) => [r.task.id, { ...r.task.metrics }]));
     await this.checkpointStores();
     await this.purgeRepartitionTopics(offsets);
     this.stats.commitLatency.record(performance.now() - started);
