@@ -5,7 +5,6 @@ import type { GraphNode } from './graph.js';
 import type { Aggregator } from './algorithms/aggregator.js';
 import { SessionAggregateOperator } from './operators/session-aggregate.js';
 import { WindowAggregateOperator, slotLength } from './operators/window-aggregate.js';
-import { OldWindowAggregateOperator } from './operators/window-aggregate-old.js';
 import { windowed, type Serde, type Windowed } from './serdes.js';
 import { Stream, type Named } from './stream.js';
 import { Table } from './table.js';
@@ -83,9 +82,7 @@ abstract class WindowedBase<K, V> {
       make: () =>
         windows.kind === 'session'
           ? new SessionAggregateOperator(name, name, windows, grace, emit, agg, keyCodec)
-          : process.env.TRIBUTARY_U1_OLD === '1' // TEMPORARY (U1 A/B measurement), removed after
-            ? new OldWindowAggregateOperator(name, name, windows, grace, emit, agg, keyCodec)
-            : new WindowAggregateOperator(name, name, windows, grace, emit, agg, keyCodec),
+          : new WindowAggregateOperator(name, name, windows, grace, emit, agg, keyCodec),
       read: (store, watermark) => readWindows(store(name), keyCodec, agg, windows, watermark, grace),
       lookup: windowLookup(name, codecKeyBytes(keyCodec), (store, entries, watermark) => readWindows(store, keyCodec, agg, windows, watermark, grace, entries)),
     });

@@ -1,4 +1,3 @@
-const U3_OLD = process.env.U3_OLD === '1';
 import { NO_HEADERS, parseRecords, readHeadersAt, type RecordHeader, type RecordSection } from './record.js';
 
 /**
@@ -43,13 +42,16 @@ export class RecordColumns {
     this.chunkOf = new Int32Array(n);
   }
 
+  // Views are Buffer's own subarray (on Node 20 a JS function that makes the view directly): about
+  // 30 % cheaper than Buffer.from(arrayBuffer, offset, length), which goes through a native type
+  // check first (measured 57 vs 83 ns per view). Chunks are always Buffers, so the views are too.
+
   /** The key of record i: a view of its bytes (no copy), or null. */
   key(i: number): Buffer | null {
     const len = this.keyLengths[i]!;
     if (len < 0) return null;
     const chunk = this.chunks[this.chunkOf[i]!]!;
     const at = this.keyStarts[i]!;
-    if (U3_OLD) return Buffer.from(chunk.buffer, chunk.byteOffset + at, len);
     return chunk.subarray(at, at + len);
   }
 
@@ -59,7 +61,6 @@ export class RecordColumns {
     if (len < 0) return null;
     const chunk = this.chunks[this.chunkOf[i]!]!;
     const at = this.valueStarts[i]!;
-    if (U3_OLD) return Buffer.from(chunk.buffer, chunk.byteOffset + at, len);
     return chunk.subarray(at, at + len);
   }
 

@@ -226,10 +226,8 @@ export function parseRecords(
     throw new CorruptRecordError(`record batch declares ${count} records but holds only ${end - start} bytes of records`);
   }
   const chunk = out === null ? -1 : out.addChunk(data, count);
-  // Views are made with Buffer.from(arrayBuffer, offset, length): it shares memory like subarray
-  // but skips subarray's species lookup, about 25% cheaper, and two views per record add up.
-  const ab = data.buffer;
-  const base = data.byteOffset;
+  // Views are made with the Buffer's own subarray, as in RecordColumns (see there: cheaper than
+  // Buffer.from(arrayBuffer, offset, length) on Node 20).
   const c: Cursor = { pos: start, end };
   for (let i = 0; i < count; i++) {
     if (c.pos >= end) {
@@ -287,8 +285,8 @@ export function parseRecords(
       out.headerCounts[n] = headerCount;
       out.chunkOf[n] = chunk;
     } else if (visit !== null) {
-      const key = keyLength < 0 ? null : Buffer.from(ab, base + keyAt, keyLength);
-      const value = valueLength < 0 ? null : Buffer.from(ab, base + valueAt, valueLength);
+      const key = keyLength < 0 ? null : data.subarray(keyAt, keyAt + keyLength);
+      const value = valueLength < 0 ? null : data.subarray(valueAt, valueAt + valueLength);
       if (visit(offset, timestamp, key, value, headers) === false) return i + 1;
     }
   }
@@ -344,7 +342,7 @@ export function readHeadersAt(data: Buffer, c: Cursor, count: number, record: nu
     let value: Buffer | null = null;
     if (vl >= 0) {
       if (vl > c.end - c.pos) throw new CorruptRecordError(`record ${record} header ${j} value runs past the record`);
-      if (!checkOnly) value = Buffer.from(data.buffer, data.byteOffset + c.pos, vl);
+      if (!checkOnly) value = data.subarray(c.pos, c.pos + vl);
       c.pos += vl;
     } else if (vl !== -1) {
       throw new CorruptRecordError(`record ${record} header ${j} has an invalid value length ${vl}`);

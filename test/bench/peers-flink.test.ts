@@ -44,19 +44,19 @@ test('q2: rows agree, then Flink and Tributary runs alternate, one at a time', {
     events: 8_000,
     agreeFile,
     agreeEvents: 5_000,
-    repeats: 3,
+    repeats: 2,
     log: (l) => logged.push(l),
   });
   assert.equal(rows.length, 1, logged.join('\n'));
   const row = rows[0]!;
   assert.equal(row.agreed, true, row.agreement);
   assert.ok(row.ratio !== null && row.ratio > 0);
-  assert.equal(row.runs.tributary.length, 3);
-  assert.equal(row.runs.peer.length, 3);
+  assert.equal(row.runs.tributary.length, 2);
+  assert.equal(row.runs.peer.length, 2);
   for (const x of [...row.runs.tributary, ...row.runs.peer]) assert.ok(Number.isFinite(x) && x > 0);
   assert.deepEqual(
     row.schedule.map((s) => s.system),
-    ['flink', 'tributary', 'tributary', 'flink', 'flink', 'tributary'],
+    ['flink', 'tributary', 'tributary', 'flink'],
   );
   // one at a time: no run starts before the one before it ended
   for (let i = 1; i < row.schedule.length; i++) assert.ok(row.schedule[i]!.start >= row.schedule[i - 1]!.end);

@@ -1,5 +1,5 @@
 // A regrouped table's aggregation holds each new key's accumulator decoded and writes it once per
-// commit: every update, the stored state and a restore are those of a direct computation, with an
+// commit, and the regrouping holds each row's mapping so: one write per changed row per commit; every update, the stored state and a restore are those of a direct computation, with an
 // unbounded cache (one write per changed key per commit) and a bounded one (keys go through the store).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,9 +18,14 @@ interface Row {
 /** A real in-memory store that counts its writes (how many reach the store and its changelog). */
 class CountingStore extends InMemoryKeyValueStore {
   puts = 0;
+  deletes = 0;
   override put(key: Buffer, value: Buffer): void {
     this.puts++;
     super.put(key, value);
+  }
+  override delete(key: Buffer): boolean {
+    this.deletes++;
+    return super.delete(key);
   }
 }
 
@@ -77,6 +82,7 @@ for (const bounded of [false, true]) {
     try {
       const input = driver.input('rows', { key: string(), value: json<Row>() });
       const store = stores.find((s) => s.name.includes('group-stats'))!;
+      const mappings = stores.find((s) => s.name === 'by-group')!;
       const op = driver.allTasks.flat().flatMap((t) => t.operators).find((o): o is GroupedTableAggregateOperator => o instanceof GroupedTableAggregateOperator)!;
       for (let round = 0; round < 10; round++) {
         const batch = Array.from({ length: 500 }, () => {
@@ -85,8 +91,10 @@ for (const bounded of [false, true]) {
           return { key, value };
         });
         const changed = new Set<string>();
+        const changedRows = new Set<string>();
         for (const { key, value } of batch) {
           const old = rows.get(key);
+          if (old || value) changedRows.add(key);
           if (old) {
             change(old.group, old.score, -1);
             changed.add(old.group);
@@ -98,9 +106,11 @@ for (const bounded of [false, true]) {
           } else rows.delete(key);
         }
         const before = store.puts;
+        const mappingWrites = mappings.puts + mappings.deletes;
         input.pipeAll(batch);
-        // Unbounded: one write per changed group per commit (the driver commits after each pipeAll).
+        // Unbounded: one write per changed group and per changed row per commit (the driver commits after each pipeAll).
         if (!bounded) assert.equal(store.puts - before, changed.size);
+        if (!bounded) assert.equal(mappings.puts + mappings.deletes - mappingWrites, changedRows.size);
         else assert.ok(op.cache.bytes <= BOUND, `cache holds ${op.cache.bytes} bytes`);
       }
       if (bounded) assert.ok(op.cache.evictions > 100, `${op.cache.evictions} evictions`);
@@ -111,6 +121,13 @@ for (const bounded of [false, true]) {
       for (const e of store.all()) stored.set(codec.decode(e.key) as string, decodeState(e.value));
       assert.deepEqual(stored, stats);
       for (const g of ['g0', 'g150', 'g299']) assert.deepEqual(op.get(g), stats.get(g));
+      // The regrouping's store holds each live row's [group, score], and nothing for deleted rows.
+      const storedRows = new Map<string, Row>();
+      for (const e of mappings.all()) {
+        const [group, score] = decodeState<[string, number]>(e.value);
+        storedRows.set(codec.decode(e.key) as string, { group, score });
+      }
+      assert.deepEqual(storedRows, rows);
 
       // A restore continues from the stored accumulators: a new row in g7 adds to its stats.
       const restored = run(bounded, [], driver.snapshot());

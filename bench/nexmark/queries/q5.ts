@@ -25,7 +25,7 @@ export interface Q5Row {
   endtime: number;
 }
 
-/** A row as four big-endian doubles (ids, counts and times are safe integers). */
+/** A row as four big-endian doubles (ids, counts and times are safe integers), not V8's structured clone. */
 export const q5RowSerde: Serde<Q5Row> = custom<Q5Row>({
   name: 'q5-row',
   serialize: (r) => {
@@ -37,25 +37,23 @@ export const q5RowSerde: Serde<Q5Row> = custom<Q5Row>({
     return b;
   },
   deserialize: (b) => ({ auction: b.readDoubleBE(0), num: b.readDoubleBE(8), starttime: b.readDoubleBE(16), endtime: b.readDoubleBE(24) }),
+  // What deserialize(serialize(r)) gives, made directly: a repartition in one process hands this over.
+  copy: (r) => ({ auction: r.auction, num: r.num, starttime: r.starttime, endtime: r.endtime }),
 });
-
-const OLDQ5 = process.env.TRIBUTARY_U1_OLDQ5 === '1'; // TEMPORARY (U1 A/B), removed after
 
 export const q5: NexmarkQuery = {
   name: 'q5',
   title: 'hot items: most-bid auctions per 10 s window, every 2 s',
   build(events, output) {
-    (OLDQ5 // TEMPORARY (U1 A/B)
-      ? events.filter(isBid).keyBy((b) => b.auction, { key: idKey(), name: 'q5-by-auction' })
-      : events
+    events
       .filter(isBid)
       .mapValues((b) => b.auction)
-      .keyBy((auction) => auction, { key: idKey(), value: idKey(), name: 'q5-by-auction' }))
+      .keyBy((auction) => auction, { key: idKey(), value: idKey(), name: 'q5-by-auction' })
       .window(hopping('10s', '2s'), { name: 'q5-window' })
       .count({ name: 'q5-count' })
       .toStream()
       .map((num: number, w: Windowed<number>): readonly [number, Q5Row] => [w.start, { auction: w.key, num, starttime: w.start, endtime: w.end }])
-      .keyBy((row) => row.starttime, { key: idKey(), value: OLDQ5 ? undefined : q5RowSerde, name: 'q5-by-window' })
+      .keyBy((row) => row.starttime, { key: idKey(), value: q5RowSerde, name: 'q5-by-window' })
       .process<number, Q5Row>(() => {
         // Only the rows at the window's current maximum: a count below it can never be emitted.
         let top!: ValueState<{ max: number; rows: Q5Row[] }>;

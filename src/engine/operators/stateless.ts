@@ -1,7 +1,6 @@
 import type { KeyValue, Rec } from '../records.js';
 import { Operator } from './operator.js';
 import { SinkOperator } from './sink.js';
-const U3_OLD = process.env.U3_OLD === '1';
 import type { UserFn } from './user-fn.js';
 
 /** What a stateless operator does with its user function. */
@@ -52,7 +51,7 @@ export abstract class StatelessOperator extends Operator {
     }
     this.chain = chain;
     this.out = last.outputs.get('main')!;
-    this.sink = this.out.length === 1 && this.out[0] instanceof SinkOperator && !U3_OLD ? this.out[0] : undefined;
+    this.sink = this.out.length === 1 && this.out[0] instanceof SinkOperator ? this.out[0] : undefined;
   }
 
   process(rec: Rec): void {

@@ -1,7 +1,6 @@
 import { visitRecords, type FetchedPartition } from '../../connectors/index.js';
 import { forEachCommittedBatch } from '../../log/committed-records.js';
 import { BATCH_HEADER_SIZE, BATCH_LENGTH, LOG_OVERHEAD, RECORD_COUNT } from '../../records/batch-header.js';
-const U3_OLD = process.env.U3_OLD === '1';
 import { RecordColumns } from '../../records/record-columns.js';
 import { InputBatch } from '../input-batch.js';
 import { MIN_RECORD_SIZE, type RecordHeader } from '../../records/record.js';
@@ -50,7 +49,7 @@ export function decodeFetched(f: FetchedPartition, copy: boolean, stopAt: number
 export function decodeFetchedBatch(f: FetchedPartition, copy: boolean, stopAt: number): { batch: InputBatch; next: number; markers: number } {
   // Sized for the whole fetch at once: grown by doubling from a small start, the columns of a 1 MB
   // fetch were copied about ten times over (9 typed arrays each time).
-  const columns = new RecordColumns(U3_OLD ? 256 : recordCountOf(f.records));
+  const columns = new RecordColumns(recordCountOf(f.records));
   let cut = false;
   forEachCommittedBatch(
     f,

@@ -44,7 +44,7 @@ test('Nexmark queries with keyBy: the same output records through the log, in me
         // row, as a reader of the changelog-style output would. The others: every record, as a multiset.
         outputs.push(UPDATING.has(q) ? [...new Map(rows).entries()].map(([k, v]) => `${k} ${v}`).sort() : rows.map(([k, v]) => `${k} ${v}`).sort());
       }
-      assert.ok(outputs[0]!.length > 0, `${q} wrote nothing`);
+      assert.ok(outputs[0]!.length > 1, `${q} wrote (or kept) fewer than two rows`);
       assert.deepEqual(outputs[1], outputs[0], `${q}: in memory as bytes`);
       assert.deepEqual(outputs[2], outputs[0], `${q}: in memory as objects`);
     }
