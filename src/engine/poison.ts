@@ -22,7 +22,7 @@ import { errorMessage } from './errors.js';
  * key (a flatMap emitting twice) are one id: both are dead-lettered on the replay.
  */
 export class PoisonRecords {
-  private readonly errors = new Map<string, unknown>();
+  private readonly errors = new Map<string, { readonly error: unknown; readonly at: InputPosition | undefined }>();
 
   /**
    * @param unstableOffsets Input topics whose offsets are not the same on a replay: repartition
@@ -31,6 +31,13 @@ export class PoisonRecords {
    * timestamp instead.
    */
   constructor(private readonly unstableOffsets: ReadonlySet<string> = new Set()) {}
+
+  /** Where a record was read, when that place names it on a replay (else undefined: a timer's, an in-memory queue's). */
+  positionOf(rec: { readonly topic: string | undefined; readonly partition: number | undefined; readonly offset: number | undefined }): InputPosition | undefined {
+    const topic = rec.topic;
+    if (topic === undefined || this.unstableOffsets.has(topic)) return undefined;
+    return { topic, partition: rec.partition!, offset: rec.offset! };
+  }
 
   /** The id of a record at an operator (its input record's place, or its timestamp, and its state key). */
   idOf(operator: string, rec: { readonly topic: string | undefined; readonly partition: number | undefined; readonly offset: number | undefined; readonly timestamp: number }, keyId: string): string {
@@ -44,23 +51,33 @@ export class PoisonRecords {
     return this.errors.size;
   }
 
-  add(id: string, error: unknown): void {
-    this.errors.set(id, error);
+  add(id: string, error: unknown, at?: InputPosition): void {
+    this.errors.set(id, { error, at });
   }
 
   /** The error the record threw, if it is a known poison record. */
   errorOf(id: string): unknown {
-    return this.errors.get(id);
+    return this.errors.get(id)?.error;
   }
 
   has(id: string): boolean {
     return this.errors.has(id);
   }
 
-  /** After a commit: the records read again from then on come after every known one (or are found again). */
-  clear(): void {
-    this.errors.clear();
+  /**
+   * After a commit: records below the committed offsets are never read again. (Records named
+   * without a position are kept: they are few, and forgetting one too early costs a rollback each
+   * time it is met again.)
+   */
+  forgetCommitted(committed: (topic: string, partition: number) => number): void {
+    for (const [id, e] of this.errors) if (e.at !== undefined && e.at.offset < committed(e.at.topic, e.at.partition)) this.errors.delete(id);
   }
+}
+
+export interface InputPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
 }
 
 /**
@@ -75,6 +92,8 @@ export class RollbackRequiredError extends Error {
     readonly operator: string,
     readonly id: string,
     readonly error: unknown,
+    /** The failing record's place in its input, when that names it on a replay. */
+    readonly at: InputPosition | undefined,
   ) {
     super(`task ${taskId}: user code in '${operator}' threw while holding cached state (${errorMessage(error)}); rolling back to the last commit`);
     this.name = 'RollbackRequiredError';

@@ -95,7 +95,10 @@ export interface KeyedState {
  * A value per key. The state holds the object itself between commits (as Flink's heap state
  * backend does) and writes it to its store and changelog once per commit: `get()` returns that
  * object, not a copy. Change state through `set()` — a mutation without `set()` is not written to
- * the changelog and is lost on a restore.
+ * the changelog and is lost on a restore. A `process()` or `onTimer()` that throws has no effect
+ * at all: the task rolls back to its last commit and replays without the record, which goes to
+ * the dead-letter topic (docs/semantics.md, "Errors"), so state it changed before throwing, in
+ * place or through `set()`, and records it forwarded are undone.
  */
 export interface ValueState<T> {
   get(): T | undefined;

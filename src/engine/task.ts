@@ -575,7 +575,7 @@ export class Task {
       this.deadLetter(rec, error, operator);
       return;
     }
-    throw new RollbackRequiredError(this.id, operator, poison.idOf(operator, rec, keyId), error);
+    throw new RollbackRequiredError(this.id, operator, poison.idOf(operator, rec, keyId), error, poison.positionOf(rec));
   }
 
   /** @internal The records to skip on a replay, or undefined when there are none. */

@@ -330,7 +330,7 @@ export class TopologyTestDriver {
         if (!(e instanceof RollbackRequiredError)) throw e;
         // Known already: the replay did not recognise it, and would fail the same way forever.
         if (this.poison.has(e.id)) throw new Error(`record ${JSON.stringify(e.id)} failed again after a rollback`, { cause: e });
-        this.poison.add(e.id, e.error);
+        this.poison.add(e.id, e.error, e.at);
         this.rollback();
       }
     }

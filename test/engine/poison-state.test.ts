@@ -191,3 +191,49 @@ test("under deadLetter: 'fail' the throw stops the run (nothing to roll back to 
   assert.throws(() => input.pipe({ key: 'a', value: { key: 'a', ts: 2, n: 2, bad: true } }), (e: Error) => e.constructor.name === 'ProcessingError');
   driver.close();
 });
+
+/** An event-time timer per record that adds 100 to the key's total in place and forwards it; throws for key 'b' unless `skipB`. */
+class TimerTotals extends Processor<string, Ev, string, Acc> {
+  private total!: ValueState<Acc>;
+  constructor(private readonly skipB: boolean) {
+    super();
+  }
+  override init(ctx: ProcessorContext<string, string, Acc>): void {
+    super.init(ctx);
+    this.total = ctx.state.value<Acc>('total');
+  }
+  process(r: ProcessorRecord<string, Ev>): void {
+    const t = this.total.get() ?? { count: 0, sum: 0 };
+    this.total.set({ count: t.count + 1, sum: t.sum + r.value.n });
+    this.ctx.timers.registerEventTime(r.timestamp + 1_000);
+  }
+  override onTimer(): void {
+    if (this.skipB && this.ctx.key === 'b') return;
+    const t = this.total.get()!;
+    t.sum += 100;
+    this.ctx.forward(this.ctx.key, { ...t });
+    if (this.ctx.key === 'b') throw new Error('bad timer');
+    this.total.set(t);
+  }
+}
+
+test('process(): an onTimer that changes the state in place and throws has no effect; the timer is dead-lettered once', () => {
+  const runTimers = (skipB: boolean) => {
+    const driver = new TopologyTestDriver(app((a) => source(a).process(() => new TimerTotals(skipB), { name: 'timers' }).to('out', { value: json<Acc>() })));
+    const input = driver.input('in', { key: string(), value: json<Ev>() });
+    const evs = events().map((e) => ({ ...e, bad: false }));
+    for (let i = 0; i < evs.length; i += 10) input.pipeAll(evs.slice(i, i + 10).map((e) => ({ key: e.key, value: e, timestamp: e.ts })));
+    driver.drain();
+    const out = driver.output('out', { key: string(), value: json<Acc>() }).readRecords().map((r) => `${r.key}@${r.timestamp}=${JSON.stringify(r.value)}`);
+    const dlq = driver.deadLetters();
+    driver.close();
+    return { out, dlq };
+  };
+  const reference = runTimers(true);
+  const got = runTimers(false);
+  assert.ok(reference.out.length > 0);
+  assert.deepEqual(got.out, reference.out);
+  const bTimers = new Set(events().filter((e) => e.key === 'b').map((e) => e.ts + 1_000)).size;
+  assert.equal(got.dlq.length, bTimers, "each of b's timers once");
+  for (const d of got.dlq) assert.equal(d.headers.find((h) => h.key === 'tributary.error.message')?.value?.toString(), 'bad timer');
+});

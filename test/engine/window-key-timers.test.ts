@@ -125,3 +125,35 @@ test('an out-of-order record that opens an earlier window moves its key timer ea
   assert.deepEqual(read(driver, 'count'), [{ key: 'a', start: 12_000, value: 2 }]);
   driver.close();
 });
+
+test('a pane whose record came from a partition ahead of the task arms only the windows still open for it', () => {
+  // Two source partitions, re-keyed: the window operator's watermark is the slower partition's,
+  // and a record's stamp is its own partition's watermark.
+  const app = new StreamsApp({ applicationId: 'key-timers-armed' });
+  app
+    .stream('events', { key: string(), value: json<Ev>(), timestamp: (e) => e.ts, maxOutOfOrderness: OOO })
+    .keyBy((e) => e.key, { key: string(), name: 'by-key' })
+    .window(hopping(10_000, 2_000))
+    .count({ name: 'count' })
+    .toStream()
+    .to('count', { value: json() });
+  const driver = new TopologyTestDriver(app, { partitions: { events: 2 } });
+  const input = driver.input('events', { key: string(), value: json<Ev>() });
+  const ev = (key: string, ts: number, partition: number) => ({ key, value: { key, ts, n: 1 }, partition });
+  // Partition 1: a@15000 (pane 14000, windows 6000..14000); its watermark 13000 holds the task's.
+  input.pipeAll([ev('a', 15_000, 1)]);
+  // Partition 0 runs ahead (watermark 28000): a@21000 (pane 20000, windows 12000..20000) is late
+  // for all of them but 20000, so only 20000 gets a timer from it.
+  input.pipeAll([ev('b', 30_000, 0), ev('a', 21_000, 0)]);
+  // Both partitions far ahead: every window of a closes.
+  input.pipeAll([ev('b', 60_000, 0), ev('b', 60_000, 1)]);
+  const a = read(driver, 'count').filter((o) => o.key === 'a');
+  // 16000 and 18000 hold only the pane of a@21000, which they were closed for: not emitted. 12000
+  // and 14000 were armed by a@15000 and merge every pane they cover, so they count a@21000 too
+  // (panes, as before this test: a per-record rule would give 1).
+  assert.deepEqual(
+    a.map((o) => [o.start, o.value]),
+    [[6_000, 1], [8_000, 1], [10_000, 1], [12_000, 2], [14_000, 2], [20_000, 1]],
+  );
+  driver.close();
+});

@@ -10,7 +10,7 @@
  */
 import { json } from '../../../src/index.js';
 import type { Bid } from '../model.js';
-import { textKey, day, idKey, isBid, priceRank, type NexmarkQuery } from './query.js';
+import { day, idKey, isBid, priceRank, type NexmarkQuery } from './query.js';
 
 export interface Q17Row {
   auction: number;
@@ -63,10 +63,6 @@ export const q17: NexmarkQuery = {
   name: 'q17',
   title: 'auction statistics per day',
   build(events, output) {
-    if (process.env.U7_OLD === '1') {
-      events.filter(isBid).keyBy((b) => `${b.auction}\u0000${day(b.dateTime)}`, { key: textKey(), name: 'q17-by-auction-day' }).aggregate<Q17Row>(empty, add, { name: 'q17-stats' }).toStream().to(output, { value: json<Q17Row>() });
-      return;
-    }
     events
       .filter(isBid)
       .keyBy((b) => b.auction * 100_000 + Math.floor(b.dateTime / DAY_MS), { key: idKey(), name: 'q17-by-auction-day' })

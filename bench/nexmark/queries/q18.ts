@@ -13,7 +13,7 @@
  */
 import { json } from '../../../src/index.js';
 import type { Bid } from '../model.js';
-import { textKey, idKey, isBid, type NexmarkQuery } from './query.js';
+import { idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q18Row {
   auction: number;
@@ -29,11 +29,6 @@ export const q18: NexmarkQuery = {
   name: 'q18',
   title: 'last bid per bidder and auction',
   build(events, output) {
-    if (process.env.U7_OLD === '1') {
-      events.filter(isBid).keyBy((b) => `${b.bidder}:${b.auction}`, { key: textKey(), name: 'q18-by-bidder-auction' }).reduce((last: Bid, b: Bid) => (b.dateTime >= last.dateTime ? b : last), { name: 'q18-last' }).toStream()
-        .mapValues((b): Q18Row => ({ auction: b.auction, bidder: b.bidder, price: b.price, channel: b.channel, url: b.url, dateTime: b.dateTime, extra: b.extra })).to(output, { value: json<Q18Row>() });
-      return;
-    }
     events
       .filter(isBid)
       .keyBy((b) => b.bidder * 1e9 + b.auction, { key: idKey(), name: 'q18-by-bidder-auction' })

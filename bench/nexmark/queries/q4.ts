@@ -21,7 +21,6 @@
 import { json, type ListState, type ProcessorContext, type ValueState } from '../../../src/index.js';
 import type { Auction, Bid } from '../model.js';
 import { idKey, type NexmarkQuery } from './query.js';
-import { q4Old } from './q4-old-temp.js';
 
 export interface Q4Row {
   /** The category (the SQL's sink names it id). */
@@ -64,7 +63,6 @@ export const q4: NexmarkQuery = {
   name: 'q4',
   title: 'average winning price per category',
   build(events, output) {
-    if (process.env.U7_OLD === '1') return q4Old.build(events, output); // TEMP measuring
     events
       .filter((e): e is Auction | Bid => e.type !== 'person')
       .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), name: 'q4-by-auction' })

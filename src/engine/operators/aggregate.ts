@@ -79,7 +79,7 @@ export class AggregateOperator extends Operator {
 
   process(rec: Rec): void {
     const key = rec.key;
-    const plain = !U7_OLD && isPlainKey(key);
+    const plain = isPlainKey(key);
     let e = plain ? this.byKey.get(key) : undefined;
     if (e === undefined) e = this.entry(key, plain);
     else e.ref = true;
@@ -97,7 +97,7 @@ export class AggregateOperator extends Operator {
       e.dirty = true;
       this.dirty.push(e);
     }
-    if (this.emit === 'update' || U7_OLD) {
+    if (this.emit === 'update') {
       this.forward(rec.with(key, this.agg.result(acc)));
       return;
     }
@@ -208,8 +208,6 @@ function isPlainKey(key: unknown): key is string | number {
   const t = typeof key;
   return t === 'string' || (t === 'number' && !Object.is(key, -0));
 }
-
-const U7_OLD = process.env.U7_OLD === '1'; // TEMP measuring
 
 /** An accumulator not made yet (the key has no state); `undefined` is a valid one (reduce's "no value"). */
 const NONE = Symbol('none');

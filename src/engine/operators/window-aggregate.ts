@@ -48,6 +48,14 @@ interface KeySlots {
    * with a slot), NaN when it has none. Queue entries at other times are stale and skipped.
    */
   due: number;
+  /**
+   * Unbounded cache, panes: per slot (beside `starts`), the first window it arms — the first that
+   * was open for the record that made it; a window is emitted only if one of its panes armed it.
+   * Undefined while every slot arms its first window (in-order input); made when a pane is
+   * created for a record whose stamp had closed its first windows already (a partition whose
+   * watermark runs ahead of the task's).
+   */
+  armed: number[] | undefined;
 }
 
 /**
@@ -201,6 +209,18 @@ export class WindowAggregateOperator extends Operator {
     return s <= last ? s : NaN;
   }
 
+  /** Records that the key's new pane at `pane` arms windows from `from` on (see KeySlots.armed). */
+  private arm(ks: KeySlots, pane: number, from: number): void {
+    let armed = ks.armed;
+    if (armed === undefined || armed.length !== ks.starts.length - 1) {
+      // Every other slot arms its first window.
+      armed = ks.armed = [];
+      for (const p of ks.starts) if (p !== pane) armed.push(firstWindowStart(this.windows, p));
+    }
+    const i = ks.starts.indexOf(pane);
+    armed.splice(i, 0, from);
+  }
+
   /** Unbounded cache: the key's timer is due at `time` unless it is due earlier already. */
   private schedule(ks: KeySlots, time: number): void {
     const due = ks.due;
@@ -305,6 +325,7 @@ export class WindowAggregateOperator extends Operator {
         } else {
           let s = first;
           while (s + close <= W) s += advance; // the pane's first open window (its last is open)
+          if (s !== first || ks.armed !== undefined) this.arm(ks, ps, s);
           this.schedule(ks, s + close);
         }
       }
@@ -370,8 +391,17 @@ export class WindowAggregateOperator extends Operator {
         this.closeWindow(ks, start, stamp);
         const starts = ks.starts;
         if (starts.length === 0) continue;
-        // The key's next window with a slot: every slot left starts at or after start + advance.
-        const next = this.pane === undefined ? starts[0]! : firstWindowStart(this.windows, starts[0]!);
+        // The key's next window that a slot armed: every slot left starts at or after start + advance.
+        let next: number;
+        const armed = ks.armed;
+        if (armed === undefined) next = this.pane === undefined ? starts[0]! : firstWindowStart(this.windows, starts[0]!);
+        else {
+          next = Infinity;
+          for (let i = 0; i < armed.length; i++) {
+            const a = armed[i]! > start + advance ? armed[i]! : start + advance;
+            if (a < next) next = a;
+          }
+        }
         this.schedule(ks, (next > start + advance ? next : start + advance) + close);
       }
     }
@@ -402,6 +432,7 @@ export class WindowAggregateOperator extends Operator {
       for (let i = 0; i < drop; i++) markChanged(ks, ks.starts[i]!);
       ks.starts = [];
       ks.accs = [];
+      ks.armed = undefined;
       this.writeChanges(ks);
       this.keys.delete(ks.id);
       return;
@@ -409,6 +440,7 @@ export class WindowAggregateOperator extends Operator {
     for (let i = 0; i < drop; i++) this.touch(ks, ks.starts[i]!);
     ks.starts.splice(0, drop);
     ks.accs.splice(0, drop);
+    ks.armed?.splice(0, drop);
     if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
     this.dropIfEmpty(ks);
   }
@@ -510,7 +542,7 @@ export class WindowAggregateOperator extends Operator {
   private slotsOf(id: string, key: unknown): KeySlots {
     let ks = this.keys.get(id);
     if (!ks) {
-      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, gen: 0, due: NaN };
+      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, gen: 0, due: NaN, armed: undefined };
       if (this.keys.bounded) {
         // Not cached: whatever the store holds for the key is its state.
         const prefix = keyPrefix(Buffer.from(id, 'latin1'));

@@ -675,7 +675,7 @@ export class StreamsRuntime {
   private async rollback(e: RollbackRequiredError): Promise<void> {
     // Known already: the replay did not recognise it and would fail the same way forever.
     if (this.poison.has(e.id)) throw new Error(`record ${JSON.stringify(e.id)} failed again after a rollback`, { cause: e });
-    this.poison.add(e.id, e.error);
+    this.poison.add(e.id, e.error, e.at);
     this.rollbacks++;
     if (this.exactlyOnce) await this.producer.abortTransaction();
     else await this.producer.flush();
@@ -887,8 +887,7 @@ export class StreamsRuntime {
     for (const o of offsets) this.inputs.get(tpKey(o.topic, o.partition))!.committed = o.offset;
     this.dirty = false;
     this.commits++;
-    // What is read from here on comes after every record known to fail (or fails again: a new rollback).
-    this.poison.clear();
+    this.poison.forgetCommitted((topic, partition) => this.inputs.get(tpKey(topic, partition))?.committed ?? -1);
     this.committedMetrics = new Map(runners.map((r) => [r.task.id, { ...r.task.metrics }]));
     await this.checkpointStores();
     await this.purgeRepartitionTopics(offsets);
