@@ -1,7 +1,7 @@
 /**
  * Restore speed of window state (issue 5: restore >= 500K keys/s):
  *
- *   npm run bench -- restore [--keys N] [--tail T] [--store memory,lmdb] [--rounds R] [--compare] [--json]
+ *   npm run bench -- restore [--keys N] [--tail T] [--store memory,lmdb] [--rounds R] [--json]
  *
  * Prepared once (not timed): `--keys` events (default 1M), one per key in one 10 s tumbling window,
  * counted by an exactly-once app on the embedded log (its changelog then holds the state of every
@@ -14,9 +14,8 @@
  * bring the window timers' time index up to date; in memory they load every key).
  *
  * Reported per run: records restored, restore wall ms, keys/s, CPU seconds of the start (restore)
- * and of the operators' open, keys per CPU-second of both together. `--compare` alternates the
- * previous restore path (TRIBUTARY_OLD_RESTORE=1: the index rebuilt at open, the in-memory store
- * sorted at open) with the current one, for as long as that switch exists.
+ * and of the operators' open, keys per CPU-second of both together. To compare two versions of the
+ * code, alternate runs of each (docs/performance.md, "Round 2026-11-26: restore").
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -37,14 +36,12 @@ interface Options {
   tail: number;
   stores: Array<'memory' | 'lmdb'>;
   rounds: number;
-  compare: boolean;
   json: boolean;
 }
 
 interface RunResult {
   store: 'memory' | 'lmdb';
   kind: 'full' | 'tail';
-  path: 'old' | 'new';
   restored_records: number;
   restore_ms: number;
   keys_per_sec: number;
@@ -54,7 +51,7 @@ interface RunResult {
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { keys: 1_000_000, tail: 1_000, stores: ['memory', 'lmdb'], rounds: 3, compare: false, json: false };
+  const o: Options = { keys: 1_000_000, tail: 1_000, stores: ['memory', 'lmdb'], rounds: 3, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -66,10 +63,9 @@ function parseArgs(args: string[]): Options {
     else if (a === '--tail') o.tail = Number(value());
     else if (a === '--store') o.stores = value().split(',') as Options['stores'];
     else if (a === '--rounds') o.rounds = Number(value());
-    else if (a === '--compare') o.compare = true;
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- restore [--keys N] [--tail T] [--store memory,lmdb] [--rounds R] [--compare] [--json]\n');
+      process.stdout.write('usage: npm run bench -- restore [--keys N] [--tail T] [--store memory,lmdb] [--rounds R] [--json]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -162,7 +158,6 @@ async function child(dir: string, store: 'memory' | 'lmdb', kind: 'full' | 'tail
     return {
       store,
       kind,
-      path: process.env.TRIBUTARY_OLD_RESTORE === '1' ? 'old' : 'new',
       restored_records: restored,
       restore_ms: summary.restoreMs,
       keys_per_sec: Math.round(restored / (Math.max(1, summary.restoreMs) / 1000)),
@@ -187,16 +182,14 @@ export async function main(args: string[]): Promise<void> {
   const results: RunResult[] = [];
   try {
     await prepare(dir, o);
-    const paths: Array<'old' | 'new'> = o.compare ? ['old', 'new'] : ['new'];
     for (let round = 0; round < o.rounds; round++) {
       for (const store of o.stores) {
         for (const kind of store === 'lmdb' ? (['full', 'tail'] as const) : (['full'] as const)) {
-          for (const path of round % 2 === 0 ? paths : [...paths].reverse()) {
+          {
             const stateDir = join(dir, 'run');
             rmSync(stateDir, { recursive: true, force: true });
             if (kind === 'tail') cpSync(join(dir, 'checkpointed'), stateDir, { recursive: true });
-            const env = { ...process.env, TRIBUTARY_OLD_RESTORE: path === 'old' ? '1' : '0' };
-            const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', dir, store, kind, stateDir], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+            const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', dir, store, kind, stateDir], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
             if (r.status !== 0) throw new Error(`restore ${store} ${kind} failed with status ${r.status}`);
             const res = JSON.parse(r.stdout.trim().split('\n').pop()!) as RunResult;
             progress(JSON.stringify(res));
@@ -214,7 +207,7 @@ export async function main(args: string[]): Promise<void> {
   }
   for (const r of results) {
     process.stdout.write(
-      `${r.store} ${r.kind} (${r.path}): ${r.restored_records} records in ${r.restore_ms} ms, ${r.keys_per_sec} keys/s; ` +
+      `${r.store} ${r.kind}: ${r.restored_records} records in ${r.restore_ms} ms, ${r.keys_per_sec} keys/s; ` +
         `CPU ${r.start_cpu_sec} s start + ${r.open_cpu_sec} s open, ${r.keys_per_cpu_sec} keys/CPU-s\n`,
     );
   }

@@ -138,8 +138,7 @@ export class LoggedKeyValueStore implements KeyValueStore {
    */
   private startRestore(apply: ChangelogApply): void {
     const inner = this.inner;
-    const valid =
-      this.deriver !== undefined && process.env.TRIBUTARY_OLD_RESTORE !== '1' && (inner.size === 0 || inner.get(DERIVED_ENTRIES_VALID) !== undefined);
+    const valid = this.deriver !== undefined && (inner.size === 0 || inner.get(DERIVED_ENTRIES_VALID) !== undefined);
     this.restoreMode = valid ? RestoreMode.Deriving : RestoreMode.Invalidated;
     apply(DERIVED_ENTRIES_VALID, valid ? MARKER_VALUE : null);
   }

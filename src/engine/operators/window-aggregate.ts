@@ -174,11 +174,9 @@ export class WindowAggregateOperator extends Operator {
     // Unbounded: every key in the cache, timers in the heap; an index left by a bounded run goes.
     // No order is needed (slots are inserted by start, the queue sorts), so an in-memory store
     // is read in hash order: no sort of every restored key.
-    const old = process.env.TRIBUTARY_OLD_RESTORE === '1';
-    if (old) index.deleteAll();
     const close = this.windows.size + this.grace;
     const stale: Buffer[] = [];
-    for (const e of old ? windowEntries(this.store) : (this.store.unordered?.() ?? this.store.all())) {
+    for (const e of this.store.unordered?.() ?? this.store.all()) {
       if (isTimeIndexKey(e.key)) {
         stale.push(e.key);
         continue;

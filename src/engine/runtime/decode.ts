@@ -49,7 +49,7 @@ export function decodeFetched(f: FetchedPartition, copy: boolean, stopAt: number
 export function decodeFetchedBatch(f: FetchedPartition, copy: boolean, stopAt: number): { batch: InputBatch; next: number; markers: number } {
   // Sized for the whole fetch at once: grown by doubling from a small start, the columns of a 1 MB
   // fetch were copied about ten times over (9 typed arrays each time).
-  const columns = new RecordColumns(recordCountOf(f.records));
+  const columns = new RecordColumns(columnCapacity(f.records));
   let cut = false;
   forEachCommittedBatch(
     f,
@@ -86,7 +86,7 @@ function countMarkers(columns: RecordColumns): number {
  * is read). A declared count is trusted only up to what the batch's bytes can hold uncompressed
  * (a damaged or hostile count must not size the arrays; a compressed batch beyond that grows them).
  */
-function recordCountOf(buf: Buffer): number {
+export function columnCapacity(buf: Buffer): number {
   let n = 0;
   for (let at = 0; at + BATCH_HEADER_SIZE <= buf.length; ) {
     const size = buf.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;

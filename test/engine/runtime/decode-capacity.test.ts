@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { FetchedPartition } from '../../../src/connectors/index.js';
 import { encodeRecordBatch, RECORD_COUNT, type RecordInput } from '../../../src/records/index.js';
 import { CorruptRecordError } from '../../../src/records/errors.js';
-import { decodeFetched, decodeFetchedBatch } from '../../../src/engine/runtime/decode.js';
+import { columnCapacity, decodeFetched, decodeFetchedBatch } from '../../../src/engine/runtime/decode.js';
 import type { InputBatch } from '../../../src/engine/input-batch.js';
 
 function fetchOf(records: Buffer, nextOffset: number): FetchedPartition {
@@ -57,6 +57,8 @@ test('a batch whose record count is damaged is refused as decodeFetched refuses 
     const bad = Buffer.from(plain(0, 50));
     bad.writeInt32BE(count, RECORD_COUNT);
     const f = fetchOf(Buffer.concat([bad, plain(50, 10)]), 60);
+    // Room for at most what the bytes can hold (7 bytes a record), whatever the header says.
+    assert.ok(columnCapacity(f.records) <= f.records.length / 7, `capacity ${columnCapacity(f.records)} for ${f.records.length} bytes`);
     assert.throws(() => decodeFetched(f, false, Infinity), CorruptRecordError);
     assert.throws(() => decodeFetchedBatch(f, false, Infinity), CorruptRecordError);
   }
