@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
 import { keyPrefix, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
-import { isTimeIndexKey, TIME_INDEX_PREFIX, windowEntries } from '../../state/window-store.js';
+import { isTimeIndexKey, TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { timeIndexDeriver } from '../../state/time-index-restore.js';
 import type { Aggregation } from '../aggregation.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
