@@ -272,6 +272,11 @@ test('jsonCopy is JSON.parse(JSON.stringify(v)) whenever it answers, and answers
   fc.assert(
     fc.property(fc.jsonValue(), (v) => {
       if (v === null) return;
+      // A "__proto__" member is the one plain-JSON case left to the bytes (jsonCopy's comment).
+      if (JSON.stringify(v).includes('"__proto__":')) {
+        assert.equal(jsonCopy(v), undefined);
+        return;
+      }
       assert.deepStrictEqual(jsonCopy(v), JSON.parse(JSON.stringify(v)));
     }),
     { numRuns: 2_000 },
