@@ -9,31 +9,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StreamsApp, TopologyTestDriver, json, string, hopping, windowed, type DriverSnapshot } from '../../src/index.js';
+import { StreamsApp, TopologyTestDriver, json, string, type DriverSnapshot } from '../../src/index.js';
 import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
 import type { KeyValueStore } from '../../src/state/kv-store.js';
 import type { LoggedKeyValueStore } from '../../src/state/logged-store.js';
 import { DERIVED_ENTRIES_VALID } from '../../src/state/logged-store.js';
 import { isTimeIndexKey, splitTimeIndexKey } from '../../src/state/window-store.js';
-import { WindowAggregateOperator } from '../../src/engine/operators/window-aggregate.js';
 import { timeWindowReference, windowKey, type Ev } from './reference.js';
+import { OOO, countAndSumApp, windowOps, wserdes } from './window-app.js';
 
-const OOO = 2_000;
 const BOUND = 1_000;
-const wserdes = { key: windowed(string()), value: json<number>() };
 const STORES = ['count', 'slots'] as const;
 const OUTPUTS = ['count', 'slots'] as const;
 
-function build(size: number, advance: number, grace: number): StreamsApp {
-  const app = new StreamsApp({ applicationId: 'index-restore' });
-  const w = app
-    .stream('events', { key: string(), value: json<Ev>(), timestamp: (e) => e.ts, maxOutOfOrderness: OOO })
-    .groupByKey()
-    .window(hopping(size, advance), { grace });
-  w.count({ name: 'count' }).toStream().to('count', { value: json() }); // panes
-  w.aggregate(() => 0, (acc, e) => acc + e.n, { name: 'slots' }).toStream().to('slots', { value: json() }); // one slot per window
-  return app;
-}
+const build = (size: number, advance: number, grace: number): StreamsApp => countAndSumApp('index-restore', size, advance, grace);
 
 /** Bounded in-memory stores (timers in the store's index), kept by name so that a test can copy them. */
 function boundedStores(kept: Map<string, InMemoryKeyValueStore>, from?: ReadonlyMap<string, InMemoryKeyValueStore>) {
@@ -79,7 +68,6 @@ function indexOf(store: KeyValueStore): string[] {
   return out.sort();
 }
 
-const windowOps = (d: TopologyTestDriver) => d.allTasks[0]!.operators.filter((o): o is WindowAggregateOperator => o instanceof WindowAggregateOperator);
 const logged = (d: TopologyTestDriver, name: string) => d.stateStores(name)[0]! as LoggedKeyValueStore;
 
 /** The changelog records written after `lengths` (per changelog topic, partition 0): the tail a checkpoint at `lengths` restores. */

@@ -7,27 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StreamsApp, TopologyTestDriver, json, string, hopping, windowed, type Windowed } from '../../src/index.js';
-import { WindowAggregateOperator } from '../../src/engine/operators/window-aggregate.js';
+import { StreamsApp, TopologyTestDriver, json, string, hopping, type Windowed } from '../../src/index.js';
 import { timeWindowReference, windowKey, type Ev } from './reference.js';
+import { OOO, countAndSumApp, windowOps, wserdes } from './window-app.js';
 
-const OOO = 2_000;
-const wserdes = { key: windowed(string()), value: json<number>() };
 
-function build(size: number, advance: number, grace: number): StreamsApp {
-  const app = new StreamsApp({ applicationId: 'key-timers' });
-  const w = app
-    .stream('events', { key: string(), value: json<Ev>(), timestamp: (e) => e.ts, maxOutOfOrderness: OOO })
-    .groupByKey()
-    .window(hopping(size, advance), { grace });
-  w.count({ name: 'count' }).toStream().to('count', { value: json() }); // panes
-  w.aggregate(() => 0, (acc, e) => acc + e.n, { name: 'slots' }).toStream().to('slots', { value: json() }); // one slot per window
-  return app;
-}
-
-function windowOps(driver: TopologyTestDriver): WindowAggregateOperator[] {
-  return driver.allTasks[0]!.operators.filter((o): o is WindowAggregateOperator => o instanceof WindowAggregateOperator);
-}
+const build = (size: number, advance: number, grace: number): StreamsApp => countAndSumApp('key-timers', size, advance, grace);
 
 /** Keys with a window some record counted in that the watermark (max event time - OOO) has not closed. */
 function keysWithOpenWindows(events: readonly Ev[], size: number, advance: number, grace: number): number {

@@ -9,30 +9,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { StreamsApp, TopologyTestDriver, json, string, hopping, windowed } from '../../src/index.js';
+import { StreamsApp, TopologyTestDriver, json, string } from '../../src/index.js';
 import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
 import type { KeyValueStoreFactory } from '../../src/state/kv-store.js';
 import { openTaskState } from '../../src/state/local-checkpoint.js';
 import { isTimeIndexKey } from '../../src/state/window-store.js';
-import { WindowAggregateOperator } from '../../src/engine/operators/window-aggregate.js';
 import { timeWindowReference, windowKey, type Ev } from './reference.js';
+import { OOO, countAndSumApp, windowOps, wserdes } from './window-app.js';
 
-const OOO = 2_000;
 /** A few keys' worth: most keys are read back from the store. */
 const BOUND = 1_000;
-const wserdes = { key: windowed(string()), value: json<number>() };
 const STORES = ['count', 'slots'] as const;
 
-function build(size: number, advance: number, grace: number): StreamsApp {
-  const app = new StreamsApp({ applicationId: 'timer-index' });
-  const w = app
-    .stream('events', { key: string(), value: json<Ev>(), timestamp: (e) => e.ts, maxOutOfOrderness: OOO })
-    .groupByKey()
-    .window(hopping(size, advance), { grace });
-  w.count({ name: 'count' }).toStream().to('count', { value: json() }); // panes
-  w.aggregate(() => 0, (acc, e) => acc + e.n, { name: 'slots' }).toStream().to('slots', { value: json() }); // one slot per window
-  return app;
-}
+const build = (size: number, advance: number, grace: number): StreamsApp => countAndSumApp('timer-index', size, advance, grace);
 
 type Kind = 'unbounded' | 'bounded';
 const storesOf = (kind: Kind): { stateStore?: () => KeyValueStoreFactory } =>
@@ -46,10 +35,6 @@ function results(driver: TopologyTestDriver, topic: string): Map<string, number>
     out.set(k, r.value!);
   }
   return out;
-}
-
-function windowOps(driver: TopologyTestDriver): WindowAggregateOperator[] {
-  return driver.allTasks[0]!.operators.filter((o): o is WindowAggregateOperator => o instanceof WindowAggregateOperator);
 }
 
 /** Index entries in the stores of the window operators (their store's time index). */
