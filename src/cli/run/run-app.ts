@@ -84,9 +84,17 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const timer = o.durationMs === undefined ? undefined : setTimeout(() => stop('duration'), o.durationMs);
+  const started = performance.now();
   const cpuStart = process.cpuUsage();
-  const started = Date.now();
+  // Node arms timers from the event loop's cached clock, so one can fire a few ms early: re-arm until the
+  // full duration has passed, so a run stopped by --duration never reports less than it.
+  let timer: NodeJS.Timeout | undefined;
+  const armDuration = (ms: number): void => {
+    const left = ms - (performance.now() - started);
+    if (left <= 0) stop('duration');
+    else timer = setTimeout(() => armDuration(ms), Math.ceil(left));
+  };
+  if (o.durationMs !== undefined) armDuration(o.durationMs);
   let dashboard: { readonly advertisedUrl?: string; close(): Promise<void> } | undefined;
   let unwatch = (): void => {};
   try {
@@ -117,7 +125,7 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
     } catch (e) {
       fail(e);
     }
-    const report = summary && toReport(appId, stoppedBy!, Date.now() - started, cpuMillis(cpuStart), summary);
+    const report = summary && toReport(appId, stoppedBy!, Math.ceil(performance.now() - started), cpuMillis(cpuStart), summary);
     if (failure !== undefined) throw new RunFailure(failure, report);
     o.logger.info({ app: appId, ...report }, 'application closed');
     return report!;
