@@ -3,12 +3,12 @@
 // direct computation, also when the cache is bounded and keys go through the store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamsApp, TopologyTestDriver, json, string } from '../../src/index.js';
+import { StreamsApp, json, string } from '../../src/index.js';
 import type { DriverSnapshot } from '../../src/engine/test-driver.js';
-import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
 import { decodeState, StoreKeyCodec } from '../../src/engine/codec.js';
 import { AggregateOperator } from '../../src/engine/operators/aggregate.js';
 import { rng } from '../support/rng.js';
+import { CountingStore, countingDriver } from '../support/counting-store.js';
 
 /** Small enough that a few dozen keys fit: most of 2,000 keys must go through the store. */
 const BOUND = 8 * 1024;
@@ -16,15 +16,6 @@ const BOUND = 8 * 1024;
 interface Stats {
   n: number;
   sum: number;
-}
-
-/** A real in-memory store that counts its writes (how many reach the store and its changelog). */
-class CountingStore extends InMemoryKeyValueStore {
-  puts = 0;
-  override put(key: Buffer, value: Buffer): void {
-    this.puts++;
-    super.put(key, value);
-  }
 }
 
 function app() {
@@ -43,12 +34,7 @@ function app() {
 }
 
 function run(bounded: boolean, stores: CountingStore[], restoreFrom?: DriverSnapshot) {
-  const stateStore = () => (name: string) => {
-    const s = new CountingStore(name, bounded ? { cacheMaxBytes: BOUND } : {});
-    stores.push(s);
-    return s;
-  };
-  return new TopologyTestDriver(app(), { stateStore, ...(restoreFrom ? { restoreFrom } : {}) });
+  return countingDriver(app(), stores, bounded ? BOUND : undefined, restoreFrom);
 }
 
 for (const bounded of [false, true]) {

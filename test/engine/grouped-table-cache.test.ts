@@ -3,30 +3,16 @@
 // unbounded cache (one write per changed key per commit) and a bounded one (keys go through the store).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamsApp, TopologyTestDriver, json, string } from '../../src/index.js';
+import { StreamsApp, json, string } from '../../src/index.js';
 import type { DriverSnapshot } from '../../src/engine/test-driver.js';
-import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
 import { decodeState, StoreKeyCodec } from '../../src/engine/codec.js';
 import { GroupedTableAggregateOperator } from '../../src/engine/operators/grouped-table-aggregate.js';
 import { rng } from '../support/rng.js';
+import { CountingStore, countingDriver } from '../support/counting-store.js';
 
 interface Row {
   group: string;
   score: number;
-}
-
-/** A real in-memory store that counts its writes (how many reach the store and its changelog). */
-class CountingStore extends InMemoryKeyValueStore {
-  puts = 0;
-  deletes = 0;
-  override put(key: Buffer, value: Buffer): void {
-    this.puts++;
-    super.put(key, value);
-  }
-  override delete(key: Buffer): boolean {
-    this.deletes++;
-    return super.delete(key);
-  }
 }
 
 function app() {
@@ -56,12 +42,7 @@ function app() {
 const BOUND = 4 * 1024;
 
 function run(bounded: boolean, stores: CountingStore[], restoreFrom?: DriverSnapshot) {
-  const stateStore = () => (name: string) => {
-    const s = new CountingStore(name, bounded ? { cacheMaxBytes: BOUND } : {});
-    stores.push(s);
-    return s;
-  };
-  return new TopologyTestDriver(app(), { stateStore, ...(restoreFrom ? { restoreFrom } : {}) });
+  return countingDriver(app(), stores, bounded ? BOUND : undefined, restoreFrom);
 }
 
 for (const bounded of [false, true]) {
