@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { kafka } from '../../src/index.js';
 import { kafkaAvailable, startTestKafka } from '../../test/support/kafka-cluster.js';
 import { JsonEventBatch, NexmarkGenerator } from '../nexmark/generator.js';
+import type { TributaryKafkaRun } from './tributary-kafka-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -54,11 +55,7 @@ export function lastEventTime(count: number): number {
   return last;
 }
 
-export interface TributaryKafkaRun {
-  readonly seconds: number;
-  readonly cpu_seconds: number;
-  readonly outputs: number;
-}
+export type { TributaryKafkaRun };
 
 /** Tributary runs `query` over the events topic on Kafka into `output`, in a child process. */
 export async function runTributaryOnKafka(bootstrap: string, input: string, query: string, output: string, appId: string, cpu?: string): Promise<TributaryKafkaRun> {

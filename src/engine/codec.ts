@@ -53,11 +53,16 @@ export const NOT_COPIED: unique symbol = Symbol('not copied');
 export class TopicCodec {
   private readonly formatHeaders = new Map<Format, RecordHeader>();
 
+  /** Whether a string's bytes here are its UTF-8 (string()'s serde, or the auto format): a sink may hash an ASCII key without them. */
+  readonly utf8Strings: boolean;
+
   constructor(
     private readonly serde: Serde<unknown> | undefined,
     private readonly header: string,
     private readonly internal: boolean,
-  ) {}
+  ) {
+    this.utf8Strings = serde === undefined || isUtf8Serde(serde);
+  }
 
   /** Whether encode() may push a format header (no serde: the auto format). */
   get addsHeader(): boolean {
@@ -139,8 +144,13 @@ export class TopicCodec {
 
 /** Store keys: the key's serde when known, else the auto format behind a one-byte tag. */
 export class StoreKeyCodec {
+  /** Whether the serde is string()'s (UTF-8): asked once here, not per record in id() (a WeakSet lookup). */
+  private readonly utf8: boolean;
+
   /** The key's serde; undefined: the auto format (interactive queries encode keys with it, see store-lookup.ts). */
-  constructor(readonly serde: Serde<unknown> | undefined) {}
+  constructor(readonly serde: Serde<unknown> | undefined) {
+    this.utf8 = serde !== undefined && isUtf8Serde(serde);
+  }
 
   encode(k: unknown): Buffer {
     if (this.serde) return this.serde.serialize(k);
@@ -165,7 +175,7 @@ export class StoreKeyCodec {
   id(k: unknown): string {
     if (typeof k === 'string' && isAscii(k)) {
       if (this.serde === undefined) return 's' + k;
-      if (isUtf8Serde(this.serde)) return k;
+      if (this.utf8) return k;
     }
     return this.encode(k).toString('latin1');
   }

@@ -119,12 +119,33 @@ function readInt64(b: Buffer, at: number): number {
 }
 
 const TWO32 = 2 ** 32;
+/** Keys up to this length are written char by char by windowed(string()): Buffer.from's call into C++ costs more. */
+const SHORT_ASCII = 48;
 
 /** Windowed keys as `[key bytes][start int64][end int64]`, the layout Kafka Streams uses plus the end. */
 export function windowed<K>(inner: Serde<K>): Serde<Windowed<K>> {
+  const utf8 = isUtf8Serde(inner);
   return {
     name: `windowed(${inner.name ?? 'custom'})`,
     serialize: (w) => {
+      const key: unknown = w.key;
+      if (utf8 && typeof key === 'string' && key.length <= SHORT_ASCII) {
+        // A short ASCII key under string(): its UTF-8 bytes are its char codes, written straight
+        // into the one Buffer (a window operator emits a windowed key per window and key).
+        const n = key.length;
+        const out = Buffer.allocUnsafe(n + 16);
+        let i = 0;
+        for (; i < n; i++) {
+          const c = key.charCodeAt(i);
+          if (c > 0x7f) break;
+          out[i] = c;
+        }
+        if (i === n) {
+          writeInt64(out, n, w.start);
+          writeInt64(out, n + 8, w.end);
+          return out;
+        }
+      }
       const k = inner.serialize(w.key);
       const out = Buffer.allocUnsafe(k.length + 16);
       out.set(k, 0);

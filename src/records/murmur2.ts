@@ -35,3 +35,34 @@ export function murmur2(data: Uint8Array): number {
 export function toPositive(n: number): number {
   return n & 0x7fffffff;
 }
+
+/**
+ * murmur2 of the UTF-8 bytes of `s` when every char is ASCII (its bytes are then its char codes),
+ * without encoding it; -1 when a char is not ASCII (murmur2 itself may return -1 too: callers
+ * encode and hash the bytes then). A sink partitioning a string key by its bytes (a repartition
+ * kept in memory, which makes no key bytes otherwise) hashes the string itself.
+ */
+export function murmur2Ascii(s: string): number {
+  const length = s.length;
+  for (let i = 0; i < length; i++) if (s.charCodeAt(i) > 0x7f) return -1;
+  let h = SEED ^ length;
+  const blocks = length & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    k = Math.imul(k, M);
+    h = Math.imul(h, M) ^ k;
+  }
+  const rest = length & 3;
+  if (rest === 3) h ^= s.charCodeAt(blocks + 2) << 16;
+  if (rest >= 2) h ^= s.charCodeAt(blocks + 1) << 8;
+  if (rest >= 1) {
+    h ^= s.charCodeAt(blocks);
+    h = Math.imul(h, M);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h | 0;
+}

@@ -1,4 +1,4 @@
-import type { KeyValueStore } from './kv-store.js';
+import type { KeyValueStore, RestoreBatchOptions } from './kv-store.js';
 
 /**
  * Changelog: every write to a logged store becomes one entry. The runtime writes the entries of
@@ -39,9 +39,9 @@ export type ChangelogBatch = (apply: ChangelogApply) => void;
  * Applies a batch to a store: through its fast path when it has one, else as copied
  * ChangelogRecords through `restore` (stores written elsewhere, e.g. tests' wrappers).
  */
-export function applyChangelogBatch(store: KeyValueStore, batch: ChangelogBatch): void {
+export function applyChangelogBatch(store: KeyValueStore, batch: ChangelogBatch, options?: RestoreBatchOptions): void {
   if (store.restoreBatch) {
-    store.restoreBatch(batch);
+    store.restoreBatch(batch, options);
     return;
   }
   const records: ChangelogRecord[] = [];

@@ -20,9 +20,14 @@ export interface KeyValueEntry {
 export interface KeyValueStore {
   readonly name: string;
   get(key: Buffer): Buffer | undefined;
-  put(key: Buffer, value: Buffer): void;
-  /** Removes the key; true when it was there (a logged store writes a tombstone only then). */
-  delete(key: Buffer): boolean;
+  /**
+   * `id`, optional: `key.toString('latin1')`, when the caller keeps it (a window operator writes
+   * the same slot key at every commit). A store keyed by strings (in memory) then makes no string
+   * and hashes none per write; other stores ignore it. Wrappers pass it on.
+   */
+  put(key: Buffer, value: Buffer, id?: string): void;
+  /** Removes the key; true when it was there (a logged store writes a tombstone only then). `id` as in put. */
+  delete(key: Buffer, id?: string): boolean;
   /** Entries with from <= key < to, in key order; an absent bound is open. */
   range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry>;
   all(): IterableIterator<KeyValueEntry>;
@@ -58,7 +63,13 @@ export interface KeyValueStore {
    * `restore`): applies one fetched batch of changelog records, in order, from views of the fetched
    * bytes (the store copies what it keeps), without an object per record.
    */
-  restoreBatch?(batch: ChangelogBatch): void;
+  restoreBatch?(batch: ChangelogBatch, options?: RestoreBatchOptions): void;
+  /**
+   * Resolves once every record given to `restoreBatch` is in the store (optional; absent: at once).
+   * LMDB applies restored records on lmdb-js's write thread while the restore reads on: the
+   * runtime awaits this after a restore, before the store is read or written otherwise.
+   */
+  restoreSettled?(): Promise<void>;
   /** Makes writes durable (no-op in memory). Called before the task commits. */
   flush(): void | Promise<void>;
   close(): void;
@@ -70,7 +81,19 @@ export interface KeyValueStore {
  * during the call only. Writes of derived entries must be idempotent: a record may be applied to
  * a store that reflects it already (a restore from the start over local state).
  */
-export type RestoreDeriver = (key: Buffer, value: Buffer | null, store: KeyValueStore) => void;
+export type RestoreDeriver = ((key: Buffer, value: Buffer | null, store: KeyValueStore) => void) & {
+  /** True when the deriver reads the store (gets): the restore must then apply each record at once. */
+  readonly readsStore?: boolean;
+};
+
+/** How `restoreBatch` may apply a batch. */
+export interface RestoreBatchOptions {
+  /**
+   * The batch's apply reads the store between writes (a deriver's gets): every write must be
+   * visible at once, so a store must not defer them to another thread.
+   */
+  readonly readsDuring?: boolean;
+}
 
 /** Creates the store of a given name for a task; the runtime picks in-memory or on-disk. */
 export type KeyValueStoreFactory = (name: string) => KeyValueStore;

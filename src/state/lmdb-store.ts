@@ -1,6 +1,6 @@
 import { ABORT, open, type Database, type RootDatabase } from 'lmdb';
 import type { ChangelogBatch, ChangelogRecord } from './changelog.js';
-import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
+import type { KeyValueEntry, KeyValueStore, RestoreBatchOptions } from './kv-store.js';
 import { DEFAULT_CACHE_MAX_BYTES } from './record-cache.js';
 
 /**
@@ -50,9 +50,21 @@ const RESTORE_CHUNK = 50_000;
  */
 const RESTORE_TXN_RECORDS = 1_000_000;
 
+/** Bytes of one slab that values written on lmdb-js's write thread are copied into (see AsyncRestore). */
+const RESTORE_SLAB = 64 * 1024;
+
 const META_DB = 'm:meta';
 const FLUSH_SEQ_KEY = Buffer.from('flushSeq');
 const storeDbName = (store: string) => `s:${store}`;
+
+/** A store was read or written outside a restore while restored records were still being written. */
+export class StateRestorePendingError extends Error {
+  readonly code = 'STATE_RESTORE_PENDING';
+  constructor(readonly store: string) {
+    super(`state store '${store}': used before its restore settled (await restoreSettled() after restoreBatch)`);
+    this.name = 'StateRestorePendingError';
+  }
+}
 
 export class StateKeyTooLargeError extends Error {
   constructor(
@@ -100,6 +112,12 @@ export class LmdbStateEnvironment {
   private closed = false;
   /** Records restoreBatch wrote into the open transaction. */
   private restoredInTxn = 0;
+  /** Restored records handed to lmdb-js's write thread and not known to be committed yet. */
+  private readonly pending = new AsyncRestore();
+  /** @internal Inside restoreBatch (stores may be read and written while restored records are pending). */
+  restoring = 0;
+  /** @internal Inside a restoreBatch whose writes go to lmdb-js's write thread (puts and deletes too). */
+  restoringAsync = false;
   /** @internal Bumped by every write, commit and abort: tells iterators to re-seek. */
   mods = 0;
   /** The flush sequence of the last committed flush (0 for a new environment). */
@@ -177,7 +195,11 @@ export class LmdbStateEnvironment {
    * under way go to a new transaction. Afterwards `flushSeq` names the state on disk.
    */
   async flush(): Promise<void> {
-    if (this.closed || !this.finish) return;
+    if (this.closed) return;
+    // Restored records still on lmdb-js's write thread are on disk before a flush that a
+    // checkpoint names (a standby checkpoints after restoring, without restoreSettled()).
+    if (this.pending.active) await this.settleRestore();
+    if (!this.finish) return;
     const next = this.flushSeq + 1;
     const seq = Buffer.alloc(8);
     seq.writeBigUInt64BE(BigInt(next), 0);
@@ -229,6 +251,73 @@ export class LmdbStateEnvironment {
     finish(true);
   }
 
+  /**
+   * @internal Runs a restore batch's writes on lmdb-js's write thread (async puts: lmdb-js encodes
+   * each write into its instruction buffer here, and its write thread applies them, in order, in
+   * one transaction per event-loop turn): the B-tree work of a restore runs on another core while
+   * this thread decodes the next batch. Why only restores: nothing reads the written records
+   * until settleRestore() (a deriver that reads takes the synchronous path, restoreBatch's
+   * `readsDuring`), and committing a prefix of restored records is safe (see inRestoreTxn).
+   */
+  inAsyncRestore(fn: (pending: AsyncRestore) => void): void {
+    this.checkOpen();
+    this.mods++;
+    this.restoring++;
+    this.restoringAsync = true;
+    try {
+      fn(this.pending);
+    } finally {
+      this.restoring--;
+      this.restoringAsync = false;
+    }
+  }
+
+  /** @internal Runs fn as a restore batch (stores may be used while restored records are pending). */
+  inSyncRestore(fn: () => number): void {
+    this.restoring++;
+    try {
+      this.inRestoreTxn(fn);
+    } finally {
+      this.restoring--;
+    }
+  }
+
+  /** @internal An async restore write (see inAsyncRestore): the value is copied, as lmdb-js reads it later. */
+  asyncPut(db: Database<Buffer, Buffer>, key: Buffer, value: Buffer): void {
+    this.pending.track(db.put(key, this.pending.copy(value)));
+  }
+
+  /** @internal An async restore delete (see inAsyncRestore). */
+  asyncRemove(db: Database<Buffer, Buffer>, key: Buffer): void {
+    this.pending.track(db.remove(key));
+  }
+
+  /** @internal Throws unless the store may be used now: no restored records pending, or inside a restore. */
+  checkSettled(store: string): void {
+    if (this.pending.active && this.restoring === 0) throw new StateRestorePendingError(store);
+  }
+
+  /**
+   * Resolves once every restored record handed to lmdb-js's write thread is committed. An open
+   * synchronous transaction holds LMDB's write lock, which the write thread waits for: it is
+   * committed first (it holds restored records only — writes outside a restore throw while
+   * records are pending — so, as in inRestoreTxn, without a flush sequence number).
+   */
+  async settleRestore(): Promise<void> {
+    if (!this.pending.active) return;
+    if (this.finish) {
+      const finish = this.finish;
+      this.finish = undefined;
+      this.restoredInTxn = 0;
+      finish(true);
+    }
+    try {
+      await this.pending.settled();
+    } finally {
+      this.mods++;
+    }
+  }
+
   /** @internal Runs fn in the open write transaction, or in its own committed one. */
   inTxn(fn: () => void): void {
     this.mods++;
@@ -273,6 +362,7 @@ export class LmdbKeyValueStore implements KeyValueStore {
 
   get(key: Buffer): Buffer | undefined {
     this.checkOpen();
+    this.env.checkSettled(this.name);
     const v = this.db.getBinary(this.checkKey(key));
     return v === undefined ? undefined : (v as Buffer);
   }
@@ -280,19 +370,35 @@ export class LmdbKeyValueStore implements KeyValueStore {
   put(key: Buffer, value: Buffer): void {
     this.checkOpen();
     this.checkKey(key);
-    this.env.beginWrite();
+    const env = this.env;
+    if (env.restoringAsync) {
+      // A deriver's write during an async restore: in order with the restored records.
+      env.asyncPut(this.db, key, value);
+      return;
+    }
+    env.checkSettled(this.name);
+    env.beginWrite();
     this.db.putSync(key, value);
   }
 
   delete(key: Buffer): boolean {
     this.checkOpen();
     this.checkKey(key);
-    this.env.beginWrite();
+    const env = this.env;
+    if (env.restoringAsync) {
+      // Whether the key was there is not known before the write thread applied it: a deriver's
+      // delete of an entry it derived (nothing logs it, so the answer does not matter).
+      env.asyncRemove(this.db, key);
+      return true;
+    }
+    env.checkSettled(this.name);
+    env.beginWrite();
     return this.db.removeSync(key);
   }
 
   *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
     this.checkOpen();
+    this.env.checkSettled(this.name);
     // Copies of the bounds: lmdb-js encodes them again whenever it repositions the cursor.
     const end = to === undefined ? undefined : Buffer.from(this.checkKey(to));
     let start: Buffer | undefined = from === undefined ? undefined : Buffer.from(this.checkKey(from));
@@ -359,19 +465,35 @@ export class LmdbKeyValueStore implements KeyValueStore {
    * are encoded by lmdb-js (PREFIXED_KEYS), which copies keys and values at the call, so the
    * batch's views are never copied in JavaScript.
    */
-  restoreBatch(batch: ChangelogBatch): void {
+  restoreBatch(batch: ChangelogBatch, options?: RestoreBatchOptions): void {
     this.checkOpen();
     const db = this.db;
-    this.env.inRestoreTxn(() => {
-      let n = 0;
+    const env = this.env;
+    if (options?.readsDuring) {
+      env.inSyncRestore(() => {
+        let n = 0;
+        batch((key, value) => {
+          const k = this.checkKey(key);
+          if (value === null) db.removeSync(k);
+          else db.putSync(k, value);
+          n++;
+        });
+        return n;
+      });
+      return;
+    }
+    env.inAsyncRestore(() => {
       batch((key, value) => {
         const k = this.checkKey(key);
-        if (value === null) db.removeSync(k);
-        else db.putSync(k, value);
-        n++;
+        if (value === null) env.asyncRemove(db, k);
+        else env.asyncPut(db, k, value);
       });
-      return n;
     });
+  }
+
+  /** Resolves once the restored records are in the store (see LmdbStateEnvironment.settleRestore). */
+  restoreSettled(): Promise<void> {
+    return this.env.settleRestore();
   }
 
   /** Commits the task's open LMDB transaction (shared by its stores) and syncs it; see the class doc. */
@@ -401,6 +523,72 @@ export class LmdbKeyValueStore implements KeyValueStore {
   private checkKey(key: Buffer): Buffer {
     if (key.length > MAX_KEY_BYTES) throw new StateKeyTooLargeError(this.name, key.length);
     return key;
+  }
+}
+
+/** A slab values are copied into, with lmdb-js's marks of the value's place in it (see AsyncRestore.copy). */
+type MarkedSlab = Buffer & { start: number; end: number };
+
+/**
+ * The restored records an environment handed to lmdb-js's write thread: the promise of the last
+ * write (lmdb-js commits in order, so it settles last), the first failure, and the slabs their
+ * values are copied into.
+ */
+class AsyncRestore {
+  private last: PromiseLike<unknown> | undefined;
+  private failure: { error: unknown } | undefined;
+  private slab: MarkedSlab | undefined;
+
+  get active(): boolean {
+    return this.last !== undefined;
+  }
+
+  /** Remembers a write's promise; lmdb-js gives the writes of one transaction the same one. */
+  track(p: PromiseLike<unknown>): void {
+    if (p === this.last) return;
+    this.last = p;
+    // Every transaction's failure is caught (not an unhandled rejection); the first is reported.
+    Promise.resolve(p).catch((error: unknown) => {
+      this.failure ??= { error };
+    });
+  }
+
+  /**
+   * The value as lmdb-js's write thread will read it: the write records the address of the
+   * value's bytes and reads them later, and restore batches' values are views of fetched buffers
+   * valid during the call only. Copied into a shared slab, handed over as the slab itself with
+   * lmdb-js's `start`/`end` marks (read at the call), so no Buffer is made per value; lmdb-js
+   * keeps the slab alive until the write is done.
+   */
+  copy(value: Buffer): Buffer {
+    const n = value.length;
+    if (n > RESTORE_SLAB >>> 3) return Buffer.from(value);
+    let slab = this.slab;
+    if (slab === undefined || slab.end + n > RESTORE_SLAB) {
+      slab = this.slab = Object.assign(Buffer.allocUnsafeSlow(RESTORE_SLAB), { start: 0, end: 0 });
+    }
+    const at = slab.end;
+    slab.set(value, at);
+    slab.start = at;
+    slab.end = at + n;
+    return slab;
+  }
+
+  /** Resolves once every tracked write is committed; rejects with the first failure. */
+  async settled(): Promise<void> {
+    const last = this.last;
+    try {
+      await last;
+    } catch {
+      // reported below, as the first failure
+    }
+    if (this.last === last) {
+      this.last = undefined;
+      this.slab = undefined;
+    }
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) throw failure.error;
   }
 }
 

@@ -1,5 +1,5 @@
 import { applyChangelogBatch, type ChangelogApply, type ChangelogBatch, type ChangelogCollector, type ChangelogRecord } from './changelog.js';
-import type { KeyValueEntry, KeyValueStore, RestoreDeriver } from './kv-store.js';
+import type { KeyValueEntry, KeyValueStore, RestoreBatchOptions, RestoreDeriver } from './kv-store.js';
 
 /**
  * The key of the marker entry that says a store's unlogged, derived entries (a window store's
@@ -58,16 +58,16 @@ export class LoggedKeyValueStore implements KeyValueStore {
     return this.inner.get(key);
   }
 
-  put(key: Buffer, value: Buffer): void {
-    this.inner.put(key, value);
+  put(key: Buffer, value: Buffer, id?: string): void {
+    this.inner.put(key, value, id);
     this.changelog.append({ store: this.inner.name, key, value });
   }
 
-  delete(key: Buffer): boolean {
+  delete(key: Buffer, id?: string): boolean {
     // No tombstone for a key that was not there: the changelog gets exactly the effective deletes.
     // The inner store says whether it removed the key, so no `get` first (a second lookup per
     // delete, a measurable share of closing 100K windows).
-    if (!this.inner.delete(key)) return false;
+    if (!this.inner.delete(key, id)) return false;
     this.changelog.append({ store: this.inner.name, key, value: null });
     return true;
   }
@@ -111,10 +111,10 @@ export class LoggedKeyValueStore implements KeyValueStore {
     });
   }
 
-  restoreBatch(batch: ChangelogBatch): void {
+  restoreBatch(batch: ChangelogBatch, options?: RestoreBatchOptions): void {
     const inner = this.inner;
     if (this.restoreMode === RestoreMode.Invalidated) {
-      applyChangelogBatch(inner, batch);
+      applyChangelogBatch(inner, batch, options);
       return;
     }
     const applyAll: ChangelogBatch = (apply) =>
@@ -126,7 +126,7 @@ export class LoggedKeyValueStore implements KeyValueStore {
           this.deriver!(key, value, inner);
         }
       });
-    if (inner.restoreBatch || !this.deriver) applyChangelogBatch(inner, applyAll);
+    if (inner.restoreBatch || !this.deriver) applyChangelogBatch(inner, applyAll, this.deriver?.readsStore ? { readsDuring: true } : options);
     // A store without the batch path applies collected records in chunks: one at a time here, so
     // that the deriver sees each record applied.
     else applyAll((key, value) => inner.restore([{ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) }]));
@@ -152,6 +152,10 @@ export class LoggedKeyValueStore implements KeyValueStore {
       }
       yield r;
     }
+  }
+
+  restoreSettled(): Promise<void> {
+    return this.inner.restoreSettled?.() ?? Promise.resolve();
   }
 
   flush(): void | Promise<void> {

@@ -54,14 +54,16 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     return this.map.get(key.toString('latin1'));
   }
 
-  put(key: Buffer, value: Buffer): void {
-    const k = key.toString('latin1');
+  put(key: Buffer, value: Buffer, id?: string): void {
+    // A caller's kept id is the string the map holds already: no new string to make and hash,
+    // and the map's key comparison is one of identity.
+    const k = id ?? key.toString('latin1');
     if (this.indexed && !this.map.has(k) && this.keepIndex()) this.insert(k);
     this.map.set(k, value);
   }
 
-  delete(key: Buffer): boolean {
-    const k = key.toString('latin1');
+  delete(key: Buffer, id?: string): boolean {
+    const k = id ?? key.toString('latin1');
     if (!this.map.delete(k)) return false;
     if (!this.indexed || !this.keepIndex()) return true;
     this.layout++;

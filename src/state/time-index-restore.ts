@@ -48,7 +48,7 @@ export function timeIndexDeriver(g: WindowGeometry): RestoreDeriver {
     storeKey.copy(scratch, 4 + TIMESTAMP_BYTES, 0, 4 + keyLen);
     return scratch.subarray(0, n);
   };
-  return (storeKey: Buffer, value: Buffer | null, store: KeyValueStore): void => {
+  const derive = (storeKey: Buffer, value: Buffer | null, store: KeyValueStore): void => {
     if (isTimeIndexKey(storeKey)) return; // the marker (and no index entry is ever changelogged)
     const keyLen = storeKey.readUInt32BE(0);
     const start = readTimestamp(storeKey, 4 + keyLen);
@@ -67,6 +67,8 @@ export function timeIndexDeriver(g: WindowGeometry): RestoreDeriver {
       }
     }
   };
+  // Only a delete where a window holds several slots of a key reads the store (hasSlot).
+  return Object.assign(derive, { readsStore: manySlots });
 }
 
 /** Whether `key` has a slot (a pane) starting in [from, to). */

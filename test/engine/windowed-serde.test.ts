@@ -46,3 +46,17 @@ test('windowed keys: any 16 bytes of bounds read as Number(readBigInt64BE)', () 
 test('windowed keys: a fractional bound throws as BigInt does', () => {
   assert.throws(() => serde.serialize({ key: 'k', start: 1.5, end: 2 }), RangeError);
 });
+
+test('windowed(string()) keys: ASCII keys written char by char and every other key (non-ASCII after an ASCII head, long) give the same bytes', () => {
+  const anyString = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 60 }),
+    fc.tuple(fc.string({ maxLength: 50 }), fc.constantFrom('é', '\u0080', '\u{1f600}', '\ud800')).map(([a, b]) => a + b),
+    fc.string({ minLength: 40, maxLength: 80 }),
+  );
+  fc.assert(
+    fc.property(anyString, int, int, (key, start, end) => {
+      assert.deepEqual(serde.serialize({ key, start, end }), reference(key, start, end));
+    }),
+    { numRuns: 2000 },
+  );
+});

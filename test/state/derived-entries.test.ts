@@ -44,15 +44,18 @@ test('unlogged writes are not changelogged; a restore of at least one record del
 });
 
 test("the batch restore (the runtime's path) deletes the marker too, before the batch's records", async () => {
-  await eachInner((inner) => {
+  await eachInner(async (inner) => {
     const store = new LoggedKeyValueStore(inner, { append: () => {} });
     store.unlogged.put(DERIVED_ENTRIES_VALID, b('1'));
     applyChangelogBatch(store, () => {});
+    await store.restoreSettled();
     assert.ok(store.get(DERIVED_ENTRIES_VALID), 'an empty batch changes nothing');
     applyChangelogBatch(store, (apply) => {
       apply(b('a'), b('1'));
       apply(b('a'), null);
     });
+    // LMDB writes restored batches on lmdb-js's write thread: read once they are in.
+    await store.restoreSettled();
     assert.equal(store.get(DERIVED_ENTRIES_VALID), undefined);
     assert.equal(store.get(b('a')), undefined);
   });

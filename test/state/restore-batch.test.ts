@@ -101,7 +101,8 @@ test('LMDB: a fresh store restored in batches holds exactly the last values (tom
       assert.equal(ts.checkpointOffsets.size, 0, 'fresh: no checkpoint, restore from the start');
       const store = ts.factory('s');
       restoreInBatches(store, full, 2_500);
-      assert.deepEqual(contents(store), lastValues(full), 'read back through the open restore transaction');
+      await store.restoreSettled(); // written on lmdb-js's write thread
+      assert.deepEqual(contents(store), lastValues(full), 'read back once the restore settled');
       await store.flush();
       await ts.checkpoint({ s: full.length });
     } finally {
@@ -114,6 +115,7 @@ test('LMDB: a fresh store restored in batches holds exactly the last values (tom
       const store = ts.factory('s');
       assert.deepEqual(contents(store), lastValues(full), 'the flushed restore is on disk');
       restoreInBatches(store, tail, 999);
+      await store.restoreSettled();
       const expected = lastValues(tail, lastValues(full));
       assert.deepEqual(contents(store), expected);
       assert.equal(store.size, expected.size);
@@ -135,7 +137,9 @@ test('LMDB: restored batches left unflushed are dropped by close, and the next o
     ts = await openTaskState(dir, { eos: true, sync: false });
     try {
       assert.equal(ts.checkpointOffsets.size, 0);
-      assert.equal(ts.factory('s').size, 0, 'nothing of an unfinished restore reaches the disk without a flush');
+      // Restored records may be committed before a flush (lmdb-store.ts, inRestoreTxn and
+      // inAsyncRestore), but without a checkpoint naming them the state is not trusted.
+      assert.equal(ts.factory('s').size, 0, 'an unfinished restore is not kept without a checkpoint');
     } finally {
       await ts.close();
     }

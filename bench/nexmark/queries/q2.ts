@@ -1,12 +1,24 @@
 /** q2 (selection): SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0. */
-import { json } from '../../../src/index.js';
 import type { Bid } from '../model.js';
 import { isBid, type NexmarkQuery } from './query.js';
+import { rowJson } from './row-json.js';
 
 export interface Q2Row {
   auction: number;
   price: number;
 }
+
+/** Q2Row as JSON (JSON.stringify's bytes, written straight into a Buffer: row-json.ts). */
+export const q2RowJson = rowJson<Q2Row>(
+  [
+    ['auction', 'number'],
+    ['price', 'number'],
+  ],
+  (w, r) => {
+    w.number(r.auction);
+    w.number(r.price);
+  },
+);
 
 export const q2: NexmarkQuery = {
   name: 'q2',
@@ -15,6 +27,6 @@ export const q2: NexmarkQuery = {
     events
       .filter((e): e is Bid => isBid(e) && e.auction % 123 === 0)
       .mapValues((b): Q2Row => ({ auction: b.auction, price: b.price }))
-      .to(output, { value: json<Q2Row>() });
+      .to(output, { value: q2RowJson });
   },
 };

@@ -11,7 +11,7 @@ import { PeerRunError } from '../kafka-input.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The queries @kafkats/flow can express (see flow-child.ts for why not the others). */
-export const KAFKATS_FLOW_QUERIES = ['q0', 'q1', 'q2'];
+export const KAFKATS_FLOW_QUERIES = ['q0', 'q1', 'q2', 'q14', 'q17', 'q18', 'q22'];
 
 export interface FlowTiming {
   readonly seconds: number;

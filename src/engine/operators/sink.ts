@@ -1,3 +1,4 @@
+import { murmur2Ascii, toPositive } from '../../records/murmur2.js';
 import type { RecordHeader } from '../../records/record.js';
 import { NOT_COPIED, type TopicCodec } from '../codec.js';
 import { defaultPartition, type Partitioner } from '../partitioner.js';
@@ -121,7 +122,11 @@ export class SinkOperator extends Operator {
         value = this.valueCodec.encode(recValue, added);
       }
       const n = this.partitions;
-      if (this.partitioner || n > 1) {
+      let h: number;
+      if (!this.partitioner && n > 1 && key === undefined && typeof recKey === 'string' && this.keyCodec.utf8Strings && (h = murmur2Ascii(recKey)) !== -1) {
+        // An ASCII key's UTF-8 bytes are its char codes: hashed as they are, no key bytes made.
+        partition = toPositive(h) % n;
+      } else if (this.partitioner || n > 1) {
         if (key === undefined) key = this.keyCodec.encode(recKey, []);
         if (this.partitioner) {
           partition = this.partitioner(recKey, recValue, key, n);

@@ -27,6 +27,11 @@ interface Entry {
   matched: boolean;
   /** In the store (as of the last flush). */
   persisted: boolean;
+  /**
+   * Unbounded cache: the store key as latin1, kept from the write for the delete, so the delete
+   * makes no key string and the in-memory store hashes none (its map holds this very string).
+   */
+  sid: string | undefined;
   removed: boolean;
   /** The flush generation it was last queued in (0 once written by an eviction). */
   gen: number;
@@ -43,6 +48,12 @@ interface KeyGroup {
   readonly key: unknown;
   readonly side: 0 | 1;
   entries: Entry[];
+  /**
+   * Unbounded cache only: the same key's group on the other side (both link each other), and
+   * whether this group is the one `keys` maps the key to. One lookup finds both sides.
+   */
+  other: KeyGroup | undefined;
+  head: boolean;
 }
 
 /**
@@ -81,7 +92,18 @@ export class StreamStreamJoinOperator extends Operator {
   private readonly queues = [new ExpiryQueue<KeyGroup>(), new ExpiryQueue<KeyGroup>()] as const;
   /** The stores' time indexes: the timers when the cache is bounded (else undefined: `timers`). */
   private indexes: [StoreTimerIndex, StoreTimerIndex] | undefined;
+  /** Bounded caches (on-disk stores): each side's groups, evicted to its store. */
   private groups = [new RecordCache<KeyGroup>(Infinity, () => {}), new RecordCache<KeyGroup>(Infinity, () => {})];
+  /**
+   * Unbounded (every group in the heap): key id -> one of its groups, linked to the other side's
+   * (`KeyGroup.other`). A record needs its key's groups on both sides; one map for both halves
+   * the lookups, inserts and deletes per record of two per-side maps (a join over many keys
+   * spends most of its lookups on keys that are not cached in the CPU).
+   */
+  private readonly keys = new Map<string, KeyGroup>();
+  /** Groups per side in `keys` (the unbounded caches' sizes). */
+  private readonly groupCounts: [number, number] = [0, 0];
+  private bounded = false;
   /** Estimated encoded bytes of one buffered record (a running average of what was written). */
   private entryBytes = 64;
   private readonly ports: [InputPort, InputPort];
@@ -119,6 +141,7 @@ export class StreamStreamJoinOperator extends Operator {
       this.groups[side] = new RecordCache<KeyGroup>(max === undefined ? Infinity : max / 2, (_id, g) => this.writeBack(side, g));
     }
     const bounded = this.groups[0]!.bounded;
+    this.bounded = bounded;
     const indexes = [new StoreTimerIndex(this.stores[0]!), new StoreTimerIndex(this.stores[1]!)] as const;
     if (bounded) this.indexes = [indexes[0], indexes[1]];
     for (const side of [0, 1] as const) {
@@ -133,10 +156,10 @@ export class StreamStreamJoinOperator extends Operator {
           const id = key.toString('latin1');
           const [value, matched] = this.decodeBuffered(side, e.value);
           const group = this.groupOf(side, id, undefined);
-          insertEntry(group, { ts: time, seq, value, matched, persisted: true, removed: false, gen: 0, group });
+          insertEntry(group, { ts: time, seq, value, matched, persisted: true, sid: undefined, removed: false, gen: 0, group });
         }
         // One timer per (key, event time): a group's entries are ordered by time.
-        for (const g of this.groups[side]!.values()) {
+        for (const g of this.groupsOf(side)) {
           for (let i = 0; i < g.entries.length; i++) {
             const t = g.entries[i]!.ts;
             if (i === 0 || g.entries[i - 1]!.ts !== t) this.queues[side].add(this.expiry(t), g);
@@ -196,7 +219,17 @@ export class StreamStreamJoinOperator extends Operator {
 
   /** The record caches of the two sides (tests and metrics read their sizes and bounds). */
   get caches(): ReadonlyArray<{ readonly size: number; readonly bytes: number; readonly maxBytes: number; readonly evictions: number }> {
-    return this.groups;
+    if (this.bounded) return this.groups;
+    // Unbounded: one map holds both sides' groups, sized estimates are not kept (as before).
+    return this.groupCounts.map((size) => ({ size, bytes: 0, maxBytes: Infinity, evictions: 0 }));
+  }
+
+  /** The side's groups in the unbounded map. */
+  private *groupsOf(side: 0 | 1): IterableIterator<KeyGroup> {
+    for (const g of this.keys.values()) {
+      if (g.side === side) yield g;
+      else if (g.other !== undefined) yield g.other;
+    }
   }
 
   override nextEventTime(): number {
@@ -218,7 +251,21 @@ export class StreamStreamJoinOperator extends Operator {
     }
     const id = this.keyCodec.id(rec.key);
     const otherSide = (1 - side) as 0 | 1;
-    const other = this.findGroup(otherSide, id, rec.key);
+    let other: KeyGroup | undefined;
+    let own: KeyGroup | undefined;
+    if (this.bounded) other = this.findGroup(otherSide, id, rec.key);
+    else {
+      const m = this.keys.get(id);
+      if (m !== undefined) {
+        if (m.side === side) {
+          own = m;
+          other = m.other;
+        } else {
+          other = m;
+          own = m.other;
+        }
+      }
+    }
     // Results of this record (value, timestamp): arrays only once a partner is found (in a join
     // over many keys most records find none or one).
     let outValues: unknown[] | undefined;
@@ -261,8 +308,8 @@ export class StreamStreamJoinOperator extends Operator {
         this.touch(otherSide, e);
       }
     }
-    const group = this.groupOf(side, id, rec.key);
-    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: outValues !== undefined, persisted: false, removed: false, gen: 0, group };
+    const group = own ?? (this.bounded ? this.groupOf(side, id, rec.key) : this.createUnbounded(side, id, rec.key, other));
+    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: outValues !== undefined, persisted: false, sid: undefined, removed: false, gen: 0, group };
     const at = insertEntry(group, entry);
     if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
     this.touch(side, entry);
@@ -330,15 +377,12 @@ export class StreamStreamJoinOperator extends Operator {
       expired = group.entries;
       group.entries = [];
     } else expired = group.entries.splice(0, n);
-    if (group.entries.length === 0) this.groups[side]!.delete(id);
+    if (group.entries.length === 0) this.dropGroup(side, group);
     else if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
     for (const e of expired) {
       e.removed = true;
-      if (e.persisted) {
-        // Deleted now, not at the flush: a group read back from the store must not see it.
-        this.stores[side]!.delete(this.storeKey(e));
-        e.persisted = false;
-      }
+      // Deleted now, not at the flush: a group read back from the store must not see it.
+      if (e.persisted) this.unwrite(side, e);
       if (e.matched || !this.emitsUnmatched(side)) continue;
       const k = group.key;
       let out: unknown;
@@ -362,10 +406,8 @@ export class StreamStreamJoinOperator extends Operator {
       const side = e.group.side;
       if (e.gen !== gen) continue; // written when its group was evicted
       if (e.removed && !e.persisted) continue; // came and went between two commits
-      if (e.removed) {
-        this.stores[side]!.delete(this.storeKey(e));
-        e.persisted = false;
-      } else this.write(side, e);
+      if (e.removed) this.unwrite(side, e);
+      else this.write(side, e);
     }
   }
 
@@ -378,6 +420,8 @@ export class StreamStreamJoinOperator extends Operator {
 
   override close(): void {
     for (const g of this.groups) g.clear();
+    this.keys.clear();
+    this.groupCounts[0] = this.groupCounts[1] = 0;
     for (const q of this.queues) q.clear();
     this.indexes = undefined;
     this.dirty = [];
@@ -393,7 +437,8 @@ export class StreamStreamJoinOperator extends Operator {
   private groupOf(side: 0 | 1, id: string, key: unknown): KeyGroup {
     const g = this.findGroup(side, id, key);
     if (g) return g;
-    const created: KeyGroup = { bytes: 0, ref: false, side, id, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, entries: [] };
+    if (!this.bounded) return this.createUnbounded(side, id, key, this.findGroup((1 - side) as 0 | 1, id, key));
+    const created: KeyGroup = { bytes: 0, ref: false, side, id, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, entries: [], other: undefined, head: false };
     const groups = this.groups[side]!;
     if (groups.bounded) {
       created.bytes = this.sizeOf(created);
@@ -403,8 +448,42 @@ export class StreamStreamJoinOperator extends Operator {
     return created;
   }
 
+  /** A new (empty) group in the unbounded map, linked to the key's group on the other side when it has one. */
+  private createUnbounded(side: 0 | 1, id: string, key: unknown, other: KeyGroup | undefined): KeyGroup {
+    const created: KeyGroup = { bytes: 0, ref: false, side, id, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, entries: [], other, head: other === undefined };
+    if (other === undefined) this.keys.set(id, created);
+    else other.other = created;
+    this.groupCounts[side]++;
+    return created;
+  }
+
+  /** An emptied group leaves the cache (unbounded: its partner, if any, takes its place in the map). */
+  private dropGroup(side: 0 | 1, g: KeyGroup): void {
+    if (this.bounded) {
+      this.groups[side]!.delete(g.id);
+      return;
+    }
+    this.groupCounts[side]--;
+    const o = g.other;
+    if (o === undefined) {
+      this.keys.delete(g.id);
+      return;
+    }
+    g.other = undefined;
+    o.other = undefined;
+    if (g.head) {
+      g.head = false;
+      o.head = true;
+      this.keys.set(g.id, o);
+    }
+  }
+
   /** The side's group of a key, from the cache or (bounded, evicted) the store; undefined when it has no records. */
   private findGroup(side: 0 | 1, id: string, key: unknown): KeyGroup | undefined {
+    if (!this.bounded) {
+      const m = this.keys.get(id);
+      return m === undefined ? undefined : m.side === side ? m : m.other;
+    }
     const groups = this.groups[side]!;
     const cached = groups.get(id);
     if (cached || !groups.bounded) return cached;
@@ -412,10 +491,10 @@ export class StreamStreamJoinOperator extends Operator {
     const prefix = keyPrefix(kb);
     let g: KeyGroup | undefined;
     for (const e of this.stores[side]!.range(prefix, prefixEnd(prefix))) {
-      g ??= { bytes: 0, ref: false, side, id, key: key === undefined ? this.keyCodec.decode(kb) : key, entries: [] };
+      g ??= { bytes: 0, ref: false, side, id, key: key === undefined ? this.keyCodec.decode(kb) : key, entries: [], other: undefined, head: false };
       const { time, extra } = splitKeyWithTime(e.key);
       const [value, matched] = this.decodeBuffered(side, e.value);
-      insertEntry(g, { ts: time, seq: extra.readUInt32BE(0), value, matched, persisted: true, removed: false, gen: 0, group: g });
+      insertEntry(g, { ts: time, seq: extra.readUInt32BE(0), value, matched, persisted: true, sid: undefined, removed: false, gen: 0, group: g });
     }
     if (!g) return undefined;
     g.bytes = this.sizeOf(g);
@@ -436,8 +515,23 @@ export class StreamStreamJoinOperator extends Operator {
   private write(side: 0 | 1, e: Entry): void {
     const b = this.encodeBuffered(side, e.value, e.matched);
     this.entryBytes += (b.length - this.entryBytes) / 16;
-    this.stores[side]!.put(this.storeKey(e), b);
+    const key = this.storeKey(e);
+    if (this.bounded) this.stores[side]!.put(key, b);
+    else {
+      const sid = e.sid ?? key.toString('latin1');
+      this.stores[side]!.put(key, b, sid);
+      e.sid = sid;
+    }
     e.persisted = true;
+  }
+
+  /** Deletes a written record from its side's store. */
+  private unwrite(side: 0 | 1, e: Entry): void {
+    const sid = e.sid;
+    if (sid === undefined) this.stores[side]!.delete(this.storeKey(e));
+    else this.stores[side]!.delete(Buffer.from(sid, 'latin1'), sid);
+    e.sid = undefined;
+    e.persisted = false;
   }
 
   /** A buffered record's store value: [SERDE_TAG | matched, serde bytes], or V8's [value, matched]. */

@@ -41,6 +41,11 @@ interface KeySlots {
    */
   lastKey: Buffer | undefined;
   lastKeyStart: number;
+  /**
+   * `lastKey` as latin1, given to the store with every write of it: an in-memory store keys its
+   * map by this very string, so a rewrite makes no string and hashes none (KeyValueStore.put).
+   */
+  lastKeyId: string | undefined;
   /** The flush generation this key was last queued in. */
   gen: number;
   /**
@@ -436,9 +441,9 @@ export class WindowAggregateOperator extends Operator {
       return;
     }
     for (let i = 0; i < drop; i++) this.touch(ks, ks.starts[i]!);
-    ks.starts.splice(0, drop);
-    ks.accs.splice(0, drop);
-    ks.armed?.splice(0, drop);
+    dropFirst(ks.starts, drop);
+    dropFirst(ks.accs, drop);
+    if (ks.armed !== undefined) dropFirst(ks.armed, drop);
     if (this.keys.bounded) this.keys.resize(ks, this.sizeOf(ks));
     this.dropIfEmpty(ks);
   }
@@ -512,21 +517,31 @@ export class WindowAggregateOperator extends Operator {
   private writeSlot(ks: KeySlots, start: number): void {
     const i = indexOf(ks.starts, start);
     let sk = ks.lastKey;
+    let sid = ks.lastKeyId;
     if (sk === undefined || ks.lastKeyStart !== start) {
-      // A bounded cache counts every byte it holds: it does not keep store keys.
-      if (this.keys.bounded) sk = slotKey(ks.id, start);
-      else {
+      // A bounded cache counts every byte it holds: it does not keep store keys. A deleted slot's
+      // key is not written again: it does not take the place of a live slot's (hopping panes).
+      if (this.keys.bounded || i < 0) {
+        sk = slotKey(ks.id, start);
+        sid = undefined;
+      } else {
         sk = ks.lastKey = slotKey(ks.id, start, this.keySlab);
+        sid = ks.lastKeyId = sk.toString('latin1');
         ks.lastKeyStart = start;
       }
     }
     if (i < 0) {
-      this.store.delete(sk);
+      this.store.delete(sk, sid);
+      if (sid !== undefined) {
+        ks.lastKey = undefined;
+        ks.lastKeyId = undefined;
+        ks.lastKeyStart = NaN;
+      }
       return;
     }
     const b = encodeAcc(ks.accs[i]);
     this.accBytes += (b.length - this.accBytes) / 16;
-    this.store.put(sk, b);
+    this.store.put(sk, b, sid);
   }
 
   /** An evicted key: its changes go to the store; it may still be queued for the next flush, with nothing left to write. */
@@ -540,7 +555,7 @@ export class WindowAggregateOperator extends Operator {
   private slotsOf(id: string, key: unknown): KeySlots {
     let ks = this.keys.get(id);
     if (!ks) {
-      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, gen: 0, due: NaN, armed: undefined };
+      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, lastKeyId: undefined, gen: 0, due: NaN, armed: undefined };
       if (this.keys.bounded) {
         // Not cached: whatever the store holds for the key is its state.
         const prefix = keyPrefix(Buffer.from(id, 'latin1'));
@@ -703,6 +718,14 @@ function insertSlot(ks: KeySlots, start: number, acc: unknown): void {
   }
   ks.starts = starts;
   ks.accs = accs;
+}
+
+/**
+ * Removes the first `n` elements in place: splice() would allocate an array of the removed ones
+ * (a pane closes per key and advance), while shift() moves the array's start (V8 left-trims it).
+ */
+function dropFirst(a: unknown[], n: number): void {
+  for (let i = 0; i < n; i++) a.shift();
 }
 
 function gcd(a: number, b: number): number {

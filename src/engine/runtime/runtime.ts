@@ -590,6 +590,8 @@ export class StreamsRuntime {
     } finally {
       consumer.close();
     }
+    // On-disk stores may still be writing restored records on another thread (lmdb-store.ts).
+    for (const e of todo) for (const t of e.targets) await t.runner.task.storeFor(t.store).restoreSettled?.();
   }
 
   /**

@@ -40,6 +40,9 @@ import org.apache.kafka.streams.StreamsConfig;
  *        transaction). Prints one JSON line per run:
  *        {"seconds":..,"cpu_seconds":..} with the process CPU time (OperatingSystemMXBean)
  *        from before the application starts until then.
+ *   paced <bootstrap> <input topic> <query> <output topic> <application id> <repeats>
+ *        As run, but each run starts only when a line arrives on stdin (none left: the JVM
+ *        exits), so the caller can alternate these runs with Tributary's (paced-process.ts).
  *   read <bootstrap> <topic> [read_committed|read_uncommitted]
  *        Prints every value of the topic (default read_committed) on a line, up to its end.
  */
@@ -47,7 +50,8 @@ public final class KafkaStreamsNexmark {
   private KafkaStreamsNexmark() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length >= 7 && args[0].equals("run")) run(args[1], args[2], args[3], args[4], args[5], Integer.parseInt(args[6]));
+    if (args.length >= 7 && args[0].equals("run")) run(args[1], args[2], args[3], args[4], args[5], Integer.parseInt(args[6]), false);
+    else if (args.length >= 7 && args[0].equals("paced")) run(args[1], args[2], args[3], args[4], args[5], Integer.parseInt(args[6]), true);
     else if (args.length >= 3 && args[0].equals("read")) read(args[1], args[2], args.length > 3 ? args[3] : "read_committed");
     else {
       System.err.println("usage: run <bootstrap> <input> <query> <output> <appId> <repeats> | read <bootstrap> <topic>");
@@ -59,7 +63,8 @@ public final class KafkaStreamsNexmark {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
-  private static void run(String bootstrap, String input, String query, String outputBase, String appBase, int repeats) throws Exception {
+  private static void run(String bootstrap, String input, String query, String outputBase, String appBase, int repeats, boolean paced) throws Exception {
+    java.io.BufferedReader go = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
     Properties adminProps = new Properties();
     adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(adminProps)) {
@@ -67,6 +72,8 @@ public final class KafkaStreamsNexmark {
           .map(p -> new TopicPartition(input, p.partition()))
           .collect(Collectors.toList());
       for (int i = 0; i < repeats; i++) {
+        // paced: wait for the caller's turn signal; the end of stdin ends the runs
+        if (paced && go.readLine() == null) break;
         String appId = appBase + "-" + i;
         String output = outputBase + "-" + i;
         try {
