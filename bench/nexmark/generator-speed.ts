@@ -2,13 +2,17 @@
  * How fast the Nexmark generator runs alone, on one core:
  *   npm run bench -- nexmark-generator [--events N] [--repeat R] [--json]
  *   (or node --import tsx bench/nexmark/generator-speed.ts with the same arguments)
- * Cases: `json` (the batch path: JSON bytes into a reused JsonEventBatch, what the log
- * pre-generation and the peers' inputs use) and `objects` (plain typed objects, what an in-process
- * source uses); every field is always generated. Prints the median of R runs by wall-clock rate,
- * and the median events per CPU-second of the process next to it (the figure to compare on a loaded
- * machine); with --json one object in the format of DESIGN.md ("Machine-readable output").
+ * Cases: `columns` (every number of every event into a reused EventColumns, strings made on
+ * demand only: the generator's own work without writing text), `json` (the batch path: JSON bytes
+ * into a reused JsonEventBatch, what the log pre-generation and the peers' inputs use) and
+ * `objects` (plain typed objects, what an in-process source uses). Every field of every event is
+ * drawn in all three; `columns` writes no string characters. Prints the median of R runs by
+ * wall-clock rate, and the median events per CPU-second of the process next to it (the figure to
+ * compare on a loaded machine); with --json one object in the format of DESIGN.md
+ * ("Machine-readable output").
  */
 import { cpus } from 'node:os';
+import { EventColumns } from './event-columns.js';
 import { NexmarkGenerator, JsonEventBatch } from './generator.js';
 import type { NexmarkEvent } from './model.js';
 
@@ -44,6 +48,12 @@ function jsonCase(g: NexmarkGenerator): number {
 }
 
 let sink = 0;
+function columnsCase(g: NexmarkGenerator): number {
+  const cols = new EventColumns(4096);
+  while (g.fillColumns(cols) > 0) sink += cols.count + cols.dateTimes[cols.count - 1]!;
+  return 0;
+}
+
 function objectCase(g: NexmarkGenerator): number {
   const out: NexmarkEvent[] = [];
   while (g.nextBatch(out, 1024) > 0) sink += out.length + out[out.length - 1]!.dateTime;
@@ -70,10 +80,12 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
     else throw new Error(`unknown argument ${a}`);
   }
   // Warm up both paths so that the measured runs are optimized code.
+  measure('warm', 300_000, columnsCase);
   measure('warm', 300_000, jsonCase);
   measure('warm', 300_000, objectCase);
   const results: Result[] = [];
   for (const [name, body] of [
+    ['columns', columnsCase],
     ['json', jsonCase],
     ['objects', objectCase],
   ] as const) {

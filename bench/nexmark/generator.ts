@@ -19,6 +19,8 @@
  *
  * Two ways out:
  *  - `next()` / `nextBatch()`: plain typed objects (model.ts);
+ *  - `fillColumns(cols)`: every number of every event in typed arrays, strings on demand
+ *    (event-columns.ts), the fastest: the string characters are most of the work;
  *  - `fillJson(batch)`: the JSON bytes of each event (model.ts eventToJson's exact format) written
  *    straight into one Buffer, with per-event end offsets, timestamps and types, for producing
  *    to the log without building objects.
@@ -38,6 +40,7 @@ import {
   PROPORTION_DENOMINATOR,
   type NexmarkConfig,
 } from './config.js';
+import { EventColumns, HOT_CHANNEL_BASE, NO_CHANNEL } from './event-columns.js';
 import { JavaRandom } from './java-random.js';
 import { EVENT_AUCTION, EVENT_BID, EVENT_PERSON, type Auction, type Bid, type NexmarkEvent, type Person } from './model.js';
 
@@ -633,6 +636,26 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     return i;
   }
 
+  /**
+   * Fill `cols` (cleared first) with the next events as columns (event-columns.ts: every number,
+   * strings on demand) until it is full or the generator is exhausted; returns the number of
+   * events. The fastest way out: no string is written.
+   */
+  fillColumns(cols: EventColumns): number {
+    const max = Math.min(cols.maxEvents, this.config.maxEvents - this.count);
+    for (let i = 0; i < max; i++) this.colEvent(cols, i);
+    cols.count = max;
+    cols.watermark = this.currentWatermark();
+    const config = this.config;
+    let replayer: NexmarkGenerator | undefined;
+    cols.setReplay((position) => {
+      replayer ??= new NexmarkGenerator(config);
+      replayer.skipTo(position);
+      return replayer.nextObject();
+    });
+    return max;
+  }
+
   // -------------------------------------------------------------------------------------------
   // java.util.Random on the limbs
 
@@ -1079,6 +1102,132 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     const view = this.view;
     for (let i = 0; 4 * i < n; i++) view.setUint32(p + 4 * i, words[i]!, true);
     return p + n;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Columns: the same draws as genPerson / genAuction / genBid, no string written (strings are
+  // drawn over, extras jumped over); test/bench checks every column against the objects.
+
+  private colEvent(cols: EventColumns, i: number): void {
+    const cfg = this.config;
+    const c = this.c;
+    const countSoFar = this.count;
+    const n = cfg.outOfOrderGroupSize1 ? cfg.firstEventNumber + countSoFar : cfg.nextAdjustedEventNumber(countSoFar);
+    const d = this.constantDelayUs;
+    const ts = d !== 0 ? cfg.baseTime + Math.trunc((n * d) / 1000) : cfg.timestampForEvent(n);
+    const eventId = cfg.firstEventId + n;
+    this.setSeed(eventId + c.seed);
+    this.count = countSoFar + 1;
+    cols.positions[i] = countSoFar;
+    cols.dateTimes[i] = ts;
+    const rem = eventId % PROPORTION_DENOMINATOR;
+    if (rem < PERSON_PROPORTION) {
+      cols.types[i] = EVENT_PERSON;
+      cols.ids[i] = lastBase0PersonId(eventId) + FIRST_PERSON_ID;
+      const first = this.nextInt(FIRST_NAMES.length);
+      const last = this.nextInt(LAST_NAMES.length);
+      const nameIdx = first * LAST_NAMES.length + last;
+      cols.names[i] = nameIdx;
+      this.skipString(7); // email
+      this.skipString(5);
+      for (let k = 0; k < 4; k++) this.nextInt(10000); // credit card
+      const cityIdx = this.nextInt(US_CITIES.length);
+      const stateIdx = this.nextInt(US_STATES.length);
+      cols.cities[i] = cityIdx;
+      cols.states[i] = stateIdx;
+      cols.refs[i] = 0;
+      cols.prices[i] = 0;
+      cols.reserves[i] = 0;
+      cols.expires[i] = 0;
+      cols.categories[i] = 0;
+      cols.channels[i] = NO_CHANNEL;
+      // The extra is the last draw: nothing to draw over.
+    } else if (rem < PERSON_PROPORTION + AUCTION_PROPORTION) {
+      cols.types[i] = EVENT_AUCTION;
+      cols.ids[i] = lastBase0AuctionId(eventId) + FIRST_AUCTION_ID;
+      const seller =
+        this.nextInt(c.hotSellersRatio) > 0
+          ? Math.trunc(lastBase0PersonId(eventId) / HOT_SELLER_RATIO) * HOT_SELLER_RATIO
+          : this.nextBase0PersonId(eventId);
+      cols.refs[i] = seller + FIRST_PERSON_ID;
+      cols.categories[i] = FIRST_CATEGORY_ID + this.nextInt(NUM_CATEGORIES);
+      const initialBid = this.nextPrice();
+      cols.prices[i] = initialBid;
+      const horizonMs = this.config.timestampForEvent(n + this.numEventsForAuctions) - ts;
+      cols.expires[i] = ts + 1 + this.nextLong(Math.max(horizonMs * 2, 1));
+      this.skipString(20); // item name
+      this.skipString(100); // description
+      cols.reserves[i] = initialBid + this.nextPrice();
+      cols.names[i] = 0;
+      cols.cities[i] = 0;
+      cols.states[i] = 0;
+      cols.channels[i] = NO_CHANNEL;
+    } else {
+      cols.types[i] = EVENT_BID;
+      const auction =
+        this.nextInt(c.hotAuctionRatio) > 0
+          ? Math.trunc(lastBase0AuctionId(eventId) / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO
+          : this.nextBase0AuctionId(eventId);
+      cols.ids[i] = auction + FIRST_AUCTION_ID;
+      const bidder =
+        this.nextInt(c.hotBiddersRatio) > 0
+          ? Math.trunc(lastBase0PersonId(eventId) / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1
+          : this.nextBase0PersonId(eventId);
+      cols.refs[i] = bidder + FIRST_PERSON_ID;
+      cols.prices[i] = this.nextPrice();
+      const len = this.extraLength(8 + 8 + 8 + 8, c.avgBidByteSize);
+      let channel = NO_CHANNEL;
+      if (c.bidChannels) {
+        // The channel is drawn after the extra: jump over the extra's draws.
+        this.jump(Math.ceil(len / 6));
+        channel = this.nextInt(HOT_CHANNELS_RATIO) > 0 ? HOT_CHANNEL_BASE + this.nextInt(HOT_CHANNELS.length) : this.nextInt(CHANNELS_NUMBER);
+      }
+      cols.channels[i] = channel;
+      cols.reserves[i] = 0;
+      cols.expires[i] = 0;
+      cols.categories[i] = 0;
+      cols.names[i] = 0;
+      cols.cities[i] = 0;
+      cols.states[i] = 0;
+    }
+  }
+
+  /** The draws of writeString (nextString(maxLength)) without the characters. */
+  private skipString(maxLength: number): void {
+    const len = MIN_STRING_LENGTH + this.nextInt(maxLength - MIN_STRING_LENGTH);
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    for (let k = 0; k < len; k++) {
+      let u: number;
+      let r: number;
+      do {
+        const t0 = (Math.imul(s0, M0) + 0xb) | 0;
+        const pp = Math.imul(s1, M0) >>> 0;
+        const qq = Math.imul(s0, M1) >>> 0;
+        const u1 = (pp & 0xffff) + (qq & 0xffff) + (t0 >>> 16);
+        s2 = ((Math.imul(s2, M0) + Math.imul(s1, M1) + Math.imul(s0, M2) + (pp >>> 16) + (qq >>> 16) + (u1 >>> 16)) | 0) & 0xffff;
+        s1 = u1 & 0xffff;
+        s0 = t0 & 0xffff;
+        u = (s2 << 15) | (s1 >>> 1);
+        r = u % 13;
+      } while (((u - r + 12) | 0) < 0);
+      if (r === 0) continue; // a space
+      do {
+        const t0 = (Math.imul(s0, M0) + 0xb) | 0;
+        const pp = Math.imul(s1, M0) >>> 0;
+        const qq = Math.imul(s0, M1) >>> 0;
+        const u1 = (pp & 0xffff) + (qq & 0xffff) + (t0 >>> 16);
+        s2 = ((Math.imul(s2, M0) + Math.imul(s1, M1) + Math.imul(s0, M2) + (pp >>> 16) + (qq >>> 16) + (u1 >>> 16)) | 0) & 0xffff;
+        s1 = u1 & 0xffff;
+        s0 = t0 & 0xffff;
+        u = (s2 << 15) | (s1 >>> 1);
+        r = u % 26;
+      } while (((u - r + 25) | 0) < 0);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -4,10 +4,15 @@
  * beginning with a fresh application id, exactly-once, writing its output topic.
  *
  * Per query:
- *  1. runs: Tributary `repeats` times (a process each, tributary-kafka-child.ts), the peer
- *     `repeats` times (Kafka Streams: one JVM, later runs JIT-warm; @kafkats/flow: a process
- *     each), all pinned to the same core when taskset is there. Events per CPU-second =
- *     events / CPU time of the process over the run (startup of the application included).
+ *  1. runs, all pinned to the same core when taskset is there. Events per CPU-second = events /
+ *     CPU time of the process over the run (startup of the application included).
+ *     Kafka Streams (method 'warm', the default): one JVM for its runs and one Tributary process
+ *     for Tributary's (tributary-kafka-paced-child.ts), each starting a run only when told, so
+ *     both are JIT-warm alike: a first run each (not timed; its output is the one compared),
+ *     then `repeats` timed runs alternating as the Flink comparison's (K T, T K, K T, ...), so a
+ *     change of the machine's load falls on both. Method 'fresh' (before 2026-11-26b): Tributary
+ *     a new process per run (cold), Kafka Streams its runs in one JVM (later runs warm), not
+ *     alternated. @kafkats/flow: a new process per run on both sides (both cold alike).
  *  2. agreement: the first run's output topics of both, read back read_committed, as result tables
  *     (agreement.ts resultTable: updating queries reduced to their final rows) must hold the same
  *     rows, else no ratio is printed. Kafka Streams has no end of input: windows still open at
@@ -15,10 +20,17 @@
  *     queries are therefore compared over the windows every system has closed by the end
  *     (HORIZON below); the rows after it are left out of both sides.
  */
-import { ensureKafkaStreamsPeer, kafkaStreamsRuns, readTopicJson, type JvmTiming, KAFKA_STREAMS_QUERIES } from './kafka-streams/peer.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureKafkaStreamsPeer, kafkaStreamsCommand, kafkaStreamsRuns, readTopicJson, type JvmTiming, KAFKA_STREAMS_QUERIES } from './kafka-streams/peer.js';
 import { KAFKATS_FLOW_QUERIES, runKafkatsFlow } from './kafkats-flow/peer.js';
 import { lastEventTime, produceEvents, runTributaryOnKafka } from './kafka-input.js';
 import { resultTable, sameRows } from './agreement.js';
+import { PacedRuns } from './paced-runs.js';
+import { pairOrder } from './flink-run.js';
+import type { TributaryKafkaRun } from './tributary-kafka-run.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 export type KafkaPeerName = 'kafka-streams' | 'kafkats-flow';
 
@@ -65,7 +77,20 @@ export interface KafkaPeerRow {
   /** Tributary / peer, medians; null when the results differ. */
   readonly ratio: number | null;
   readonly runs: { readonly tributary: number[]; readonly peer: number[] };
+  /** How Tributary's runs were hosted: one warm process (paced, alternated with the peer's) or a fresh one each. */
+  readonly tributary_process: KafkaPeerMethod;
+  readonly alternated: boolean;
+  /** 'warm': the untimed first run of each side (events/core-s), whose outputs were compared. */
+  readonly first_runs?: { readonly tributary: number; readonly peer: number };
+  /** 'warm': the timed runs in the order they ran, each with its wall-clock span (ms since the epoch). */
+  readonly schedule?: ReadonlyArray<{ readonly system: 'tributary' | KafkaPeerName; readonly start: number; readonly end: number }>;
 }
+
+/**
+ * How the Kafka Streams comparison hosts the runs: 'warm' one process per system, a first run
+ * each, then alternated timed runs; 'fresh' a new Tributary process per run, then the JVM's runs.
+ */
+export type KafkaPeerMethod = 'warm' | 'fresh';
 
 export interface KafkaPeerOptions {
   readonly peer: KafkaPeerName;
@@ -75,6 +100,8 @@ export interface KafkaPeerOptions {
   readonly repeats: number;
   /** Core to pin every process to (taskset -c), when set. */
   readonly cpu?: string;
+  /** Kafka Streams: 'warm' (default) or 'fresh'; @kafkats/flow always runs fresh processes on both sides. */
+  readonly method?: KafkaPeerMethod;
   readonly log: (line: string) => void;
 }
 
@@ -96,18 +123,27 @@ export async function runKafkaPeer(o: KafkaPeerOptions): Promise<KafkaPeerRow[]>
       o.log(`${o.peer}: ${q} skipped (the peer has ${KAFKA_PEER_QUERIES[o.peer].join(', ')})`);
       continue;
     }
-    const trib: number[] = [];
-    for (let i = 0; i < o.repeats; i++) {
-      const r = await runTributaryOnKafka(o.bootstrap, input, q, `trib-${q}-${tag}-${i}`, `trib-${q}-${tag}-${i}`, o.cpu);
-      trib.push(Math.round(o.events / r.cpu_seconds));
-    }
     const peerOut = `${o.peer}-${q}-${tag}`;
-    const timings: JvmTiming[] =
-      o.peer === 'kafka-streams'
-        ? kafkaStreamsRuns(classpath, o.bootstrap, input, q, peerOut, peerOut, o.repeats, o.cpu)
-        : runKafkatsFlow(o.bootstrap, input, q, peerOut, peerOut, o.repeats, o.cpu);
-    const peer = timings.map((t) => Math.round(o.events / t.cpu_seconds));
-    const a = agree(q, o.events, readTopicJson(classpath, o.bootstrap, `trib-${q}-${tag}-0`), readTopicJson(classpath, o.bootstrap, `${peerOut}-0`));
+    const tribOut = `trib-${q}-${tag}`;
+    const perSec = (t: { cpu_seconds: number }): number => Math.round(o.events / t.cpu_seconds);
+    const method: KafkaPeerMethod = o.peer === 'kafka-streams' ? (o.method ?? 'warm') : 'fresh';
+    let trib: number[];
+    let peer: number[];
+    let warm: Pick<KafkaPeerRow, 'first_runs' | 'schedule'> = {};
+    if (method === 'warm') {
+      const w = await warmAlternated(o, classpath, input, q, tribOut, peerOut);
+      ({ trib, peer } = w);
+      warm = { first_runs: w.first_runs, schedule: w.schedule };
+    } else {
+      trib = [];
+      for (let i = 0; i < o.repeats; i++) trib.push(perSec(await runTributaryOnKafka(o.bootstrap, input, q, `${tribOut}-${i}`, `${tribOut}-${i}`, o.cpu)));
+      const timings: JvmTiming[] =
+        o.peer === 'kafka-streams'
+          ? kafkaStreamsRuns(classpath, o.bootstrap, input, q, peerOut, peerOut, o.repeats, o.cpu)
+          : runKafkatsFlow(o.bootstrap, input, q, peerOut, peerOut, o.repeats, o.cpu);
+      peer = timings.map(perSec);
+    }
+    const a = agree(q, o.events, readTopicJson(classpath, o.bootstrap, `${tribOut}-0`), readTopicJson(classpath, o.bootstrap, `${peerOut}-0`));
     const t = Math.round(median(trib));
     const p = Math.round(median(peer));
     const row: KafkaPeerRow = {
@@ -118,17 +154,62 @@ export async function runKafkaPeer(o: KafkaPeerOptions): Promise<KafkaPeerRow[]>
       peer_events_per_core_sec: p,
       ratio: a.equal ? Math.round((t / p) * 100) / 100 : null,
       runs: { tributary: trib, peer },
+      tributary_process: method,
+      alternated: method === 'warm',
+      ...warm,
     };
-    o.log(`${o.peer} ${q}: agreement: ${a.detail}; tributary ${trib.join(', ')} | ${o.peer} ${peer.join(', ')} events/core-s -> ratio ${row.ratio ?? 'not printed (results differ)'}`);
+    o.log(`${o.peer} ${q} (${method}): agreement: ${a.detail}; tributary ${trib.join(', ')} | ${o.peer} ${peer.join(', ')} events/core-s -> ratio ${row.ratio ?? 'not printed (results differ)'}`);
     rows.push(row);
   }
   return rows;
 }
 
+/**
+ * Kafka Streams' and Tributary's runs of one query, each system in one process paced by its stdin:
+ * a first run each (untimed: JIT warm-up; its output topic, suffix -0, is the one compared), then
+ * `repeats` timed runs alternating (pairOrder: the peer first in even pairs).
+ */
+async function warmAlternated(
+  o: KafkaPeerOptions,
+  classpath: string,
+  input: string,
+  q: string,
+  tribOut: string,
+  peerOut: string,
+): Promise<{ trib: number[]; peer: number[]; first_runs: { tributary: number; peer: number }; schedule: NonNullable<KafkaPeerRow['schedule']> }> {
+  const pin = o.cpu ? ['taskset', '-c', o.cpu] : [];
+  const peerProc = new PacedRuns<JvmTiming>(kafkaStreamsCommand(classpath, ['paced', o.bootstrap, input, q, peerOut, peerOut, String(o.repeats + 1)], o.cpu), 'Kafka Streams peer');
+  const tribProc = new PacedRuns<TributaryKafkaRun>(
+    [...pin, process.execPath, '--import', 'tsx', join(here, 'tributary-kafka-paced-child.ts'), o.bootstrap, input, q, tribOut, tribOut],
+    "Tributary's process",
+  );
+  const perSec = (t: { cpu_seconds: number }): number => Math.round(o.events / t.cpu_seconds);
+  try {
+    const first_runs = { peer: perSec(await peerProc.run()), tributary: perSec(await tribProc.run()) };
+    const trib: number[] = [];
+    const peer: number[] = [];
+    const schedule: Array<{ system: 'tributary' | KafkaPeerName; start: number; end: number }> = [];
+    for (let i = 0; i < o.repeats; i++) {
+      for (const side of pairOrder(i)) {
+        const start = Date.now();
+        if (side === 'tributary') trib.push(perSec(await tribProc.run()));
+        else peer.push(perSec(await peerProc.run()));
+        schedule.push({ system: side === 'tributary' ? 'tributary' : o.peer, start, end: Date.now() });
+      }
+    }
+    await peerProc.close();
+    await tribProc.close();
+    return { trib, peer, first_runs, schedule };
+  } finally {
+    peerProc.kill();
+    tribProc.kill();
+  }
+}
+
 /** What each Kafka peer's numbers are, for peers.json. */
 export const KAFKA_PEER_NOTES: Record<KafkaPeerName, string> = {
   'kafka-streams':
-    'Apache Kafka Streams 4.4.0 (one JVM, -Xmx1g, one stream thread, exactly_once_v2, default caching) vs Tributary on kafka({ brokers }) (exactly-once), both reading the same one-partition topic of one real Kafka 4.4 broker on this machine; the Kafka Streams runs share one JVM (later runs JIT-warm), Tributary one process per run; CPU time of each process over its run, application startup included',
+    'Apache Kafka Streams 4.4.0 (one JVM, -Xmx1g, one stream thread, exactly_once_v2, default caching) vs Tributary on kafka({ brokers }) (exactly-once), both reading the same one-partition topic of one real Kafka 4.4 broker on this machine; each system one process for all its runs, a first untimed run each (its output compared), then the timed runs alternated (tributary_process warm; fresh: Tributary a new process per run, not alternated); CPU time of each process over its run, application startup included',
   'kafkats-flow':
     '@kafkats/flow 0.12.0 (exactly_once, consumer maxRecords raised: with the default it loses records) vs Tributary on kafka({ brokers }), same topic, one process per run each; @kafkats/flow asks for Node >= 22.19, this machine has Node 20',
 };

@@ -89,10 +89,11 @@ export type RestoreDeriver = ((key: Buffer, value: Buffer | null, store: KeyValu
 /** How `restoreBatch` may apply a batch. */
 export interface RestoreBatchOptions {
   /**
-   * The batch's apply reads the store between writes (a deriver's gets): every write must be
-   * visible at once, so a store must not defer them to another thread.
+   * Every write visible when it is made — the batch's apply reads the store between writes (a
+   * deriver's gets), or the caller reads right after without `restoreSettled()` (the synchronous
+   * `restore`): a store must not defer the writes to another thread.
    */
-  readonly readsDuring?: boolean;
+  readonly immediate?: boolean;
 }
 
 /** Creates the store of a given name for a task; the runtime picks in-memory or on-disk. */

@@ -257,7 +257,7 @@ export class LmdbStateEnvironment {
    * one transaction per event-loop turn): the B-tree work of a restore runs on another core while
    * this thread decodes the next batch. Why only restores: nothing reads the written records
    * until settleRestore() (a deriver that reads takes the synchronous path, restoreBatch's
-   * `readsDuring`), and committing a prefix of restored records is safe (see inRestoreTxn).
+   * `immediate`), and committing a prefix of restored records is safe (see inRestoreTxn).
    */
   inAsyncRestore(fn: (pending: AsyncRestore) => void): void {
     this.checkOpen();
@@ -469,7 +469,7 @@ export class LmdbKeyValueStore implements KeyValueStore {
     this.checkOpen();
     const db = this.db;
     const env = this.env;
-    if (options?.readsDuring) {
+    if (options?.immediate) {
       env.inSyncRestore(() => {
         let n = 0;
         batch((key, value) => {

@@ -105,10 +105,13 @@ export class LoggedKeyValueStore implements KeyValueStore {
       return;
     }
     // Through the batch path: a deriver runs after each record is applied, which a store that
-    // applies records in chunks (LMDB's restore) would not allow.
-    this.restoreBatch((apply) => {
-      for (const r of records) apply(r.key, r.value);
-    });
+    // applies records in chunks (LMDB's restore) would not allow. Applied when this returns.
+    this.restoreBatch(
+      (apply) => {
+        for (const r of records) apply(r.key, r.value);
+      },
+      { immediate: true },
+    );
   }
 
   restoreBatch(batch: ChangelogBatch, options?: RestoreBatchOptions): void {
@@ -126,7 +129,7 @@ export class LoggedKeyValueStore implements KeyValueStore {
           this.deriver!(key, value, inner);
         }
       });
-    if (inner.restoreBatch || !this.deriver) applyChangelogBatch(inner, applyAll, this.deriver?.readsStore ? { readsDuring: true } : options);
+    if (inner.restoreBatch || !this.deriver) applyChangelogBatch(inner, applyAll, this.deriver?.readsStore ? { ...options, immediate: true } : options);
     // A store without the batch path applies collected records in chunks: one at a time here, so
     // that the deriver sees each record applied.
     else applyAll((key, value) => inner.restore([{ key: Buffer.from(key), value: value === null ? null : Buffer.from(value) }]));

@@ -76,3 +76,28 @@ function hasSlot(store: KeyValueStore, key: Buffer, from: number, to: number, pa
   for (let s = from; s < to; s += pane) if (store.get(keyWithTime(key, s)) !== undefined) return true;
   return false;
 }
+
+/**
+ * The time index of a stream-stream join side's store (stream-stream-join.ts: buffered records
+ * keyed [u32 length][key][event time][u32 sequence], an index entry (event time + `after`, key)
+ * per key and event time), kept in step while the store is restored, as timeIndexDeriver does for
+ * windows: a put adds the entry of its key and time, a delete removes it. A join deletes buffered
+ * records only when they expire, and then every record of the key up to that time goes in the same
+ * flush, so no record left needs the entry; an entry that stayed behind for records already gone
+ * would only fire into nothing (expiry finds no record), never expire one early. Reads nothing.
+ */
+export function expiryIndexDeriver(after: number): RestoreDeriver {
+  let scratch = Buffer.allocUnsafe(64);
+  return (storeKey: Buffer, value: Buffer | null, store: KeyValueStore): void => {
+    if (isTimeIndexKey(storeKey)) return; // the marker
+    const keyLen = storeKey.readUInt32BE(0);
+    const n = 4 + TIMESTAMP_BYTES + 4 + keyLen;
+    if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
+    TIME_INDEX_PREFIX.copy(scratch, 0);
+    writeTimestamp(scratch, 4, readTimestamp(storeKey, 4 + keyLen) + after);
+    storeKey.copy(scratch, 4 + TIMESTAMP_BYTES, 0, 4 + keyLen);
+    const entry = scratch.subarray(0, n);
+    if (value === null) store.delete(entry);
+    else store.put(entry, TIME_INDEX_VALUE);
+  };
+}

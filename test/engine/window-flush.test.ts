@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StreamsApp, TopologyTestDriver, json, string, tumbling } from '../../src/index.js';
+import { StreamsApp, TopologyTestDriver, hopping, json, string, tumbling } from '../../src/index.js';
 import { decodeState, encodeState } from '../../src/engine/codec.js';
 import { encodeAcc, KeySlab, slotKey } from '../../src/engine/operators/window-aggregate.js';
 import { keyWithTime, splitKeyWithTime } from '../../src/state/bytes.js';
@@ -41,10 +41,17 @@ function toSteps(raw: { key: string; jump: number }[][]): Step[] {
   }));
 }
 
-function build(grace: number) {
+/**
+ * Tumbling windows (`pane` SIZE), or hopping ones of SIZE advancing by `pane`: a count keeps one
+ * pane per advance, which the store holds as its slots (key@pane start -> count) until the last
+ * window holding it closes (pane start + SIZE + grace) — the same expectation as a tumbling
+ * window of SIZE at the pane's start. A hopping key changes several slots between flushes (its
+ * current pane, the panes closing windows drop).
+ */
+function build(grace: number, pane: number) {
   const app = new StreamsApp({ applicationId: 'flush' });
   const s = app.stream('events', { key: string(), value: json<number>(), maxOutOfOrderness: OOO });
-  s.groupByKey().window(tumbling(SIZE), { grace }).count({ name: 'counts' }).toStream().to('out', { value: json() });
+  s.groupByKey().window(pane === SIZE ? tumbling(SIZE) : hopping(SIZE, pane), { grace }).count({ name: 'counts' }).toStream().to('out', { value: json() });
   return app;
 }
 
@@ -67,9 +74,9 @@ function changelogTopic(driver: TopologyTestDriver): string {
   return names[0]!;
 }
 
-function run(raw: { key: string; jump: number }[][], grace: number, cacheMaxBytes: number | undefined): void {
+function run(raw: { key: string; jump: number }[][], grace: number, cacheMaxBytes: number | undefined, pane = SIZE): void {
   const steps = toSteps(raw);
-  const driver = new TopologyTestDriver(build(grace), {
+  const driver = new TopologyTestDriver(build(grace, pane), {
     ...(cacheMaxBytes === undefined ? {} : { stateStore: () => (name: string) => new InMemoryKeyValueStore(name, { cacheMaxBytes }) }),
   });
   const input = driver.input<string, number>('events', { key: string(), value: json<number>() });
@@ -81,7 +88,7 @@ function run(raw: { key: string; jump: number }[][], grace: number, cacheMaxByte
     // One pipe per step: the driver flushes after each pipe.
     input.pipeAll(step.records.map((r) => ({ key: r.key, value: 1, timestamp: r.ts })));
     for (const r of step.records) {
-      const w = `${r.key}@${Math.floor(r.ts / SIZE) * SIZE}`;
+      const w = `${r.key}@${Math.floor(r.ts / pane) * pane}`;
       counts.set(w, (counts.get(w) ?? 0) + 1);
       if (r.ts > maxTs) maxTs = r.ts;
     }
@@ -120,7 +127,7 @@ function run(raw: { key: string; jump: number }[][], grace: number, cacheMaxByte
     expected = now;
   }
   // A restore from the changelog gives the same store.
-  const restored = new TopologyTestDriver(build(grace), { restoreFrom: driver.snapshot() });
+  const restored = new TopologyTestDriver(build(grace, pane), { restoreFrom: driver.snapshot() });
   assert.deepEqual(storeWindows(restored), expected, 'restored store');
   driver.close();
   restored.close();
@@ -129,6 +136,13 @@ function run(raw: { key: string; jump: number }[][], grace: number, cacheMaxByte
 test('each flush writes the open windows, one changelog record per changed window, no tombstone for unflushed windows', () => {
   fc.assert(
     fc.property(arbSteps, fc.integer({ min: 0, max: 4_000 }), (raw, grace) => run(raw, grace, undefined)),
+    { numRuns: 150 },
+  );
+});
+
+test('hopping panes: each flush writes every changed pane once (current, dropped, out of order), deletes the dropped ones, restores the same', () => {
+  fc.assert(
+    fc.property(arbSteps, fc.integer({ min: 0, max: 4_000 }), fc.constantFrom(1_000, 2_000, 5_000), (raw, grace, pane) => run(raw, grace, undefined, pane)),
     { numRuns: 150 },
   );
 });

@@ -2,9 +2,10 @@
  * A JSON serde for flat output rows of numbers and strings (q0-q2's), whose serialize writes
  * exactly JSON.stringify's bytes straight into a shared slab of memory: no intermediate string, no
  * UTF-8 encoding pass, no allocation but the returned view. Integers are written digit by digit,
- * plain printable-ASCII strings byte by byte as they are scanned; anything else (a fraction, a
- * negative number, a string that needs escapes or is not ASCII) is written from JSON.stringify's
- * own text of the value, so a row's bytes are JSON.stringify's. deserialize is JSON.parse.
+ * thousandths (q1's euro prices) as their decimal digits, printable-ASCII strings byte by byte as
+ * they are scanned ('"' and '\' escaped); anything else (a negative number, another fraction, a
+ * string with control characters or non-ASCII) is written from JSON.stringify's own text of the
+ * value, so a row's bytes are JSON.stringify's. deserialize is JSON.parse.
  *
  * Each returned Buffer is a view on its own part of the slab, never written again (a full slab is
  * replaced by a new one, left to the views that still hold it): a sink may keep it as long as it
@@ -107,17 +108,19 @@ function writeSmall(b: WritableBuffer, p: number, v: number): number {
 
 /** A string as JSON.stringify writes it, quoted, at `p`; returns the end. */
 function writeString(b: WritableBuffer, p: number, s: string): number {
-  b[p] = 34;
-  const start = p + 1;
+  const start = p;
+  b[p++] = 34;
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    // Printable ASCII but '"' and '\' goes as it is; anything else takes JSON.stringify's text.
-    if (c < 0x20 || c > 0x7e || c === 34 || c === 92) return p + b.utf8Write(JSON.stringify(s), p);
-    b[start + i] = c;
+    // Printable ASCII goes as it is, '"' and '\' escaped with a backslash (as JSON.stringify
+    // does); anything else (control characters, non-ASCII) takes JSON.stringify's text.
+    if (c < 0x20 || c > 0x7e) return start + b.utf8Write(JSON.stringify(s), start);
+    if (c === 34 || c === 92) b[p++] = 92;
+    b[p++] = c;
   }
-  b[start + n] = 34;
-  return start + n + 1;
+  b[p] = 34;
+  return p + 1;
 }
 
 /** Writes one row's values, each after its key, into the slab (see rowJson). */

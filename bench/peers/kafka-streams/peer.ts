@@ -54,9 +54,14 @@ export function ensureKafkaStreamsPeer(): string {
   return `${CLASSES}:${LIB}/*`;
 }
 
+/** The command line of a Kafka Streams peer JVM (pinned to `cpu` with taskset when given): [command, ...args]. */
+export function kafkaStreamsCommand(classpath: string, args: readonly string[], cpu?: string): string[] {
+  return [...(cpu ? ['taskset', '-c', cpu] : []), 'java', '-Xmx1g', '-cp', classpath, MAIN, ...args];
+}
+
 function java(classpath: string, args: string[], cpu?: string): string {
-  const cmd = ['java', '-Xmx1g', '-cp', classpath, MAIN, ...args];
-  const r = cpu ? spawnSync('taskset', ['-c', cpu, ...cmd], { encoding: 'utf8', maxBuffer: 1 << 30 }) : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const [cmd, ...rest] = kafkaStreamsCommand(classpath, args, cpu);
+  const r = spawnSync(cmd!, rest, { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new PeerRunError(`Kafka Streams peer failed (${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-8).join('\n')}`);
   return r.stdout;
 }

@@ -7,7 +7,8 @@ import { Rec } from '../records.js';
 import type { Serde } from '../serdes.js';
 import { StoreTimerIndex } from '../timers.js';
 import { ExpiryQueue } from './join-expiry-queue.js';
-import { InputPort, Operator } from './operator.js';
+import { InputPort, Operator, type OperatorContext } from './operator.js';
+import { expiryIndexDeriver } from '../../state/time-index-restore.js';
 
 export type JoinKind = 'inner' | 'left' | 'outer';
 
@@ -132,6 +133,18 @@ export class StreamStreamJoinOperator extends Operator {
 
   port(side: 0 | 1): Operator {
     return this.ports[side];
+  }
+
+  /**
+   * Behind a bounded cache the timers are each side's time index: kept in step while the stores
+   * are restored (before open; time-index-restore.ts), so open() trusts it instead of rebuilding it.
+   */
+  override attach(ctx: OperatorContext): void {
+    super.attach(ctx);
+    for (const side of ['left', 'right']) {
+      const store = ctx.store(`${this.name}-${side}`);
+      if ((store.cacheMaxBytes ?? Infinity) !== Infinity) store.deriveWhileRestoring?.(expiryIndexDeriver(this.expiry(0)));
+    }
   }
 
   override open(): void {
@@ -266,8 +279,11 @@ export class StreamStreamJoinOperator extends Operator {
         }
       }
     }
-    // Results of this record (value, timestamp): arrays only once a partner is found (in a join
-    // over many keys most records find none or one).
+    // Results of this record (value, timestamp): the first in locals, arrays only from a second
+    // partner on (in a join over many keys most records find none or one).
+    let matches = 0;
+    let firstValue: unknown;
+    let firstTime = 0;
     let outValues: unknown[] | undefined;
     let outTimes: number[] | undefined;
     const from = ts - this.within;
@@ -281,7 +297,10 @@ export class StreamStreamJoinOperator extends Operator {
           if (e.ts > to) break;
           const v = side === 0 ? this.joiner(rec.value, e.value, rec.key) : this.joiner(e.value, rec.value, rec.key);
           const t = ts > e.ts ? ts : e.ts;
-          if (outValues === undefined) {
+          if (matches++ === 0) {
+            firstValue = v;
+            firstTime = t;
+          } else if (outValues === undefined) {
             outValues = [v];
             outTimes = [t];
           } else {
@@ -297,7 +316,7 @@ export class StreamStreamJoinOperator extends Operator {
     // The other side's records that matched for the first time (only now: a throwing joiner
     // leaves no mark): remember it, if their side emits unmatched records (left side of a left
     // join, either side of an outer join).
-    if (outValues !== undefined && this.emitsUnmatched(otherSide)) {
+    if (matches > 0 && this.emitsUnmatched(otherSide)) {
       const entries = other!.entries;
       for (let i = 0; i < entries.length; i++) {
         const e = entries[i]!;
@@ -309,7 +328,7 @@ export class StreamStreamJoinOperator extends Operator {
       }
     }
     const group = own ?? (this.bounded ? this.groupOf(side, id, rec.key) : this.createUnbounded(side, id, rec.key, other));
-    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: outValues !== undefined, persisted: false, sid: undefined, removed: false, gen: 0, group };
+    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: matches > 0, persisted: false, sid: undefined, removed: false, gen: 0, group };
     const at = insertEntry(group, entry);
     if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
     this.touch(side, entry);
@@ -321,6 +340,10 @@ export class StreamStreamJoinOperator extends Operator {
       else this.queues[side].add(expiry, group);
       this.ctx.requestEventTime(expiry);
     }
+    if (matches === 0) return;
+    const first = rec.with(rec.key, firstValue);
+    first.timestamp = firstTime;
+    this.forward(first);
     if (outValues === undefined) return;
     for (let i = 0; i < outValues.length; i++) {
       const out = rec.with(rec.key, outValues[i]);
@@ -529,7 +552,7 @@ export class StreamStreamJoinOperator extends Operator {
   private unwrite(side: 0 | 1, e: Entry): void {
     const sid = e.sid;
     if (sid === undefined) this.stores[side]!.delete(this.storeKey(e));
-    else this.stores[side]!.delete(Buffer.from(sid, 'latin1'), sid);
+    else this.stores[side]!.delete(latin1Bytes(sid), sid);
     e.sid = undefined;
     e.persisted = false;
   }
@@ -541,7 +564,10 @@ export class StreamStreamJoinOperator extends Operator {
     const bytes = serde.serialize(value);
     const b = Buffer.allocUnsafe(bytes.length + 1);
     b[0] = matched ? SERDE_TAG | 1 : SERDE_TAG;
-    bytes.copy(b, 1);
+    // Values are small: a loop beats Buffer#copy's checks below a few dozen bytes.
+    const n = bytes.length;
+    if (n <= 32) for (let i = 0; i < n; i++) b[1 + i] = bytes[i]!;
+    else bytes.copy(b, 1);
     return b;
   }
 
@@ -609,6 +635,15 @@ export function storeKeyOf(id: string, ts: number, seq: number): Buffer {
   else out.write(id, 4, n, 'latin1');
   writeTimestamp(out, 4 + n, ts);
   out.writeUInt32BE(seq >>> 0, 4 + n + TIMESTAMP_BYTES);
+  return out;
+}
+
+/** `Buffer.from(s, 'latin1')` for a store key kept as latin1: by a loop when short (see storeKeyOf). */
+function latin1Bytes(s: string): Buffer {
+  const n = s.length;
+  if (n > 48) return Buffer.from(s, 'latin1');
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
   return out;
 }
 

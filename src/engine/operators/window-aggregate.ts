@@ -29,10 +29,12 @@ interface KeySlots {
   accs: unknown[];
   /**
    * The first slot start changed since the last flush (put when present, deleted when gone), NaN
-   * when none; `moreChanged` the others (rare: most keys change one slot between flushes, and a
-   * number field costs no array per key and flush).
+   * when none; `changed2` the second, `moreChanged` the others (rare: most keys change one slot
+   * between flushes, a hopping key two — its current pane and the one a closing window dropped —
+   * and a number field costs no array per key and flush).
    */
   changed: number;
+  changed2: number;
   moreChanged: number[] | undefined;
   /**
    * The store key of the slot written last (at `lastKeyStart`), kept by an unbounded cache: a slot
@@ -507,6 +509,10 @@ export class WindowAggregateOperator extends Operator {
     if (first !== first) return; // NaN: nothing changed
     ks.changed = NaN;
     this.writeSlot(ks, first);
+    const second = ks.changed2;
+    if (second !== second) return; // no second change, and so no more
+    ks.changed2 = NaN;
+    this.writeSlot(ks, second);
     const more = ks.moreChanged;
     if (more === undefined) return;
     ks.moreChanged = undefined;
@@ -555,7 +561,7 @@ export class WindowAggregateOperator extends Operator {
   private slotsOf(id: string, key: unknown): KeySlots {
     let ks = this.keys.get(id);
     if (!ks) {
-      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, lastKeyId: undefined, gen: 0, due: NaN, armed: undefined };
+      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, changed2: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, lastKeyId: undefined, gen: 0, due: NaN, armed: undefined };
       if (this.keys.bounded) {
         // Not cached: whatever the store holds for the key is its state.
         const prefix = keyPrefix(Buffer.from(id, 'latin1'));
@@ -670,6 +676,12 @@ function markChanged(ks: KeySlots, start: number): void {
     return;
   }
   if (c === start) return;
+  const c2 = ks.changed2;
+  if (c2 !== c2) {
+    ks.changed2 = start;
+    return;
+  }
+  if (c2 === start) return;
   const more = ks.moreChanged;
   if (more === undefined) {
     ks.moreChanged = [start];
