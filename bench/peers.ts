@@ -9,7 +9,8 @@
  * `--peer kafka-streams|kafkats-flow|all` (or a comma list): Kafka Streams 4.4 and @kafkats/flow
  * 0.12 on a real Kafka broker, against Tributary reading the same topic (bench/peers/kafka-peers.ts);
  * `--bootstrap host:port` uses a running broker, else a one-broker cluster is started and stopped.
- * Their --events default is 200,000. With --json and Flink among several peers, only Flink's
+ * Their --events default is 200,000. Kafka Streams' runs are warm and alternated like Flink's
+ * (--tributary-process fresh: the method before 2026-11-26b). With --json and Flink among several peers, only Flink's
  * object is printed (every peer's rows are in peers.json).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -70,7 +71,10 @@ const PEERS_USAGE = `npm run -s bench -- peers [options]
   --repartition memory|log  Flink peer: how Tributary's keyBy records go (default memory: in the
                          process, as Flink's one-JVM job; log: through repartition topics)
   --tributary-process warm|fresh  Flink peer: Tributary's timed runs in one process warmed up on
-                         the agreement's events, as Flink's JVM (default warm), or a new process each
+                         the agreement's events, as Flink's JVM (default warm), or a new process each;
+                         Kafka Streams: warm = one process per system, a first run each, then the
+                         timed runs alternated; fresh = a new Tributary process per run, the JVM's
+                         runs after them (@kafkats/flow: a new process per run on both sides)
   --bootstrap host:port  Kafka peers: a running broker (else a one-broker cluster is started)
   --json                 one JSON object on stdout
   --no-save              do not merge the results into bench/results/peers.json
@@ -93,10 +97,12 @@ async function kafkaPeers(args: string[], names: readonly KafkaPeerName[]): Prom
   const cpu = pinnedCpu(args);
   const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
   const bootstrap = args.includes('--bootstrap') ? arg(args, '--bootstrap', '') : undefined;
+  const method = arg(args, '--tributary-process', 'warm');
+  if (method !== 'warm' && method !== 'fresh') throw new PeersUsageError(`--tributary-process must be warm or fresh, not ${method}`);
   return withKafka(bootstrap, log, async (bs) => {
     const rows: KafkaPeerRow[] = [];
     for (const peer of names) {
-      const got = await runKafkaPeer({ peer, bootstrap: bs, queries: asked ?? KAFKA_PEER_QUERIES[peer], events, repeats, cpu, log });
+      const got = await runKafkaPeer({ peer, bootstrap: bs, queries: asked ?? KAFKA_PEER_QUERIES[peer], events, repeats, cpu, method, log });
       if (!args.includes('--no-save')) savePeerResults(got, { date: new Date().toISOString(), events, repeats, pinned_cpu: cpu ?? null, note: KAFKA_PEER_NOTES[peer] });
       rows.push(...got);
     }

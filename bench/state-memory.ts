@@ -22,11 +22,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StreamsApp, embedded, float64, string, tumbling } from '../src/index.js';
+import { embedded } from '../src/index.js';
 import { LogManager, silentLogger } from '../src/log/index.js';
-import { encodeRecordBatch } from '../src/records/record-batch.js';
-import { partitionForKey } from '../src/records/partitioner.js';
 import { RssSampler } from './support/rss-sampler.js';
+import { listOf, parseOptions, requirePositiveIntegers } from './support/args.js';
+import { openOperators, windowCountApp, writeKeyEvents } from './support/window-count-app.js';
 import { WindowAggregateOperator } from '../src/engine/operators/window-aggregate.js';
 
 interface Options {
@@ -71,27 +71,17 @@ interface CaseResult {
   open_after_restore_cpu_sec: number;
 }
 
-const T0 = 1_700_000_000_000; // a multiple of 10 s: every event falls in the window [T0, T0 + 10 s)
-
 function parseArgs(args: string[]): Options {
   const o: Options = { keys: 1_000_000, stores: ['memory', 'lmdb'], partitions: 4, cacheMb: undefined, json: false, child: false };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--keys') o.keys = Number(value());
-    else if (a === '--store') o.stores = value().split(',') as Options['stores'];
-    else if (a === '--partitions') o.partitions = Number(value());
-    else if (a === '--cache-mb') o.cacheMb = Number(value());
-    else if (a === '--json') o.json = true;
-    else if (a === '--child') o.child = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
-  if (!Number.isInteger(o.keys) || o.keys < 1) throw new Error('--keys must be a positive integer');
-  for (const s of o.stores) if (s !== 'memory' && s !== 'lmdb') throw new Error('--store: memory, lmdb or memory,lmdb');
+  parseOptions(args, {
+    '--keys': (v) => (o.keys = Number(v())),
+    '--store': (v) => (o.stores = listOf('--store', v(), ['memory', 'lmdb'] as const)),
+    '--partitions': (v) => (o.partitions = Number(v())),
+    '--cache-mb': (v) => (o.cacheMb = Number(v())),
+    '--json': () => (o.json = true),
+    '--child': () => (o.child = true),
+  });
+  requirePositiveIntegers({ '--keys': o.keys, '--partitions': o.partitions });
   return o;
 }
 
@@ -145,32 +135,11 @@ function progress(message: string): void {
   process.stderr.write(`[bench state-memory] ${message}\n`);
 }
 
-function build(): StreamsApp {
-  const app = new StreamsApp({ applicationId: 'state-memory', idleTimeout: '1h', maxOutOfOrderness: '5s' });
-  app
-    .stream('events', { key: string(), value: float64() })
-    .groupByKey()
-    .window(tumbling('10s'))
-    .count({ name: 'counts' })
-    .toStream()
-    .to('out', { value: float64() });
-  return app;
-}
+const build = () => windowCountApp('state-memory');
 
 async function writeEvents(log: LogManager, n: number, partitions: number): Promise<void> {
   await log.createTopic('events', { partitions, config: { 'retention.ms': -1 } });
-  const per: Array<Array<{ key: Buffer; value: Buffer; timestamp: number }>> = Array.from({ length: partitions }, () => []);
-  const v = Buffer.alloc(8);
-  for (let i = 0; i < n; i++) {
-    const key = Buffer.from(`k${i}`);
-    const p = partitionForKey(key, partitions);
-    per[p]!.push({ key, value: v, timestamp: T0 + Math.floor((i / n) * 5_000) });
-    if (per[p]!.length === 1000) {
-      await log.partition('events', p).append(encodeRecordBatch({ records: per[p]! }));
-      per[p] = [];
-    }
-  }
-  for (let p = 0; p < partitions; p++) if (per[p]!.length > 0) await log.partition('events', p).append(encodeRecordBatch({ records: per[p]! }));
+  await writeKeyEvents(log, 'k', n, partitions);
 }
 
 async function runCase(store: 'memory' | 'lmdb', o: Options): Promise<CaseResult> {
@@ -219,13 +188,7 @@ async function runCase(store: 'memory' | 'lmdb', o: Options): Promise<CaseResult
     const rcpu = process.cpuUsage(rcpu0);
     // Window operators open at their first record: in memory they load every key into their cache
     // (behind LMDB the restore derived their timers' index already). One more event per partition, timed.
-    const ocpu0 = process.cpuUsage();
-    for (let p = 0; p < o.partitions; p++) {
-      await log.partition('events', p).append(encodeRecordBatch({ records: [{ key: Buffer.from(`after-restore-${p}`), value: Buffer.alloc(8), timestamp: T0 }] }));
-    }
-    while (again.tasks.reduce((n, t) => n + t.metrics.recordsIn, 0) < o.partitions) await sleep(5);
-    const ocpu = process.cpuUsage(ocpu0);
-    const openCpuSec = (ocpu.user + ocpu.system) / 1e6;
+    const openCpuSec = await openOperators(log, o.partitions, again);
     progress(`${store}: first records after the restore (operators open): ${openCpuSec.toFixed(1)} CPU-s`);
     const summary = (await again.close())!;
     const restoreCpuSec = (rcpu.user + rcpu.system) / 1e6;

@@ -1,5 +1,6 @@
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
 import type { RecordHeader } from '../records/record.js';
+import { serializePlain } from './plain-serialize.js';
 import { isUtf8Serde, type Serde } from './serdes.js';
 
 /**
@@ -207,9 +208,11 @@ export function encodeState(v: unknown): Buffer {
     v.copy(b, 1);
     return b;
   }
-  // Copied into Node's pooled memory: a v8.serialize Buffer has a backing store of its own, which
-  // costs more than the few bytes it holds when a store keeps hundreds of thousands of them.
-  return Buffer.from(v8Serialize(v));
+  // Plain data (objects, arrays, strings, numbers) in V8's format without V8's serializer
+  // (plain-serialize.ts), in pooled memory. Else copied into Node's pooled memory: a v8.serialize
+  // Buffer has a backing store of its own, which costs more than the few bytes it holds when a
+  // store keeps hundreds of thousands of them.
+  return serializePlain(v) ?? Buffer.from(v8Serialize(v));
 }
 
 export function decodeState<T>(b: Buffer): T {

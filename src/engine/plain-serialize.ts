@@ -7,9 +7,9 @@ import { serialize as v8Serialize } from 'node:v8';
  * or extra properties, holding latin1 strings, numbers, booleans, null, undefined and such
  * objects and arrays (each at most once: no shared or cyclic references), up to 64 KiB and 64
  * objects. Anything else is left to `v8.serialize` (undefined here). The bytes are the ones
- * `v8.serialize` writes for such values (test/engine/plain-serialize.test.ts; a string V8 holds
- * as two-byte it writes as UTF-16, this as latin1, which reads back the same), so either decodes
- * with `v8.deserialize`.
+ * `v8.serialize` writes for such values, and `v8.deserialize` reads them (test/engine/
+ * plain-serialize.test.ts). Two representations JS cannot see may differ, both reading back the
+ * same: an integer V8 holds as a heap number it writes as a double (here: an int32 as an int), a string it holds as two-byte it writes as UTF-16 (here: latin1).
  *
  * Why: stores keep state as these bytes, and a keyed aggregation writes its changed accumulators
  * at each commit; V8's serializer object and its copy cost about a microsecond per small object,
@@ -105,8 +105,9 @@ function write(v: unknown, depth: number): void {
 
 function writeNumber(n: number): void {
   room(11);
-  // V8 writes Smis as 'I' and heap numbers as 'N'; Smis are 31-bit with pointer compression.
-  if (Number.isInteger(n) && n >= -0x40000000 && n < 0x40000000 && !Object.is(n, -0)) {
+  // V8 writes Smis as 'I' (int32, zigzag) and heap numbers as 'N'. Node's Smis are 32-bit (no
+  // pointer compression); with 31-bit ones V8 would write 2^30..2^31 as doubles, which read the same.
+  if ((n | 0) === n && !Object.is(n, -0)) {
     scratch[at++] = TAG_INT;
     varint((n << 1) ^ (n >> 31));
     return;
@@ -120,6 +121,11 @@ function writeString(s: string): void {
   room(6 + n);
   scratch[at++] = TAG_ONE_BYTE_STRING;
   varint(n);
+  if (n > 8 && Buffer.byteLength(s, 'utf8') === n) {
+    // ASCII (its UTF-8 is one byte a character): copied natively.
+    at += scratch.write(s, at, n, 'latin1');
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     // Characters past latin1 need V8's two-byte form (aligned UTF-16): rare in state, so V8 writes it.

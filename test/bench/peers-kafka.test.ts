@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kafkaAvailable, startTestKafka, type TestKafka } from '../support/kafka-cluster.js';
-import { agree } from '../../bench/peers/kafka-peers.js';
+import { agree, runKafkaPeer } from '../../bench/peers/kafka-peers.js';
 import { produceEvents, runTributaryOnKafka } from '../../bench/peers/kafka-input.js';
 import { ensureKafkaStreamsPeer, kafkaStreamsPeerMissing, kafkaStreamsRuns, readTopicJson } from '../../bench/peers/kafka-streams/peer.js';
 import { runKafkatsFlow } from '../../bench/peers/kafkats-flow/peer.js';
@@ -11,7 +11,9 @@ import { runKafkatsFlow } from '../../bench/peers/kafkats-flow/peer.js';
  * on a real Kafka broker (this file's own), the same events topic, one query per peer, Kafka
  * Streams 4.4 (exactly_once_v2) and @kafkats/flow 0.12 (exactly_once) each against Tributary on
  * kafka({ brokers }); their output topics, read back read_committed, must hold the same result
- * table. Skipped, with the reason, without Java/Maven (no broker, no Kafka Streams).
+ * table. The default Kafka Streams method (one warm process per system, runs alternated) is run
+ * end to end on q2; @kafkats/flow's q17 (beyond its stateless queries) is compared too.
+ * Skipped, with the reason, without Java/Maven (no broker, no Kafka Streams).
  */
 const avail = kafkaAvailable();
 const missing = avail.ok ? kafkaStreamsPeerMissing() : avail.why;
@@ -57,6 +59,21 @@ describe('Nexmark Kafka peers agree with Tributary on the same topic', { skip, t
     const last = theirs.findLast((r) => r.id === theirs.at(-1)!.id)!;
     const changed = [...theirs, { ...last, final: (last.final as number) + 1 }];
     assert.equal(agree('q4', EVENTS, ours, changed).equal, false);
+  });
+
+  test('Kafka Streams, warm and alternated: a first run each, then the timed runs in turn, rows agreeing', async () => {
+    const [row] = await runKafkaPeer({ peer: 'kafka-streams', bootstrap: cluster.bootstrap, queries: ['q2'], events: EVENTS, repeats: 2, method: 'warm', log: () => undefined });
+    assert.ok(row);
+    assert.equal(row.tributary_process, 'warm');
+    assert.equal(row.alternated, true);
+    assert.match(row.agreement, /^\d+ rows equal$/);
+    assert.ok(row.ratio !== null && row.ratio > 0);
+    assert.ok(row.first_runs && row.first_runs.tributary > 0 && row.first_runs.peer > 0);
+    assert.equal(row.runs.tributary.length, 2);
+    assert.equal(row.runs.peer.length, 2);
+    // the peer first in the first pair, Tributary first in the second, one run at a time
+    assert.deepEqual(row.schedule?.map((r) => r.system), ['kafka-streams', 'tributary', 'tributary', 'kafka-streams']);
+    for (let i = 1; i < row.schedule!.length; i++) assert.ok(row.schedule![i]!.start >= row.schedule![i - 1]!.end);
   });
 
   test('@kafkats/flow q2 (selection): the same rows', async () => {
