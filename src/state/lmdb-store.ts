@@ -26,6 +26,11 @@ import { DEFAULT_CACHE_MAX_BYTES } from './record-cache.js';
  * written and stripped by lmdb-js's key encoder hooks (PREFIXED_KEYS), where lmdb-js copies the
  * key anyway: a key read from a range is one Buffer, not a copy plus a view without the prefix.
  *
+ * Restores are the exception: `restoreBatch` hands restored records to lmdb-js's asynchronous
+ * writes, applied on its write thread while the restore decodes the next batch (see
+ * inAsyncRestore); until `restoreSettled()` resolves, the environment's stores refuse reads and
+ * writes outside a restore (StateRestorePendingError), and `flush()` settles first.
+ *
  * Iterating while writing. A range iterator continues after the key it returned last, wherever
  * that is now, as the in-memory store does: when any write (or a flush) happened since the last
  * step, it re-seeks to the first key after the last one returned, instead of trusting a cursor

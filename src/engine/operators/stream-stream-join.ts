@@ -77,7 +77,9 @@ interface KeyGroup {
  * The cache of each side's groups is bounded when the store says so (`cacheMaxBytes`, half of it
  * per side: on-disk stores): a key's group that is not cached is read from the store when a
  * record or a timer needs it, and an evicted group's new or changed records are written to the
- * store (and its changelog) as it leaves. In front of in-memory stores it holds every group.
+ * store (and its changelog) as it leaves. In front of in-memory stores it holds every group, in
+ * one map for both sides (`keys`: a key's group on one side linked to its group on the other),
+ * so a record costs one map lookup, not one per side, and a key one insert and one delete.
  *
  * Expiry timers: one per (side, key, event time) with buffered records, due at expiry(ts). Where
  * they live follows the cache, as for windows (window-aggregate.ts): with an unbounded cache in an
