@@ -102,8 +102,10 @@ async function kafkaPeers(args: string[], names: readonly KafkaPeerName[]): Prom
   return withKafka(bootstrap, log, async (bs) => {
     const rows: KafkaPeerRow[] = [];
     for (const peer of names) {
-      const got = await runKafkaPeer({ peer, bootstrap: bs, queries: asked ?? KAFKA_PEER_QUERIES[peer], events, repeats, cpu, method, log });
-      if (!args.includes('--no-save')) savePeerResults(got, { date: new Date().toISOString(), events, repeats, pinned_cpu: cpu ?? null, note: KAFKA_PEER_NOTES[peer] });
+      const run = { date: new Date().toISOString(), events, repeats, pinned_cpu: cpu ?? null, note: KAFKA_PEER_NOTES[peer] };
+      // saved query by query: a run cut short keeps what it measured
+      const save = !args.includes('--no-save');
+      const got = await runKafkaPeer({ peer, bootstrap: bs, queries: asked ?? KAFKA_PEER_QUERIES[peer], events, repeats, cpu, method, log, onRow: (r) => save && savePeerResults([r], run) });
       rows.push(...got);
     }
     return rows;

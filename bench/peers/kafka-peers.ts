@@ -103,6 +103,8 @@ export interface KafkaPeerOptions {
   /** Kafka Streams: 'warm' (default) or 'fresh'; @kafkats/flow always runs fresh processes on both sides. */
   readonly method?: KafkaPeerMethod;
   readonly log: (line: string) => void;
+  /** Called with each query's row as soon as it is measured (results are saved as they come). */
+  readonly onRow?: (row: KafkaPeerRow) => void;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -160,6 +162,7 @@ export async function runKafkaPeer(o: KafkaPeerOptions): Promise<KafkaPeerRow[]>
     };
     o.log(`${o.peer} ${q} (${method}): agreement: ${a.detail}; tributary ${trib.join(', ')} | ${o.peer} ${peer.join(', ')} events/core-s -> ratio ${row.ratio ?? 'not printed (results differ)'}`);
     rows.push(row);
+    o.onRow?.(row);
   }
   return rows;
 }
