@@ -90,15 +90,15 @@ async function checkAgainstJava(label: string, cfg: Partial<NexmarkConfig>, spli
 }
 
 describe('nexmark generator vs the Java generator', { skip }, () => {
-  test('Tributary defaults (10,000 events/s, bid channels): first 100,000 events', { timeout: 60_000 }, async () => {
+  test('Tributary defaults (10,000 events/s, bid channels): first 100,000 events', { timeout: 240_000 }, async () => {
     await checkAgainstJava('defaults', { numEvents: 100_000 });
   });
 
-  test("Beam's NexmarkConfiguration defaults (100 generators' rate, no channels): first 100,000 events", { timeout: 60_000 }, async () => {
+  test("Beam's NexmarkConfiguration defaults (100 generators' rate, no channels): first 100,000 events", { timeout: 240_000 }, async () => {
     await checkAgainstJava('beam defaults', { ...BEAM_DEFAULT_CONFIG, numEvents: 100_000 });
   });
 
-  test('out-of-order groups, a square rate shape, a split generator, another seed, small sizes', { timeout: 60_000 }, async () => {
+  test('out-of-order groups, a square rate shape, a split generator, another seed, small sizes', { timeout: 240_000 }, async () => {
     await Promise.all([
       checkAgainstJava('out of order', { numEvents: 20_000, outOfOrderGroupSize: 1000 }),
       checkAgainstJava('square rate', {
@@ -132,7 +132,7 @@ describe('nexmark generator vs the Java generator', { skip }, () => {
     ]);
   });
 
-  test('event times and watermarks equal Java with out-of-order groups', { timeout: 60_000 }, async () => {
+  test('event times and watermarks equal Java with out-of-order groups', { timeout: 240_000 }, async () => {
     if (!avail.ok) return;
     const cfg = { numEvents: 20_000, outOfOrderGroupSize: 500, firstEventRate: 1000, nextEventRate: 1000 };
     const out = splitLines(await runNexmarkJava(avail, javaArgs(cfg, ['timestamps=true'])));

@@ -612,12 +612,6 @@ function bufferedEntries(store: KeyValueStore) {
 /** Keeps a group's entries by (time, sequence); records mostly arrive in time order, so from the end. Returns its index. */
 function insertEntry(group: KeyGroup, e: Entry): number {
   const list = group.entries;
-  if (list.length === 0) {
-    // A one-element array: pushing onto an empty one reserves 17 slots, and in a join over many
-    // keys most groups never hold a second record.
-    group.entries = [e];
-    return 0;
-  }
   let i = list.length;
   while (i > 0 && (list[i - 1]!.ts > e.ts || (list[i - 1]!.ts === e.ts && list[i - 1]!.seq > e.seq))) i--;
   if (i === list.length) list.push(e);
