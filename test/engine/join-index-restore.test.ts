@@ -7,11 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StreamsApp, TopologyTestDriver, json, string, type DriverSnapshot } from '../../src/index.js';
+import { StreamsApp, TopologyTestDriver, json, string } from '../../src/index.js';
 import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
-import type { KeyValueStore } from '../../src/state/kv-store.js';
 import { DERIVED_ENTRIES_VALID, type LoggedKeyValueStore } from '../../src/state/logged-store.js';
-import { isTimeIndexKey, splitTimeIndexKey } from '../../src/state/window-store.js';
+import { timeIndexOf, changelogLengths, changelogTail } from '../support/restore-snapshots.js';
 
 interface Side {
   side: 'L' | 'R';
@@ -49,25 +48,7 @@ function pipe(driver: TopologyTestDriver, events: readonly Side[]): void {
 
 const outputs = (d: TopologyTestDriver) => d.output('out', { key: string(), value: string() }).readRecords().map((r) => `${r.key}:${r.value}@${r.timestamp}`);
 
-/** Index entries of a store, as "time|key". */
-function indexOf(store: KeyValueStore): string[] {
-  const out: string[] = [];
-  for (const e of store.all()) {
-    if (!isTimeIndexKey(e.key) || e.key.length === 4) continue;
-    const { time, key } = splitTimeIndexKey(e.key);
-    out.push(`${time}|${key.toString('latin1')}`);
-  }
-  return out.sort();
-}
-
 const logged = (d: TopologyTestDriver, name: string) => d.stateStores(name)[0]! as LoggedKeyValueStore;
-const changelogLengths = (snap: DriverSnapshot) => new Map([...snap.topics].filter(([t]) => t.endsWith('-changelog')).map(([t, ps]) => [t, ps[0]?.length ?? 0]));
-
-/** The changelog records written after `lengths`: the tail a checkpoint at `lengths` restores. */
-function tail(snap: DriverSnapshot, lengths: ReadonlyMap<string, number>): DriverSnapshot {
-  return { topics: new Map([...snap.topics].map(([t, ps]) => [t, t.endsWith('-changelog') ? ps.map((p) => p.slice(lengths.get(t) ?? 0)) : ps])) };
-}
-
 const arbEvents = fc.array(
   fc.record({
     side: fc.constantFrom<'L' | 'R'>('L', 'R'),
@@ -97,7 +78,7 @@ test('bounded join stores: after a tail restore and a full one the index is deri
       const snap = straight.snapshot();
       const before = outputs(straight);
 
-      const tailed = new TopologyTestDriver(build(), { stateStore: boundedStores(new Map(), checkpoint), restoreFrom: tail(snap, at) });
+      const tailed = new TopologyTestDriver(build(), { stateStore: boundedStores(new Map(), checkpoint), restoreFrom: changelogTail(snap, at) });
       const full = new TopologyTestDriver(build(), { stateStore: boundedStores(new Map()), restoreFrom: snap });
       for (const name of STORES) {
         const topic = `join-index-restore-${name}-changelog`;
@@ -112,7 +93,7 @@ test('bounded join stores: after a tail restore and a full one the index is deri
       for (const d of [tailed, full]) {
         d.allTasks[0]!.process([]); // opens the operators
         outputs(d); // what the snapshot carried over
-        for (const name of STORES) assert.deepEqual(indexOf(logged(d, name)), indexOf(logged(straight, name)), `${name}: the index of the run that never stopped`);
+        for (const name of STORES) assert.deepEqual(timeIndexOf(logged(d, name)), timeIndexOf(logged(straight, name)), `${name}: the index of the run that never stopped`);
       }
       pipe(straight, events.slice(c2));
       straight.drain();

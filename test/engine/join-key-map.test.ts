@@ -11,14 +11,9 @@ import fc from 'fast-check';
 import { StreamsApp, TopologyTestDriver, json, string } from '../../src/index.js';
 import { StreamStreamJoinOperator } from '../../src/engine/operators/stream-stream-join.js';
 import { isTimeIndexKey } from '../../src/state/window-store.js';
-import { stamps, type Ev } from './reference.js';
+import { joinReference, type JoinSide } from './reference.js';
 
-interface Side {
-  side: 'L' | 'R';
-  key: string;
-  ts: number;
-  n: number;
-}
+type Side = JoinSide;
 
 type Kind = 'inner' | 'left' | 'outer';
 const WITHIN = 2_000;
@@ -36,27 +31,8 @@ function build(kind: Kind): StreamsApp {
   return app;
 }
 
-/** The naive join: on-time records (ts + grace >= their partition's watermark), every pair within WITHIN, unmatched ones alone. */
 function naiveJoin(events: readonly Side[], kind: Kind): string[] {
-  const st = stamps(
-    events.map((e): Ev => ({ key: e.key, ts: e.ts, n: e.n, partition: e.side === 'L' ? 0 : 1 })),
-    OOO,
-  );
-  const onTime = events.filter((e, i) => e.ts + GRACE >= st[i]!);
-  const L = onTime.filter((e) => e.side === 'L');
-  const R = onTime.filter((e) => e.side === 'R');
-  const out: string[] = [];
-  const matchedR = new Set<Side>();
-  for (const a of L) {
-    const partners = R.filter((b) => b.key === a.key && Math.abs(a.ts - b.ts) <= WITHIN);
-    for (const b of partners) {
-      out.push(`${a.key}:${a.n}/${b.n}@${Math.max(a.ts, b.ts)}`);
-      matchedR.add(b);
-    }
-    if (partners.length === 0 && kind !== 'inner') out.push(`${a.key}:${a.n}/-@${a.ts}`);
-  }
-  if (kind === 'outer') for (const b of R) if (!matchedR.has(b)) out.push(`${b.key}:-/${b.n}@${b.ts}`);
-  return out.sort();
+  return joinReference(events, kind, { within: WITHIN, grace: GRACE, maxOutOfOrderness: OOO }).out;
 }
 
 function outputs(driver: TopologyTestDriver): string[] {

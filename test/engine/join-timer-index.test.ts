@@ -16,14 +16,9 @@ import type { KeyValueStore, KeyValueStoreFactory } from '../../src/state/kv-sto
 import { openTaskState, type TaskState } from '../../src/state/local-checkpoint.js';
 import { isTimeIndexKey } from '../../src/state/window-store.js';
 import { StreamStreamJoinOperator } from '../../src/engine/operators/stream-stream-join.js';
-import { stamps, type Ev } from './reference.js';
+import { joinReference, type JoinSide } from './reference.js';
 
-interface Side {
-  side: 'L' | 'R';
-  key: string;
-  ts: number;
-  n: number;
-}
+type Side = JoinSide;
 
 const WITHIN = 3_000;
 const GRACE = 500;
@@ -40,27 +35,8 @@ function build(): StreamsApp {
   return app;
 }
 
-/** Reference: on-time records (ts + grace >= their partition's watermark), all pairs within WITHIN, unmatched ones alone. */
 function reference(events: readonly Side[]): string[] {
-  const st = stamps(
-    events.map((e): Ev => ({ key: e.key, ts: e.ts, n: e.n, partition: e.side === 'L' ? 0 : 1 })),
-    OOO,
-  );
-  const onTime = events.filter((e, i) => e.ts + GRACE >= st[i]!);
-  const L = onTime.filter((e) => e.side === 'L');
-  const R = onTime.filter((e) => e.side === 'R');
-  const out: string[] = [];
-  const matchedR = new Set<Side>();
-  for (const a of L) {
-    const partners = R.filter((b) => b.key === a.key && Math.abs(a.ts - b.ts) <= WITHIN);
-    for (const b of partners) {
-      out.push(`${a.key}:${a.n}/${b.n}@${Math.max(a.ts, b.ts)}`);
-      matchedR.add(b);
-    }
-    if (partners.length === 0) out.push(`${a.key}:${a.n}/-@${a.ts}`);
-  }
-  for (const b of R) if (!matchedR.has(b)) out.push(`${b.key}:-/${b.n}@${b.ts}`);
-  return out.sort();
+  return joinReference(events, 'outer', { within: WITHIN, grace: GRACE, maxOutOfOrderness: OOO }).out;
 }
 
 type Kind = 'unbounded' | 'bounded';

@@ -2,14 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { StreamsApp, TopologyTestDriver, json, string } from '../../src/index.js';
-import { stamps, type Ev } from './reference.js';
+import { joinReference, type JoinSide } from './reference.js';
 
-interface Side {
-  side: 'L' | 'R';
-  key: string;
-  ts: number;
-  n: number;
-}
+type Side = JoinSide;
 
 const WITHIN = 5_000;
 const GRACE = 1_000;
@@ -26,25 +21,8 @@ function build(kind: 'inner' | 'left' | 'outer') {
   return app;
 }
 
-/** Reference: on-time records (ts + grace >= their partition's watermark), all pairs within WITHIN. */
 function reference(events: Side[], kind: 'inner' | 'left' | 'outer'): { out: string[]; late: number } {
-  const evs: Ev[] = events.map((e) => ({ key: e.key, ts: e.ts, n: e.n, partition: e.side === 'L' ? 0 : 1 }));
-  const st = stamps(evs, 2_000);
-  const onTime = events.filter((e, i) => e.ts + GRACE >= st[i]!);
-  const L = onTime.filter((e) => e.side === 'L');
-  const R = onTime.filter((e) => e.side === 'R');
-  const out: string[] = [];
-  const matchedR = new Set<Side>();
-  for (const a of L) {
-    const partners = R.filter((b) => b.key === a.key && Math.abs(a.ts - b.ts) <= WITHIN);
-    for (const b of partners) {
-      out.push(`${a.key}:${a.n}/${b.n}@${Math.max(a.ts, b.ts)}`);
-      matchedR.add(b);
-    }
-    if (partners.length === 0 && kind !== 'inner') out.push(`${a.key}:${a.n}/-@${a.ts}`);
-  }
-  if (kind === 'outer') for (const b of R) if (!matchedR.has(b)) out.push(`${b.key}:-/${b.n}@${b.ts}`);
-  return { out: out.sort(), late: events.length - onTime.length };
+  return joinReference(events, kind, { within: WITHIN, grace: GRACE, maxOutOfOrderness: 2_000 });
 }
 
 const arbEvents = fc.array(

@@ -10,20 +10,7 @@ import type { DriverSnapshot } from '../../src/engine/test-driver.js';
 import { decodeState, StoreKeyCodec } from '../../src/engine/codec.js';
 import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
 import { rng } from '../support/rng.js';
-
-/** A real in-memory store that counts the writes reaching it (and so its changelog). */
-class CountingStore extends InMemoryKeyValueStore {
-  puts = 0;
-  deletes = 0;
-  override put(key: Buffer, value: Buffer): void {
-    this.puts++;
-    super.put(key, value);
-  }
-  override delete(key: Buffer): boolean {
-    this.deletes++;
-    return super.delete(key);
-  }
-}
+import { CountingStore, countingDriver } from '../support/counting-store.js';
 
 /** Map keys of every kind the index treats apart: numbers, strings, -0 (not indexed), arrays (not plain). */
 type KeyKind = { n: number } | { s: string } | { negZero: true } | { arr: number[] };
@@ -98,12 +85,7 @@ function app(): StreamsApp {
 }
 
 function driverOf(stores: CountingStore[], bounded: boolean, restoreFrom?: DriverSnapshot): TopologyTestDriver {
-  const stateStore = () => (name: string) => {
-    const s = new CountingStore(name, bounded ? { cacheMaxBytes: BOUND } : {});
-    stores.push(s);
-    return s;
-  };
-  return new TopologyTestDriver(app(), { stateStore, ...(restoreFrom ? { restoreFrom } : {}) });
+  return countingDriver(app(), stores, bounded ? BOUND : undefined, restoreFrom);
 }
 
 /** A random operation; keys drawn from a few dozen of each kind so that entries are hit again. */

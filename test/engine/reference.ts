@@ -93,3 +93,42 @@ export function sessionReference(
   }
   return { sessions, late };
 }
+
+/** A record of a stream-stream join test: which side, its key, event time and a number to name it. */
+export interface JoinSide {
+  side: 'L' | 'R';
+  key: string;
+  ts: number;
+  n: number;
+}
+
+/**
+ * The windowed stream-stream join computed directly: on-time records (ts + grace >= their
+ * partition's watermark; left is partition 0, right 1), every pair within `within` as
+ * `key:l/r@max(ts)`, unmatched ones alone (`key:l/-@ts`, `key:-/r@ts`) for left and outer joins.
+ */
+export function joinReference(
+  events: readonly JoinSide[],
+  kind: 'inner' | 'left' | 'outer',
+  o: { within: number; grace: number; maxOutOfOrderness: number },
+): { out: string[]; late: number } {
+  const st = stamps(
+    events.map((e): Ev => ({ key: e.key, ts: e.ts, n: e.n, partition: e.side === 'L' ? 0 : 1 })),
+    o.maxOutOfOrderness,
+  );
+  const onTime = events.filter((e, i) => e.ts + o.grace >= st[i]!);
+  const L = onTime.filter((e) => e.side === 'L');
+  const R = onTime.filter((e) => e.side === 'R');
+  const out: string[] = [];
+  const matchedR = new Set<JoinSide>();
+  for (const a of L) {
+    const partners = R.filter((b) => b.key === a.key && Math.abs(a.ts - b.ts) <= o.within);
+    for (const b of partners) {
+      out.push(`${a.key}:${a.n}/${b.n}@${Math.max(a.ts, b.ts)}`);
+      matchedR.add(b);
+    }
+    if (partners.length === 0 && kind !== 'inner') out.push(`${a.key}:${a.n}/-@${a.ts}`);
+  }
+  if (kind === 'outer') for (const b of R) if (!matchedR.has(b)) out.push(`${b.key}:-/${b.n}@${b.ts}`);
+  return { out: out.sort(), late: events.length - onTime.length };
+}

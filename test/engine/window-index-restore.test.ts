@@ -9,14 +9,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { StreamsApp, TopologyTestDriver, json, string, type DriverSnapshot } from '../../src/index.js';
+import { StreamsApp, TopologyTestDriver, json, string } from '../../src/index.js';
 import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
-import type { KeyValueStore } from '../../src/state/kv-store.js';
 import type { LoggedKeyValueStore } from '../../src/state/logged-store.js';
 import { DERIVED_ENTRIES_VALID } from '../../src/state/logged-store.js';
 import { isTimeIndexKey, splitTimeIndexKey } from '../../src/state/window-store.js';
 import { timeWindowReference, windowKey, type Ev } from './reference.js';
 import { OOO, countAndSumApp, windowOps, wserdes } from './window-app.js';
+import { timeIndexOf, changelogLengths, changelogTail } from '../support/restore-snapshots.js';
 
 const BOUND = 1_000;
 const STORES = ['count', 'slots'] as const;
@@ -57,26 +57,7 @@ function openWindows(events: readonly Ev[], size: number, advance: number, grace
   return n;
 }
 
-/** Index entries of a store, as "time|key". */
-function indexOf(store: KeyValueStore): string[] {
-  const out: string[] = [];
-  for (const e of store.all()) {
-    if (!isTimeIndexKey(e.key) || e.key.length === 4) continue;
-    const { time, key } = splitTimeIndexKey(e.key);
-    out.push(`${time}|${key.toString('latin1')}`);
-  }
-  return out.sort();
-}
-
 const logged = (d: TopologyTestDriver, name: string) => d.stateStores(name)[0]! as LoggedKeyValueStore;
-
-/** The changelog records written after `lengths` (per changelog topic, partition 0): the tail a checkpoint at `lengths` restores. */
-function tail(snap: DriverSnapshot, lengths: ReadonlyMap<string, number>): DriverSnapshot {
-  const topics = new Map([...snap.topics].map(([t, ps]) => [t, t.endsWith('-changelog') ? ps.map((p) => p.slice(lengths.get(t) ?? 0)) : ps]));
-  return { topics };
-}
-
-const changelogLengths = (snap: DriverSnapshot) => new Map([...snap.topics].filter(([t]) => t.endsWith('-changelog')).map(([t, ps]) => [t, ps[0]?.length ?? 0]));
 
 const arbCase = fc.record({
   shape: fc.constantFrom([10_000, 2_000], [9_000, 3_000], [6_000, 6_000]),
@@ -106,7 +87,7 @@ test('bounded cache: after a tail restore (and a full one) the timers are exactl
       const snap = straight.snapshot();
       const before = new Map(OUTPUTS.map((t) => [t, results(straight, t)]));
 
-      const tailed = new TopologyTestDriver(build(size, advance, grace), { stateStore: boundedStores(new Map(), checkpoint), restoreFrom: tail(snap, at) });
+      const tailed = new TopologyTestDriver(build(size, advance, grace), { stateStore: boundedStores(new Map(), checkpoint), restoreFrom: changelogTail(snap, at) });
       const full = new TopologyTestDriver(build(size, advance, grace), { stateStore: boundedStores(new Map()), restoreFrom: snap });
       for (const name of STORES) {
         const topic = `index-restore-${name}-changelog`;
@@ -123,7 +104,7 @@ test('bounded cache: after a tail restore (and a full one) the timers are exactl
       for (const d of [tailed, full]) {
         d.allTasks[0]!.process([]); // opens the operators
         for (const op of windowOps(d)) assert.equal(op.timersInStore(), open, 'one timer per open window');
-        for (const name of STORES) assert.deepEqual(indexOf(logged(d, name)), indexOf(logged(straight, name)), `${name}: the index of the run that never stopped`);
+        for (const name of STORES) assert.deepEqual(timeIndexOf(logged(d, name)), timeIndexOf(logged(straight, name)), `${name}: the index of the run that never stopped`);
       }
       pipe(straight, events.slice(c2));
       straight.drain();
@@ -164,13 +145,13 @@ test('a tail restore updates the index for the tail only: a timer lost behind th
     const lost = [...s.all()].filter((e) => isTimeIndexKey(e.key) && e.key.length > 4 && splitTimeIndexKey(e.key).key.toString() === 'k50').pop();
     assert.ok(lost && s.delete(lost.key) !== false);
   }
-  const tailed = new TopologyTestDriver(build(size, advance, grace), { stateStore: boundedStores(new Map(), checkpoint), restoreFrom: tail(first.snapshot(), at) });
+  const tailed = new TopologyTestDriver(build(size, advance, grace), { stateStore: boundedStores(new Map(), checkpoint), restoreFrom: changelogTail(first.snapshot(), at) });
   tailed.allTasks[0]!.process([]);
   first.allTasks[0]!.process([]);
   for (const op of windowOps(tailed)) assert.equal(op.timersInStore(), open - 1, `${op.name}: not rebuilt`);
   for (const name of STORES) {
-    const index = indexOf(logged(tailed, name));
-    const straight = indexOf(logged(first, name));
+    const index = timeIndexOf(logged(tailed, name));
+    const straight = timeIndexOf(logged(first, name));
     assert.deepEqual(index.filter((k) => !k.endsWith('|k50')), straight.filter((k) => !k.endsWith('|k50')), 'the tail\'s keys are exact');
     assert.ok(index.some((k) => k.endsWith('|new')), 'the new key has its timers');
   }

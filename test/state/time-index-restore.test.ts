@@ -11,8 +11,9 @@ import fc from 'fast-check';
 import { InMemoryKeyValueStore, LoggedKeyValueStore, applyChangelogBatch, keyWithTime, splitKeyWithTime, type ChangelogRecord, type KeyValueStore } from '../../src/state/index.js';
 import { DERIVED_ENTRIES_VALID } from '../../src/state/logged-store.js';
 import { openTaskState } from '../../src/state/local-checkpoint.js';
-import { isTimeIndexKey, splitTimeIndexKey, timeIndexKey, TIME_INDEX_VALUE } from '../../src/state/window-store.js';
+import { isTimeIndexKey, timeIndexKey, TIME_INDEX_VALUE } from '../../src/state/window-store.js';
 import { timeIndexDeriver, type WindowGeometry } from '../../src/state/time-index-restore.js';
+import { timeIndexOf } from '../support/restore-snapshots.js';
 
 const GEOMETRIES: Record<string, WindowGeometry> = {
   tumbling: { size: 10, advance: 10, close: 13, pane: 10 },
@@ -33,16 +34,6 @@ function expectedIndex(store: KeyValueStore, g: WindowGeometry): string[] {
     }
   }
   return [...out].sort();
-}
-
-function actualIndex(store: KeyValueStore): string[] {
-  const out: string[] = [];
-  for (const e of store.all()) {
-    if (!isTimeIndexKey(e.key) || e.key.length === 4) continue;
-    const { time, key } = splitTimeIndexKey(e.key);
-    out.push(`${time}|${key.toString('latin1')}`);
-  }
-  return out.sort();
 }
 
 /** Writes the index `expectedIndex` describes straight into the store, and the marker: a valid index. */
@@ -79,7 +70,7 @@ for (const [name, g] of Object.entries(GEOMETRIES)) {
         const all = toRecords([...before, ...tail]);
         if (batched) applyChangelogBatch(full, (apply) => all.forEach((r) => apply(r.key, r.value)));
         else full.restore(all);
-        assert.deepEqual(actualIndex(full), expectedIndex(full, g));
+        assert.deepEqual(timeIndexOf(full), expectedIndex(full, g));
         assert.equal(full.get(DERIVED_ENTRIES_VALID) !== undefined, all.length > 0, 'the marker stays (an empty restore writes nothing)');
         assert.equal(full.derivedRecords, all.length);
 
@@ -90,7 +81,7 @@ for (const [name, g] of Object.entries(GEOMETRIES)) {
         const tailStore = new LoggedKeyValueStore(inner, noLog);
         tailStore.deriveWhileRestoring(timeIndexDeriver(g));
         tailStore.restore(toRecords(tail));
-        assert.deepEqual(actualIndex(tailStore), expectedIndex(tailStore, g));
+        assert.deepEqual(timeIndexOf(tailStore), expectedIndex(tailStore, g));
         assert.ok(tailStore.get(DERIVED_ENTRIES_VALID));
         assert.equal(tailStore.derivedRecords, tail.length, 'only the tail was looked at');
         // Same windows either way.
@@ -109,7 +100,7 @@ test('without a deriver, or over an index that is not valid, a restore deletes t
   plain.unlogged.put(DERIVED_ENTRIES_VALID, TIME_INDEX_VALUE);
   plain.restore(records);
   assert.equal(plain.get(DERIVED_ENTRIES_VALID), undefined);
-  assert.deepEqual(actualIndex(plain), []);
+  assert.deepEqual(timeIndexOf(plain), []);
   // A non-empty store without the marker: its index may be stale (e.g. written by a timer queue in the heap).
   const stale = new LoggedKeyValueStore(new InMemoryKeyValueStore('w'), noLog);
   stale.unlogged.put(keyWithTime(Buffer.from('b'), 0), Buffer.from([1]));
@@ -117,7 +108,7 @@ test('without a deriver, or over an index that is not valid, a restore deletes t
   applyChangelogBatch(stale, (apply) => records.forEach((r) => apply(r.key, r.value)));
   assert.equal(stale.get(DERIVED_ENTRIES_VALID), undefined);
   assert.equal(stale.derivedRecords, 0);
-  assert.deepEqual(actualIndex(stale), []);
+  assert.deepEqual(timeIndexOf(stale), []);
 });
 
 test('LMDB: the index is derived in the restore transaction, and a reopened store has it with its marker', async () => {
@@ -132,14 +123,14 @@ test('LMDB: the index is derived in the restore transaction, and a reopened stor
     for (let i = 0; i < records.length; i += 500) applyChangelogBatch(store, (apply) => records.slice(i, i + 500).forEach((r) => apply(r.key, r.value)));
     const expected = expectedIndex(store, g);
     assert.ok(expected.length > 1_000, `${expected.length} index entries`);
-    assert.deepEqual(actualIndex(store), expected);
+    assert.deepEqual(timeIndexOf(store), expected);
     await store.flush();
     await ts.checkpoint({ w: records.length });
     await ts.close();
     ts = await openTaskState(dir, { eos: true, sync: false });
     const reopened = ts.factory('w');
     assert.ok(reopened.get(DERIVED_ENTRIES_VALID));
-    assert.deepEqual(actualIndex(reopened), expected);
+    assert.deepEqual(timeIndexOf(reopened), expected);
     await ts.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,13 +6,13 @@ import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
 export class CountingStore extends InMemoryKeyValueStore {
   puts = 0;
   deletes = 0;
-  override put(key: Buffer, value: Buffer): void {
+  override put(key: Buffer, value: Buffer, id?: string): void {
     this.puts++;
-    super.put(key, value);
+    super.put(key, value, id);
   }
-  override delete(key: Buffer): boolean {
+  override delete(key: Buffer, id?: string): boolean {
     this.deletes++;
-    return super.delete(key);
+    return super.delete(key, id);
   }
 }
 
