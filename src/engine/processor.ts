@@ -113,6 +113,11 @@ export interface ListState<T> {
   clear(): void;
 }
 
+/**
+ * A map per key. As ValueState, each entry's value is held as the object itself between commits
+ * and written to the store and changelog once per commit: `get(k)` returns that object, not a
+ * copy, and a change to it reaches the changelog only through `set(k, v)`.
+ */
 export interface MapState<MK, MV> {
   get(key: MK): MV | undefined;
   has(key: MK): boolean;
