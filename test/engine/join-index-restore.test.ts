@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { StreamsApp, TopologyTestDriver, json, string } from '../../src/index.js';
 import { InMemoryKeyValueStore } from '../../src/state/memory-store.js';
 import { DERIVED_ENTRIES_VALID, type LoggedKeyValueStore } from '../../src/state/logged-store.js';
-import { timeIndexOf, changelogLengths, changelogTail } from '../support/restore-snapshots.js';
+import { timeIndexOf, changelogLengths, changelogTail, copyStores, keptBoundedStores } from '../support/restore-snapshots.js';
 
 interface Side {
   side: 'L' | 'R';
@@ -30,15 +30,8 @@ function build(): StreamsApp {
   return app;
 }
 
-/** Bounded in-memory stores (timers in the stores' indexes), kept by name; `from`: copies of stores to start with. */
-function boundedStores(kept: Map<string, InMemoryKeyValueStore>, from?: ReadonlyMap<string, InMemoryKeyValueStore>) {
-  return () => (name: string) => {
-    const s = new InMemoryKeyValueStore(name, { cacheMaxBytes: BOUND });
-    for (const e of from?.get(name)?.all() ?? []) s.put(e.key, e.value);
-    kept.set(name, s);
-    return s;
-  };
-}
+/** Bounded in-memory stores (timers in the store's index), kept by name so that a test can copy them. */
+const boundedStores = (kept: Map<string, InMemoryKeyValueStore>, from?: ReadonlyMap<string, InMemoryKeyValueStore>) => keptBoundedStores(BOUND, kept, from);
 
 function pipe(driver: TopologyTestDriver, events: readonly Side[]): void {
   const li = driver.input('left', { key: string(), value: json<Side>() });
@@ -66,13 +59,7 @@ test('bounded join stores: after a tail restore and a full one the index is deri
       const kept = new Map<string, InMemoryKeyValueStore>();
       const straight = new TopologyTestDriver(build(), { stateStore: boundedStores(kept) });
       pipe(straight, events.slice(0, c1));
-      const checkpoint = new Map(
-        [...kept].map(([name, s]) => {
-          const copy = new InMemoryKeyValueStore(name);
-          for (const e of s.all()) copy.put(e.key, e.value);
-          return [name, copy] as const;
-        }),
-      );
+      const checkpoint = copyStores(kept);
       const at = changelogLengths(straight.snapshot());
       pipe(straight, events.slice(c1, c2));
       const snap = straight.snapshot();

@@ -16,7 +16,7 @@ import { DERIVED_ENTRIES_VALID } from '../../src/state/logged-store.js';
 import { isTimeIndexKey, splitTimeIndexKey } from '../../src/state/window-store.js';
 import { timeWindowReference, windowKey, type Ev } from './reference.js';
 import { OOO, countAndSumApp, windowOps, wserdes } from './window-app.js';
-import { timeIndexOf, changelogLengths, changelogTail } from '../support/restore-snapshots.js';
+import { timeIndexOf, changelogLengths, changelogTail, copyStores, keptBoundedStores } from '../support/restore-snapshots.js';
 
 const BOUND = 1_000;
 const STORES = ['count', 'slots'] as const;
@@ -25,14 +25,7 @@ const OUTPUTS = ['count', 'slots'] as const;
 const build = (size: number, advance: number, grace: number): StreamsApp => countAndSumApp('index-restore', size, advance, grace);
 
 /** Bounded in-memory stores (timers in the store's index), kept by name so that a test can copy them. */
-function boundedStores(kept: Map<string, InMemoryKeyValueStore>, from?: ReadonlyMap<string, InMemoryKeyValueStore>) {
-  return () => (name: string) => {
-    const s = new InMemoryKeyValueStore(name, { cacheMaxBytes: BOUND });
-    for (const e of from?.get(name)?.all() ?? []) s.put(e.key, e.value);
-    kept.set(name, s);
-    return s;
-  };
-}
+const boundedStores = (kept: Map<string, InMemoryKeyValueStore>, from?: ReadonlyMap<string, InMemoryKeyValueStore>) => keptBoundedStores(BOUND, kept, from);
 
 const pipe = (d: TopologyTestDriver, events: readonly Ev[]) =>
   d.input('events', { key: string(), value: json<Ev>() }).pipeAll(events.map((e) => ({ key: e.key, value: e })));
@@ -77,11 +70,7 @@ test('bounded cache: after a tail restore (and a full one) the timers are exactl
       const straight = new TopologyTestDriver(build(size, advance, grace), { stateStore: boundedStores(kept) });
       pipe(straight, events.slice(0, c1));
       // The local checkpoint: copies of the stores (windows, index, marker) and the changelog offsets.
-      const checkpoint = new Map([...kept].map(([name, s]) => {
-        const copy = new InMemoryKeyValueStore(name);
-        for (const e of s.all()) copy.put(e.key, e.value);
-        return [name, copy] as const;
-      }));
+      const checkpoint = copyStores(kept);
       const at = changelogLengths(straight.snapshot());
       pipe(straight, events.slice(c1, c2));
       const snap = straight.snapshot();
@@ -130,11 +119,7 @@ test('a tail restore updates the index for the tail only: a timer lost behind th
   const early: Ev[] = Array.from({ length: 400 }, (_, i) => ({ key: `k${i % 100}`, ts: 20_000 + i * 10, n: 1 }));
   pipe(first, early);
   const at = changelogLengths(first.snapshot());
-  const checkpoint = new Map([...kept].map(([name, s]) => {
-    const copy = new InMemoryKeyValueStore(name);
-    for (const e of s.all()) copy.put(e.key, e.value);
-    return [name, copy] as const;
-  }));
+  const checkpoint = copyStores(kept);
   // The tail: records of one key only, inside windows that are open.
   pipe(first, [{ key: 'k7', ts: 24_000, n: 5 }, { key: 'new', ts: 24_001, n: 1 }]);
   const open = openWindows([...early, { key: 'k7', ts: 24_000, n: 5 }, { key: 'new', ts: 24_001, n: 1 }], size, advance, grace);

@@ -19,6 +19,7 @@
  * time measured). Prints {"seconds","cpu_seconds"}: process.cpuUsage() from before start().
  */
 import { flow, json, string, type KStream } from '@kafkats/flow';
+import type { Q17Row } from '../../nexmark/queries/q17.js';
 import { kafka } from '../../../src/index.js';
 import type { Bid } from '../../nexmark/model.js';
 import { KAFKATS_FLOW_QUERIES } from './peer.js';
@@ -43,18 +44,7 @@ function utcDay(ms: number): string {
 }
 
 /** q17's row: bids per auction and day, in total and per price band, and price min/max/avg/sum. */
-interface AuctionDayStats {
-  auction: number;
-  day: string;
-  total_bids: number;
-  rank1_bids: number;
-  rank2_bids: number;
-  rank3_bids: number;
-  min_price: number;
-  max_price: number;
-  avg_price: number;
-  sum_price: number;
-}
+type AuctionDayStats = Q17Row;
 
 function addBid(s: AuctionDayStats | null, b: BidJson): AuctionDayStats {
   const band = b.price < 10_000 ? 1 : b.price < 1_000_000 ? 2 : 3;
