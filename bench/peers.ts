@@ -86,6 +86,13 @@ function pinnedCpu(args: string[]): string | undefined {
   return spawnSync('taskset', ['-c', cpu, 'true']).status === 0 ? cpu : undefined;
 }
 
+/** `--tributary-process warm|fresh` (default warm), for every peer. */
+function tributaryProcessArg(args: string[]): 'warm' | 'fresh' {
+  const v = arg(args, '--tributary-process', 'warm');
+  if (v !== 'warm' && v !== 'fresh') throw new PeersUsageError(`--tributary-process must be warm or fresh, not ${v}`);
+  return v;
+}
+
 /**
  * The Kafka peers (bench/peers/kafka-peers.ts): each over its queries (or --queries), on the broker
  * of --bootstrap or a one-broker cluster of its own; rows saved like Flink's unless --no-save.
@@ -97,8 +104,7 @@ async function kafkaPeers(args: string[], names: readonly KafkaPeerName[]): Prom
   const cpu = pinnedCpu(args);
   const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
   const bootstrap = args.includes('--bootstrap') ? arg(args, '--bootstrap', '') : undefined;
-  const method = arg(args, '--tributary-process', 'warm');
-  if (method !== 'warm' && method !== 'fresh') throw new PeersUsageError(`--tributary-process must be warm or fresh, not ${method}`);
+  const method = tributaryProcessArg(args);
   return withKafka(bootstrap, log, async (bs) => {
     const rows: KafkaPeerRow[] = [];
     for (const peer of names) {
@@ -136,8 +142,7 @@ export async function main(args: string[]): Promise<void> {
   const cpu = pinnedCpu(args);
   const repartition = arg(args, '--repartition', 'memory');
   if (repartition !== 'memory' && repartition !== 'log') throw new PeersUsageError(`--repartition must be memory or log, not ${repartition}`);
-  const tributaryProcess = arg(args, '--tributary-process', 'warm');
-  if (tributaryProcess !== 'warm' && tributaryProcess !== 'fresh') throw new PeersUsageError(`--tributary-process must be warm or fresh, not ${tributaryProcess}`);
+  const tributaryProcess = tributaryProcessArg(args);
   const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
   const classpath = ensureFlinkPeer();
   const dir = mkdtempSync(join(tmpdir(), 'tributary-peers-'));
