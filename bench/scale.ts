@@ -94,6 +94,8 @@ interface RunResult {
   events_per_busy_cpu_sec: number | null;
   /** CPU time of the Kafka JVM or the broker process during the run: both configurations share it. */
   broker_cpu_sec: number;
+  /** Cores busy during that round: (app CPU + broker CPU) / its wall time. */
+  cores_used: number;
   /**
    * What the application processes sent during the throughput phase, per 1,000 events: requests by
    * Kafka API, records produced (`produce <topic>`) and offsets fetched (`fetch <topic>`) per topic.
@@ -119,8 +121,13 @@ interface RestoreResult {
 interface TargetResult {
   target: TargetName;
   runs: RunResult[];
-  /** 2-process over 1-process events/s (wall clock) and events per CPU-second. */
-  scaling: { wall: number | null; per_cpu_sec: number | null; per_busy_cpu_sec: number | null };
+  /**
+   * 2-process over 1-process events/s (wall clock) and events per CPU-second. `wall_ceiling`: the
+   * most the wall-clock ratio can be on this machine, the 2-process configuration's app + broker
+   * CPU per event spread over every core, over the 1-process events/s (one process already keeps
+   * more than one core busy with V8's and libuv's threads and the broker, which share the cores).
+   */
+  scaling: { wall: number | null; per_cpu_sec: number | null; per_busy_cpu_sec: number | null; wall_ceiling: number | null };
   restore: RestoreResult;
 }
 
@@ -501,7 +508,7 @@ async function measureRound(d: Deployment, brokerPid: number, o: Options, round:
     }
   }
   progress(
-    `${target}, ${processes} process(es), round ${round + 1}: ${o.events} events in ${seconds.toFixed(2)} s (${Math.round(o.events / seconds)} events/s, app CPU ${cpu.toFixed(2)} s ` +
+    `${target}, ${processes} process(es), round ${round + 1}: ${o.events} events in ${seconds.toFixed(2)} s (${Math.round(o.events / seconds)} events/s, ${((cpu + brokerCpu) / seconds).toFixed(2)} cores busy, app CPU ${cpu.toFixed(2)} s ` +
       `(by thread ${JSON.stringify(threads)}), ${(idlePerSec * seconds).toFixed(2)} s of it idle overhead; ${target} CPU ${brokerCpu.toFixed(2)} s); requests per 1k events ${JSON.stringify(requests)}`,
   );
   return { seconds, cpu, idlePerSec, brokerCpu, requests, threads };
@@ -532,6 +539,7 @@ async function finishRun(d: Deployment, rounds: Round[], o: Options): Promise<Ru
     app_idle_cpu_per_sec: round(byCpu.idlePerSec, 3),
     events_per_busy_cpu_sec: busy > 0 ? round(o.events / busy) : null,
     broker_cpu_sec: round2(byCpu.brokerCpu),
+    cores_used: round2((byCpu.cpu + byCpu.brokerCpu) / byCpu.seconds),
     requests_per_1k_events: byCpu.requests,
     app_cpu_sec_by_thread: byCpu.threads,
     latency,
@@ -610,6 +618,7 @@ async function benchTarget(target: TargetName, bootstrap: string, brokerPid: num
         wall: ratio(two.events_per_sec, one.events_per_sec),
         per_cpu_sec: ratio(two.events_per_cpu_sec, one.events_per_cpu_sec),
         per_busy_cpu_sec: two.events_per_busy_cpu_sec !== null && one.events_per_busy_cpu_sec !== null ? ratio(two.events_per_busy_cpu_sec, one.events_per_busy_cpu_sec) : null,
+        wall_ceiling: ratio((cpus().length * o.events) / (two.app_cpu_sec + two.broker_cpu_sec), one.events_per_sec),
       }, restore };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -654,7 +663,7 @@ export async function main(args: string[]): Promise<void> {
           `window results p50 ${run.latency.p50_ms} ms p99 ${run.latency.p99_ms} ms\n`,
       );
     }
-    process.stdout.write(`${r.target.padEnd(6)} scaling 2/1: ${r.scaling.wall}x wall, ${r.scaling.per_cpu_sec}x per CPU-s, ${r.scaling.per_busy_cpu_sec}x per busy CPU-s; restore ${r.restore.keys} keys in ${r.restore.restore_ms} ms (${r.restore.keys_per_sec} keys/s, ${r.restore.keys_per_cpu_sec} per CPU-s)\n`);
+    process.stdout.write(`${r.target.padEnd(6)} scaling 2/1: ${r.scaling.wall}x wall (at most ${r.scaling.wall_ceiling}x with ${cpus().length} cores), ${r.scaling.per_cpu_sec}x per CPU-s, ${r.scaling.per_busy_cpu_sec}x per busy CPU-s; restore ${r.restore.keys} keys in ${r.restore.restore_ms} ms (${r.restore.keys_per_sec} keys/s, ${r.restore.keys_per_cpu_sec} per CPU-s)\n`);
   }
   process.stdout.write(`load average before ${load.before.join(' ')}, after ${load.after.join(' ')} (${cpus().length} cores)\n`);
 }
