@@ -75,6 +75,9 @@ const PEERS_USAGE = `npm run -s bench -- peers [options]
                          Kafka Streams: warm = one process per system, a first run each, then the
                          timed runs alternated; fresh = a new Tributary process per run, the JVM's
                          runs after them (@kafkats/flow: a new process per run on both sides)
+  --sink blackhole|log   Flink peer: where Tributary's timed runs send their rows (default blackhole,
+                         as Flink's runs: a forEach that counts them; log: JSON to an output topic,
+                         exactly-once); the agreement run always writes to the log
   --bootstrap host:port  Kafka peers: a running broker (else a one-broker cluster is started)
   --json                 one JSON object on stdout
   --no-save              do not merge the results into bench/results/peers.json
@@ -143,6 +146,8 @@ export async function main(args: string[]): Promise<void> {
   const repartition = arg(args, '--repartition', 'memory');
   if (repartition !== 'memory' && repartition !== 'log') throw new PeersUsageError(`--repartition must be memory or log, not ${repartition}`);
   const tributaryProcess = tributaryProcessArg(args);
+  const sink = arg(args, '--sink', 'blackhole');
+  if (sink !== 'blackhole' && sink !== 'log') throw new PeersUsageError(`--sink must be blackhole or log, not ${sink}`);
   const log = (m: string): void => void process.stderr.write(`[bench peers] ${m}\n`);
   const classpath = ensureFlinkPeer();
   const dir = mkdtempSync(join(tmpdir(), 'tributary-peers-'));
@@ -151,9 +156,9 @@ export async function main(args: string[]): Promise<void> {
     const file = join(dir, 'events.jsonl');
     await writeEventsFile(agreeFile, agreeEvents);
     await writeEventsFile(file, events);
-    const run = { date: new Date().toISOString(), events, agree_events: agreeEvents, repeats, pinned_cpu: cpu ?? null, repartition, tributary_process: tributaryProcess, alternated: true };
+    const run = { date: new Date().toISOString(), events, agree_events: agreeEvents, repeats, pinned_cpu: cpu ?? null, repartition, tributary_process: tributaryProcess, alternated: true, sink };
     const save = !args.includes('--no-save');
-    const rows = await runFlinkPeer({ classpath, queries, file, events, agreeFile, agreeEvents, repeats, cpu, repartition, tributaryProcess, log, onRow: (r) => save && savePeerResults([r], run) });
+    const rows = await runFlinkPeer({ classpath, queries, file, events, agreeFile, agreeEvents, repeats, cpu, repartition, tributaryProcess, sink, log, onRow: (r) => save && savePeerResults([r], run) });
     if (asJson) process.stdout.write(JSON.stringify({ bench: 'peers', peer, ...run, results: rows }) + '\n');
     else for (const r of rows) process.stdout.write(`${r.query}  tributary ${r.tributary_events_per_core_sec}  flink ${r.peer_events_per_core_sec}  ratio ${r.ratio ?? '-'}  (${r.agreement})\n`);
   } finally {

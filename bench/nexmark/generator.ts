@@ -301,12 +301,45 @@ function writeUint(buf: Uint8Array, pos: number, v: number): number {
   return pos + digits;
 }
 
+/**
+ * writeUint for the JSON path, on the batch's DataView: two digits per division and per 16-bit
+ * store (TWO_DIGITS16), not per two byte stores.
+ */
+function writeUintView(view: DataView, pos: number, v: number): number {
+  if (v >= 100000000) {
+    const hi = Math.floor(v / 100000000);
+    pos = writeUintView(view, pos, hi);
+    let lo = v - hi * 100000000;
+    for (let i = pos + 6; i >= pos; i -= 2) {
+      const q = (lo / 100) | 0;
+      view.setUint16(i, TWO_DIGITS16[lo - q * 100]!, true);
+      lo = q;
+    }
+    return pos + 8;
+  }
+  let n = v | 0;
+  const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : 8;
+  let i = pos + digits;
+  while (n >= 100) {
+    const q = (n / 100) | 0;
+    i -= 2;
+    view.setUint16(i, TWO_DIGITS16[n - q * 100]!, true);
+    n = q;
+  }
+  if (n >= 10) view.setUint16(pos, TWO_DIGITS16[n]!, true);
+  else view.setUint8(pos, 48 + n);
+  return pos + digits;
+}
+
 /** "00".."99" as bytes, two per entry. */
 const TWO_DIGITS = new Uint8Array(200);
 for (let d = 0; d < 100; d++) {
   TWO_DIGITS[2 * d] = 48 + Math.trunc(d / 10);
   TWO_DIGITS[2 * d + 1] = 48 + (d % 10);
 }
+/** The same as little-endian 16-bit values (the tens' digit first). */
+const TWO_DIGITS16 = new Uint16Array(100);
+for (let d = 0; d < 100; d++) TWO_DIGITS16[d] = TWO_DIGITS[2 * d]! | (TWO_DIGITS[2 * d + 1]! << 8);
 
 const P_PERSON_ID = piece('{"event_type":0,"person":{"id":');
 const P_NAME = piece(',"name":"');
@@ -362,13 +395,38 @@ export class JsonEventBatch {
    */
   constructor(
     readonly maxEvents = 4096,
-    maxBytes = maxEvents * 640 + 4096,
+    maxBytes = JsonEventBatch.defaultBytes(maxEvents),
+    /**
+     * Memory to live in (JsonEventBatch.storageBytes long), e.g. a SharedArrayBuffer that a worker
+     * thread fills and the main thread reads (parallel-generator.ts); its own memory when absent.
+     */
+    storage?: SharedArrayBuffer | ArrayBuffer,
   ) {
-    this.buf = Buffer.allocUnsafe(maxBytes);
+    if (storage === undefined) {
+      this.buf = Buffer.allocUnsafe(maxBytes);
+      this.ends = new Uint32Array(maxEvents);
+      this.timestamps = new Float64Array(maxEvents);
+      this.types = new Uint8Array(maxEvents);
+    } else {
+      // Layout: timestamps, ends, types, then the bytes (from an 8-byte boundary).
+      const need = JsonEventBatch.storageBytes(maxEvents, maxBytes);
+      if (storage.byteLength < need) throw new RangeError(`JsonEventBatch storage too small: ${storage.byteLength} < ${need}`);
+      this.timestamps = new Float64Array(storage, 0, maxEvents);
+      this.ends = new Uint32Array(storage, 8 * maxEvents, maxEvents);
+      this.types = new Uint8Array(storage, 12 * maxEvents, maxEvents);
+      this.buf = Buffer.from(storage, need - maxBytes, maxBytes);
+    }
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-    this.ends = new Uint32Array(maxEvents);
-    this.timestamps = new Float64Array(maxEvents);
-    this.types = new Uint8Array(maxEvents);
+  }
+
+  /** The default byte size for `maxEvents` events of the default sizes. */
+  static defaultBytes(maxEvents: number): number {
+    return maxEvents * 640 + 4096;
+  }
+
+  /** Bytes of `storage` a batch of this shape needs. */
+  static storageBytes(maxEvents: number, maxBytes = JsonEventBatch.defaultBytes(maxEvents)): number {
+    return Math.ceil((13 * maxEvents) / 8) * 8 + maxBytes;
   }
 
   start(i: number): number {
@@ -429,30 +487,35 @@ function jumpTable(k: number): number {
 
 /**
  * Two extra-string characters per entry for m = v % 676 in [-675, 675] (Java's signed %), as raw
- * bytes (PAIRS_RAW, one little-endian 16-bit value per entry) and in their JSON form (PAIRS_JSON,
- * 4 per entry: '\' (byte 92) is the one byte the generator makes that JSON must escape, so an
- * entry is 2 to 4 bytes long, PAIRS_JSON_LEN). The JSON path always stores 4 bytes and advances
- * by the length: no branch, no second pass to escape.
+ * bytes (PAIRS_RAW, one little-endian 16-bit value per entry), for the object path.
  */
-const PAIRS_JSON = new Uint8Array(1351 * 4);
-/** PAIRS_JSON's 4 bytes of each entry as one little-endian word, for a single DataView store. */
-const PAIRS_JSON_WORD = new Uint32Array(1351);
-const PAIRS_JSON_LEN = new Uint8Array(1351);
-/** PAIRS' 2 bytes of each entry as one little-endian 16-bit value. */
 const PAIRS_RAW = new Uint16Array(1351);
 for (let m = -675; m <= 675; m++) {
-  const e = m + 675;
-  const b0 = 97 + (m % 26);
-  const b1 = 97 + Math.trunc(m / 26);
-  let o = e * 4;
-  for (const b of [b0, b1]) {
-    if (b === 92) PAIRS_JSON[o++] = 92;
-    PAIRS_JSON[o++] = b;
+  PAIRS_RAW[m + 675] = (97 + (m % 26)) | ((97 + Math.trunc(m / 26)) << 8);
+}
+
+/**
+ * Three extra-string characters per entry for m = v % 17576 (26^3) in [-17575, 17575], in their
+ * JSON form, for the JSON path: '\' (byte 92) is the one byte the generator makes that JSON must
+ * escape, so an entry is 3 to 6 bytes (TRIPLES_LEN), held as the low bytes of one double
+ * (zero-padded: never a NaN, see Piece). The JSON path stores all 8 and advances by the length:
+ * no branch, no second pass to escape; and two divisions by 17576 give a nextInt's six
+ * characters, where pairs of characters took three by 676 (the table, 281 KB, stays in L2).
+ */
+const TRIPLES_JSON = new Float64Array(35151);
+const TRIPLES_LEN = new Uint8Array(35151);
+{
+  const bytes = new Uint8Array(TRIPLES_JSON.buffer);
+  for (let m = -17575; m <= 17575; m++) {
+    const e = m + 17575;
+    let o = e * 8;
+    for (let k = 0, v = m; k < 3; k++, v = Math.trunc(v / 26)) {
+      const b = 97 + (v % 26);
+      if (b === 92) bytes[o++] = 92;
+      bytes[o++] = b;
+    }
+    TRIPLES_LEN[e] = o - e * 8;
   }
-  PAIRS_JSON_LEN[e] = o - e * 4;
-  PAIRS_RAW[e] = b0 | (b1 << 8);
-  const w = e * 4;
-  PAIRS_JSON_WORD[e] = (PAIRS_JSON[w]! | (PAIRS_JSON[w + 1]! << 8) | (PAIRS_JSON[w + 2]! << 16) | (PAIRS_JSON[w + 3]! << 24)) >>> 0;
 }
 
 /** 10^(j/1024) for j in [0, 6 * 1024]: the table behind nextPrice's fast path. */
@@ -608,16 +671,17 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   }
 
   /**
-   * Fill `batch` (cleared first) with the JSON of the next events until it is full or the generator
-   * is exhausted; returns the number of events written. No object is built on the way.
+   * Fill `batch` (cleared first) with the JSON of the next events until it is full, `maxCount`
+   * events are written or the generator is exhausted; returns the number of events written. No
+   * object is built on the way.
    */
-  fillJson(batch: JsonEventBatch): number {
+  fillJson(batch: JsonEventBatch, maxCount = Infinity): number {
     batch.clear();
     const buf = batch.buf;
     this.view = batch.view;
     const limit = buf.length - this.maxEventBytes;
     if (limit < 0) throw new RangeError(`JsonEventBatch too small: needs at least ${this.maxEventBytes} bytes`);
-    const max = Math.min(batch.maxEvents, this.config.maxEvents - this.count);
+    const max = Math.min(batch.maxEvents, this.config.maxEvents - this.count, maxCount);
     const ends = batch.ends;
     const timestamps = batch.timestamps;
     const types = batch.types;
@@ -768,7 +832,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.nameIdx = nameIdx;
     if (json) {
       p = put(this.view, p, P_PERSON_ID);
-      p = writeUint(dst, p, id);
+      p = writeUintView(this.view, p, id);
       p = put(this.view, p, P_NAME);
       p = put(this.view, p, NAMES.pieces[nameIdx]!);
       p = put(this.view, p, P_EMAIL);
@@ -845,7 +909,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.expires = ts + 1 + this.nextLong(Math.max(horizonMs * 2, 1));
     if (json) {
       p = put(this.view, p, A_ID);
-      p = writeUint(dst, p, id);
+      p = writeUintView(this.view, p, id);
       p = put(this.view, p, A_ITEM);
     }
     this.s1s = p;
@@ -858,17 +922,17 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.reserve = initialBid + this.nextPrice();
     if (json) {
       p = put(this.view, p, A_INITIAL);
-      p = writeUint(dst, p, initialBid);
+      p = writeUintView(this.view, p, initialBid);
       p = put(this.view, p, A_RESERVE);
-      p = writeUint(dst, p, this.reserve);
+      p = writeUintView(this.view, p, this.reserve);
       p = put(this.view, p, A_DATE);
       p = this.writeDate(p);
       p = put(this.view, p, A_EXPIRES);
-      p = writeUint(dst, p, this.expires);
+      p = writeUintView(this.view, p, this.expires);
       p = put(this.view, p, A_SELLER);
-      p = writeUint(dst, p, this.ref);
+      p = writeUintView(this.view, p, this.ref);
       p = put(this.view, p, A_CATEGORY);
-      p = writeUint(dst, p, this.category);
+      p = writeUintView(this.view, p, this.category);
       p = put(this.view, p, P_EXTRA);
     }
     const currentSize = 8 + (this.s1e - this.s1s) + (this.s2e - this.s2s) + 8 + 8 + 8 + 8 + 8;
@@ -925,11 +989,11 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.hotChannel = hot;
     if (json) {
       p = put(this.view, p, B_AUCTION);
-      p = writeUint(dst, p, auction);
+      p = writeUintView(this.view, p, auction);
       p = put(this.view, p, B_BIDDER);
-      p = writeUint(dst, p, bidder);
+      p = writeUintView(this.view, p, bidder);
       p = put(this.view, p, B_PRICE);
-      p = writeUint(dst, p, price);
+      p = writeUintView(this.view, p, price);
       p = idx < 0 ? put(this.view, p, NO_CHANNEL_JSON) : hot ? put(this.view, p, hotChannelJson![idx]!) : putColdChannel(this.view, p, idx);
       p = this.writeDate(p);
       p = put(this.view, p, P_EXTRA);
@@ -1025,7 +1089,8 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   /**
    * StringsGenerator.nextExactString(random, length) at dst[p] (escaping '\' when `json`):
    * six characters per nextInt(), 'a' + rnd % 26 with Java's signed remainder, so bytes 72..122.
-   * Two characters at a time come from the PAIRS tables, six (one nextInt) per iteration.
+   * Three characters at a time come from TRIPLES_JSON (JSON), two from PAIRS_RAW (objects); six
+   * (one nextInt) per iteration.
    */
   private writeExact(dst: Uint8Array, p: number, length: number, json: boolean): number {
     const view = this.view;
@@ -1045,22 +1110,23 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
         // m = v % 676 (Java's signed remainder), without `%`: V8 would see -0 for negative
         // multiples of 676, deoptimize, and fall back to a slow floating-point fmod. Unrolled,
         // the three divisions do not wait for the stores.
-        const q0 = (v / 676) | 0;
-        const q1 = (q0 / 676) | 0;
-        const q2 = (q1 / 676) | 0;
-        const e0 = v - q0 * 676 + 675;
-        const e1 = q0 - q1 * 676 + 675;
-        const e2 = q1 - q2 * 676 + 675;
         if (json) {
           // Bytes past an entry's length are overwritten by what follows (a batch keeps slack
           // beyond an event's largest size).
-          view.setUint32(p, PAIRS_JSON_WORD[e0]!, true);
-          p += PAIRS_JSON_LEN[e0]!;
-          view.setUint32(p, PAIRS_JSON_WORD[e1]!, true);
-          p += PAIRS_JSON_LEN[e1]!;
-          view.setUint32(p, PAIRS_JSON_WORD[e2]!, true);
-          p += PAIRS_JSON_LEN[e2]!;
+          const q = (v / 17576) | 0;
+          const e0 = v - q * 17576 + 17575;
+          const e1 = q - ((q / 17576) | 0) * 17576 + 17575;
+          view.setFloat64(p, TRIPLES_JSON[e0]!, true);
+          p += TRIPLES_LEN[e0]!;
+          view.setFloat64(p, TRIPLES_JSON[e1]!, true);
+          p += TRIPLES_LEN[e1]!;
         } else {
+          const q0 = (v / 676) | 0;
+          const q1 = (q0 / 676) | 0;
+          const q2 = (q1 / 676) | 0;
+          const e0 = v - q0 * 676 + 675;
+          const e1 = q0 - q1 * 676 + 675;
+          const e2 = q1 - q2 * 676 + 675;
           view.setUint16(p, PAIRS_RAW[e0]!, true);
           view.setUint16(p + 2, PAIRS_RAW[e1]!, true);
           view.setUint16(p + 4, PAIRS_RAW[e2]!, true);

@@ -28,8 +28,9 @@ import { StreamsApp, embedded } from '../../src/index.js';
 import { LogManager, silentLogger } from '../../src/log/index.js';
 import { encodeRecordBatch } from '../../src/records/record-batch.js';
 import { RssSampler } from '../support/rss-sampler.js';
-import { JsonEventBatch, NexmarkGenerator } from './generator.js';
+import { jsonEventBatches } from './parallel-generator.js';
 import { EVENTS_TOPIC, nexmarkEvents, queryNamed } from './queries/index.js';
+import { blackhole } from './queries/query.js';
 
 export type NexmarkSource = 'generator' | 'log';
 /**
@@ -39,6 +40,14 @@ export type NexmarkSource = 'generator' | 'log';
  */
 export type NexmarkRepartition = 'memory' | 'log' | 'memory-bytes';
 export const NEXMARK_REPARTITIONS: readonly NexmarkRepartition[] = ['memory', 'log', 'memory-bytes'];
+/**
+ * Where each query's rows go: 'log' serializes every row to JSON and appends it to the output
+ * topic inside the exactly-once transaction; 'blackhole' ends the query in a forEach that only
+ * counts the rows (nothing serialized or written), as nexmark/nexmark's Flink runs end in Flink's
+ * `blackhole` connector.
+ */
+export type NexmarkSink = 'log' | 'blackhole';
+export const NEXMARK_SINKS: readonly NexmarkSink[] = ['log', 'blackhole'];
 
 export interface NexmarkRunOptions {
   readonly query: string;
@@ -50,6 +59,8 @@ export interface NexmarkRunOptions {
   readonly partitions?: number;
   /** Repartition records in memory (default, as Flink's single-process run) or through the log. */
   readonly repartition?: NexmarkRepartition;
+  /** Where the rows go (default 'log'). */
+  readonly sink?: NexmarkSink;
   /** Called with the events processed (or written) so far. */
   readonly onProgress?: (phase: 'write' | 'process', done: number, total: number) => void;
 }
@@ -59,6 +70,7 @@ export interface NexmarkResult {
   readonly source: NexmarkSource;
   /** How repartitions went: 'memory' (local exchange) or 'log' (through the repartition topics). */
   readonly repartition: NexmarkRepartition;
+  readonly sink: NexmarkSink;
   readonly events: number;
   readonly outputs: number;
   readonly seconds: number;
@@ -83,19 +95,22 @@ export class NexmarkRunError extends Error {
   readonly code = 'NEXMARK_RUN_ERROR';
 }
 
-/** Appends `count` events to the topic in batches, round-robin over its partitions; calls back per batch. */
+/**
+ * Appends `count` events to the topic in batches, round-robin over its partitions; calls back per
+ * batch. `parallel`: generate on worker threads (parallel-generator.ts; same batches), for the
+ * untimed pre-generation of `--source log`.
+ */
 async function appendEvents(
   log: LogManager,
   count: number,
   partitions: number,
   onBatch: (partition: number, endOffset: number, appended: number) => Promise<void> | void,
+  parallel = false,
 ): Promise<void> {
-  const gen = new NexmarkGenerator({ numEvents: count });
-  const batch = new JsonEventBatch(1000);
   let appended = 0;
   let p = 0;
   const records: Array<{ key: null; value: Buffer; timestamp: number }> = [];
-  while (gen.fillJson(batch) > 0) {
+  for await (const batch of jsonEventBatches({ numEvents: count }, { batchEvents: 1000, ...(parallel ? {} : { threads: 1 }) })) {
     records.length = 0;
     for (let i = 0; i < batch.count; i++) records.push({ key: null, value: batch.value(i), timestamp: batch.timestamps[i]! });
     const r = await log.partition(EVENTS_TOPIC, p).append(encodeRecordBatch({ records }));
@@ -121,12 +136,16 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
     // Idleness is a wall-clock rule; a starved partition on a loaded machine must not turn idle.
     const app = new StreamsApp({ applicationId: `nexmark-${o.query}`, idleTimeout: '1h' });
     let first: { cpu: NodeJS.CpuUsage; at: number } | undefined;
+    let blackholed = 0;
+    const sink = o.sink ?? 'log';
     query.build(
       nexmarkEvents(app, EVENTS_TOPIC, () => {
         first = { cpu: process.cpuUsage(), at: performance.now() };
       }),
-      OUTPUT,
+      sink === 'log' ? OUTPUT : blackhole(() => blackholed++),
     );
+    const outputs = (summary: { recordsOut: Record<string, number> } | undefined): number =>
+      sink === 'log' ? (summary ? outputCount(summary) : 0) : blackholed;
     const repartition = o.repartition ?? 'memory';
     const runtime = {
       log: embedded({ manager: log }),
@@ -145,9 +164,15 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
       }, 250);
 
     if (o.source === 'log') {
-      await appendEvents(log, o.events, partitions, (_p, _end, n) => {
-        if (n % 100_000 < 1000) o.onProgress?.('write', n, o.events);
-      });
+      await appendEvents(
+        log,
+        o.events,
+        partitions,
+        (_p, _end, n) => {
+          if (n % 100_000 < 1000) o.onProgress?.('write', n, o.events);
+        },
+        true,
+      );
       rss.reset();
       const timer = progressTimer(o.events);
       const cpu0 = process.cpuUsage();
@@ -158,7 +183,7 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
       clearInterval(timer);
       o.onProgress?.('process', o.events, o.events);
       const fromFirst = first && { seconds: (t1 - first.at) / 1000, cpu: cpuDelta(cpu1, first.cpu) };
-      return result(o, outputCount(summary), (t1 - t0) / 1000, cpuDelta(cpu1, cpu0), null, rss.peakMb(), fromFirst);
+      return result(o, outputs(summary), (t1 - t0) / 1000, cpuDelta(cpu1, cpu0), null, rss.peakMb(), fromFirst);
     }
 
     // source 'generator': append while the application runs; latency from append to commit.
@@ -206,7 +231,7 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
     const summary = await app.close();
     latencies.sort((a, b) => a - b);
     const pct = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10;
-    return result(o, summary ? outputCount(summary) : 0, seconds, cpu, latencies.length ? [pct(0.5), pct(0.99)] : null, rss.peakMb());
+    return result(o, outputs(summary), seconds, cpu, latencies.length ? [pct(0.5), pct(0.99)] : null, rss.peakMb());
   } finally {
     rss.stop();
     await log.close();
@@ -233,6 +258,7 @@ function result(
     query: o.query,
     source: o.source,
     repartition: o.repartition ?? 'memory',
+    sink: o.sink ?? 'log',
     events: o.events,
     outputs,
     seconds: Math.round(seconds * 1000) / 1000,

@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import cliProgress from 'cli-progress';
 import { barChartSvg } from './chart.js';
 import { QUERIES } from './queries/index.js';
-import type { NexmarkRepartition, NexmarkResult, NexmarkSource } from './runner.js';
+import type { NexmarkRepartition, NexmarkResult, NexmarkSink, NexmarkSource } from './runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(here, '..', 'results');
@@ -24,6 +24,8 @@ export interface SuiteOptions {
   readonly partitions?: number;
   /** Repartitions in memory (default: one process, as Flink's parallelism-1 run) or through the log. */
   readonly repartition?: NexmarkRepartition;
+  /** Where the rows go: 'log' (default: JSON to the output topic) or 'blackhole' (a counting forEach). */
+  readonly sink?: NexmarkSink;
   /** Show a progress bar (on a TTY). */
   readonly progress: boolean;
   /** Write bench/results/nexmark.{json,svg}. */
@@ -43,7 +45,7 @@ export function expandQueries(spec: string): string[] {
 
 function runChild(query: string, o: SuiteOptions, onProgress: (done: number, total: number, phase: string) => void): Promise<NexmarkResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'child.ts'), query, String(o.events), o.source, String(o.rate ?? 0), String(o.partitions ?? 1), o.repartition ?? 'memory'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'child.ts'), query, String(o.events), o.source, String(o.rate ?? 0), String(o.partitions ?? 1), o.repartition ?? 'memory', '--sink', o.sink ?? 'log'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -85,7 +87,7 @@ export async function runSuite(o: SuiteOptions): Promise<NexmarkResult[]> {
   return results;
 }
 
-export function saveResults(results: readonly NexmarkResult[], o: Pick<SuiteOptions, 'events' | 'source' | 'repartition'>): void {
+export function saveResults(results: readonly NexmarkResult[], o: Pick<SuiteOptions, 'events' | 'source' | 'repartition' | 'sink'>): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const doc = {
     bench: 'nexmark',
@@ -94,11 +96,12 @@ export function saveResults(results: readonly NexmarkResult[], o: Pick<SuiteOpti
     events: o.events,
     source: o.source,
     repartition: o.repartition ?? 'memory',
+    sink: o.sink ?? 'log',
     results,
   };
   writeFileSync(join(RESULTS_DIR, 'nexmark.json'), JSON.stringify(doc, null, 2) + '\n');
   const svg = barChartSvg(
-    `Nexmark on Tributary: ${o.events.toLocaleString('en-US')} events, source ${o.source}, repartition ${o.repartition ?? 'memory'}, exactly-once, 1 partition`,
+    `Nexmark on Tributary: ${o.events.toLocaleString('en-US')} events, source ${o.source}, repartition ${o.repartition ?? 'memory'}, sink ${o.sink ?? 'log'}, exactly-once, 1 partition`,
     results.map((r) => r.query),
     [{ name: 'Tributary', color: '#2b7bb9', values: new Map(results.map((r) => [r.query, r.events_per_core_sec])) }],
   );

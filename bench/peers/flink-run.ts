@@ -8,7 +8,11 @@
  *     the agreement's M events, runs the query R times, each a bounded run on a fresh embedded
  *     log (`--tributary-process fresh`: a new cold process per run, bench/nexmark/child.ts);
  *     Flink: the JVM of step 1 (its rows over the same M events) runs the query R times into a
- *     blackhole sink. Both sides' later runs are JIT-warm.
+ *     blackhole sink. Tributary's timed runs end the same way by default (`sink` 'blackhole':
+ *     a forEach that counts the rows, nothing serialized or written; 'log' writes each row as
+ *     JSON to its output topic in the exactly-once transaction, the method before 2026-11-26c);
+ *     its agreement run always writes to the log (the rows are compared). Both sides' later
+ *     runs are JIT-warm.
  *     The runs alternate, Flink first in odd pairs and Tributary first in even ones (F T T F F T
  *     ...), so a change of the machine's load during a query falls on both systems alike
  *     (`schedule` records each run's wall-clock span); the JVM waits between its runs.
@@ -26,7 +30,7 @@ import { sameRows, tributaryRows } from './agreement.js';
 import { NOT_COMPARABLE, type FlinkTiming } from './flink.js';
 import { FlinkSession } from './flink-session.js';
 import { TributarySession } from './tributary-session.js';
-import type { NexmarkResult } from '../nexmark/runner.js';
+import type { NexmarkResult, NexmarkSink } from '../nexmark/runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -47,6 +51,8 @@ export interface FlinkPeerRow {
   readonly tributary_repartition: string;
   /** Tributary's timed runs in one warmed-up process, or each in a fresh one. */
   readonly tributary_process: TributaryProcess;
+  /** Where Tributary's timed runs sent their rows (what the runs reported): blackhole, as Flink's, or log. */
+  readonly tributary_sink: string;
   /** The timed runs in the order they ran, each with its wall-clock span (ms since the epoch). */
   readonly schedule: readonly TimedRunSpan[];
 }
@@ -63,6 +69,8 @@ export interface TributaryTiming {
   readonly startup_cpu_seconds: number;
   /** How the run's keyBy records went, as the run reports it (bench/nexmark/runner.ts). */
   readonly repartition: string;
+  /** Where the run's rows went, as the run reports it. */
+  readonly sink: string;
 }
 
 /**
@@ -95,6 +103,8 @@ export interface FlinkRunOptions {
   readonly repartition?: TributaryRepartition;
   /** Tributary's timed runs in one warmed-up process (default) or each in a fresh one. */
   readonly tributaryProcess?: TributaryProcess;
+  /** Where Tributary's timed runs send their rows (default blackhole, as Flink's runs). */
+  readonly sink?: NexmarkSink;
   readonly log: (line: string) => void;
   /** Called with each query's row as soon as it is measured (results are saved as they come). */
   readonly onRow?: (row: FlinkPeerRow) => void;
@@ -110,20 +120,28 @@ export class TributaryRunFailed extends Error {
 }
 
 /** A run's figures, counted from the first event; the run must have used the repartition mode asked for. */
-function timingOf(query: string, events: number, run: NexmarkResult, repartition: TributaryRepartition): TributaryTiming {
+function timingOf(query: string, events: number, run: NexmarkResult, repartition: TributaryRepartition, sink: NexmarkSink): TributaryTiming {
   if (run.cpu_seconds_from_first_event === undefined) throw new TributaryRunFailed(`tributary ${query}: no event was decoded`);
   // the run says which mode it used: a runner that ignored the flag must not be reported as asked
   if (run.repartition !== repartition) throw new TributaryRunFailed(`tributary ${query}: asked for repartition ${repartition}, the run used ${String(run.repartition)}`);
+  if (run.sink !== sink) throw new TributaryRunFailed(`tributary ${query}: asked for sink ${sink}, the run used ${String(run.sink)}`);
   return {
     events_per_core_sec: Math.round(events / run.cpu_seconds_from_first_event),
     startup_cpu_seconds: run.cpu_seconds - run.cpu_seconds_from_first_event,
     repartition: run.repartition,
+    sink: run.sink,
   };
 }
 
 /** One Tributary run in a process of its own (pinned to `cpu`), counted from the first event. */
-export async function tributaryTiming(query: string, events: number, cpu: string | undefined, repartition: TributaryRepartition = 'memory'): Promise<TributaryTiming> {
-  const node = [process.execPath, '--import', 'tsx', join(here, '..', 'nexmark', 'child.ts'), query, String(events), 'log', '--repartition', repartition];
+export async function tributaryTiming(
+  query: string,
+  events: number,
+  cpu: string | undefined,
+  repartition: TributaryRepartition = 'memory',
+  sink: NexmarkSink = 'blackhole',
+): Promise<TributaryTiming> {
+  const node = [process.execPath, '--import', 'tsx', join(here, '..', 'nexmark', 'child.ts'), query, String(events), 'log', '--repartition', repartition, '--sink', sink];
   const [cmd, ...args] = cpu ? ['taskset', '-c', cpu, ...node] : node;
   const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -133,7 +151,7 @@ export async function tributaryTiming(query: string, events: number, cpu: string
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new TributaryRunFailed(`tributary ${query} failed (${code}): ${stderr}`);
-  return timingOf(query, events, JSON.parse(stdout.trim().split('\n').at(-1)!) as NexmarkResult, repartition);
+  return timingOf(query, events, JSON.parse(stdout.trim().split('\n').at(-1)!) as NexmarkResult, repartition, sink);
 }
 
 /** Which system runs first in timed pair `i` (0-based): Flink, then Tributary, then alternating (F T, T F, F T, ...). */
@@ -160,6 +178,7 @@ async function runQuery(o: FlinkRunOptions, q: string): Promise<FlinkPeerRow> {
   const session = new FlinkSession(o.classpath, q, o.agreeFile, o.file, o.repeats, o.cpu);
   const repartition = o.repartition ?? 'memory';
   const hosting = o.tributaryProcess ?? 'warm';
+  const sink = o.sink ?? 'blackhole';
   let tributary: TributarySession | undefined;
   const tribRuns: TributaryTiming[] = [];
   const flinkRuns: FlinkTiming[] = [];
@@ -172,11 +191,11 @@ async function runQuery(o: FlinkRunOptions, q: string): Promise<FlinkPeerRow> {
     o.log(`flink ${q}: agreement over ${o.agreeEvents} events: ${agree.detail}`);
     if (hosting === 'warm') {
       // warmed up on as many events as Flink's JVM computed its rows over, before any timed run
-      tributary = new TributarySession(q, o.events, o.agreeEvents, repartition, o.cpu);
+      tributary = new TributarySession(q, o.events, o.agreeEvents, repartition, o.cpu, sink);
       await tributary.warmedUp();
     }
     const tributaryRun = async (): Promise<TributaryTiming> =>
-      tributary ? timingOf(q, o.events, await tributary.timedRun(), repartition) : tributaryTiming(q, o.events, o.cpu, repartition);
+      tributary ? timingOf(q, o.events, await tributary.timedRun(), repartition, sink) : tributaryTiming(q, o.events, o.cpu, repartition, sink);
     for (let i = 0; i < o.repeats; i++) {
       for (const system of pairOrder(i)) {
         const start = Date.now();
@@ -214,6 +233,7 @@ async function runQuery(o: FlinkRunOptions, q: string): Promise<FlinkPeerRow> {
     startup_cpu_seconds: startup,
     tributary_repartition: [...new Set(tribRuns.map((r) => r.repartition))].join(','),
     tributary_process: hosting,
+    tributary_sink: [...new Set(tribRuns.map((r) => r.sink))].join(','),
     schedule,
   };
 }

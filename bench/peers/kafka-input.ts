@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { kafka } from '../../src/index.js';
 import { kafkaAvailable, startTestKafka } from '../../test/support/kafka-cluster.js';
 import { JsonEventBatch, NexmarkGenerator } from '../nexmark/generator.js';
-import type { TributaryKafkaRun } from './tributary-kafka-run.js';
+import type { KafkaRunExchange, TributaryKafkaRun } from './tributary-kafka-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -55,10 +55,13 @@ export function lastEventTime(count: number): number {
   return last;
 }
 
-export type { TributaryKafkaRun };
+export type { KafkaRunExchange, TributaryKafkaRun };
 
-/** Tributary runs `query` over the events topic on Kafka into `output`, in a child process. */
-export async function runTributaryOnKafka(bootstrap: string, input: string, query: string, output: string, appId: string, cpu?: string): Promise<TributaryKafkaRun> {
+/**
+ * Tributary runs `query` over the events topic on Kafka into `output`, in a child process; its
+ * keyBy records go as kafkaRunExchange(query) says unless `exchange` is given.
+ */
+export async function runTributaryOnKafka(bootstrap: string, input: string, query: string, output: string, appId: string, cpu?: string, exchange?: KafkaRunExchange): Promise<TributaryKafkaRun> {
   // The output topic is made here, kept forever: its records carry the events' times (2015),
   // which time-based retention would delete before the agreement check reads them.
   const log = await kafka({ brokers: bootstrap, clientId: 'tributary-bench-peers' }).connect();
@@ -67,7 +70,7 @@ export async function runTributaryOnKafka(bootstrap: string, input: string, quer
   } finally {
     await log.close();
   }
-  const node = [process.execPath, '--import', 'tsx', join(here, 'tributary-kafka-child.ts'), bootstrap, input, query, output, appId];
+  const node = [process.execPath, '--import', 'tsx', join(here, 'tributary-kafka-child.ts'), bootstrap, input, query, output, appId, ...(exchange ? [exchange] : [])];
   const r = cpu ? spawnSync('taskset', ['-c', cpu, ...node], { encoding: 'utf8' }) : spawnSync(node[0]!, node.slice(1), { encoding: 'utf8' });
   if (r.status !== 0) throw new PeerRunError(`tributary ${query} on Kafka failed (${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-6).join(' | ')}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TributaryKafkaRun;

@@ -28,7 +28,7 @@ import { lastEventTime, produceEvents, runTributaryOnKafka } from './kafka-input
 import { resultTable, sameRows } from './agreement.js';
 import { PacedRuns } from './paced-runs.js';
 import { pairOrder } from './flink-run.js';
-import type { TributaryKafkaRun } from './tributary-kafka-run.js';
+import { kafkaRunExchange, type KafkaRunExchange, type TributaryKafkaRun } from './tributary-kafka-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -79,6 +79,11 @@ export interface KafkaPeerRow {
   readonly runs: { readonly tributary: number[]; readonly peer: number[] };
   /** How Tributary's runs were hosted: one warm process (paced, alternated with the peer's) or a fresh one each. */
   readonly tributary_process: KafkaPeerMethod;
+  /**
+   * How Tributary's keyBy records went: 'log' through the repartition topic on Kafka, 'memory'
+   * in the process, for the queries whose peer topology has no repartition topic (NO_PEER_REPARTITION: q7).
+   */
+  readonly tributary_repartition: KafkaRunExchange;
   readonly alternated: boolean;
   /** 'warm': the untimed first run of each side (events/core-s), whose outputs were compared. */
   readonly first_runs?: { readonly tributary: number; readonly peer: number };
@@ -157,6 +162,7 @@ export async function runKafkaPeer(o: KafkaPeerOptions): Promise<KafkaPeerRow[]>
       ratio: a.equal ? Math.round((t / p) * 100) / 100 : null,
       runs: { tributary: trib, peer },
       tributary_process: method,
+      tributary_repartition: kafkaRunExchange(q),
       alternated: method === 'warm',
       ...warm,
     };
@@ -212,7 +218,7 @@ async function warmAlternated(
 /** What each Kafka peer's numbers are, for peers.json. */
 export const KAFKA_PEER_NOTES: Record<KafkaPeerName, string> = {
   'kafka-streams':
-    'Apache Kafka Streams 4.4.0 (one JVM, -Xmx1g, one stream thread, exactly_once_v2, default caching) vs Tributary on kafka({ brokers }) (exactly-once), both reading the same one-partition topic of one real Kafka 4.4 broker on this machine; each system one process for all its runs, a first untimed run each (its output compared), then the timed runs alternated (tributary_process warm; fresh: Tributary a new process per run, not alternated); CPU time of each process over its run, application startup included',
+    'Apache Kafka Streams 4.4.0 (one JVM, -Xmx1g, one stream thread, exactly_once_v2, default caching) vs Tributary on kafka({ brokers }) (exactly-once), both reading the same one-partition topic of one real Kafka 4.4 broker on this machine; each system one process for all its runs, a first untimed run each (its output compared), then the timed runs alternated (tributary_process warm; fresh: Tributary a new process per run, not alternated); CPU time of each process over its run, application startup included; the keyBy of Tributary goes through a repartition topic on Kafka where the Kafka Streams topology has one (q3, q4, q5, q8) and in memory where it has none (q7: Kafka Streams processes the one-partition input directly; tributary_repartition)',
   'kafkats-flow':
     '@kafkats/flow 0.12.0 (exactly_once, consumer maxRecords raised: with the default it loses records) vs Tributary on kafka({ brokers }), same topic, one process per run each; @kafkats/flow asks for Node >= 22.19, this machine has Node 20',
 };

@@ -1,19 +1,21 @@
 /**
  * Tributary's side of the Flink comparison as one long-lived process, as Flink's side is one JVM:
- *   node --import tsx bench/peers/tributary-paced-child.ts <query> <events> <warm-up events> <memory|log>
+ *   node --import tsx bench/peers/tributary-paced-child.ts <query> <events> <warm-up events> <memory|log> [log|blackhole]
  * It first runs the query over the warm-up events (as the Flink JVM computes its agreement rows
  * over the same number before its timed runs), then runs it over <events> each time a line arrives
  * on stdin, printing each run's NexmarkResult as one JSON line; it exits at the end of stdin. Each
  * run is a fresh application on a fresh embedded log (bench/nexmark/runner.ts); only the process,
- * and so its JIT-compiled code, is kept, as the JVM keeps Flink's.
+ * and so its JIT-compiled code, is kept, as the JVM keeps Flink's. The last argument is where the
+ * rows go (runner.ts NexmarkSink; default log), in the warm-up and in every timed run.
  */
 import { createInterface } from 'node:readline';
-import { NEXMARK_REPARTITIONS, NexmarkRunError, runNexmark, type NexmarkRepartition } from '../nexmark/runner.js';
+import { NEXMARK_REPARTITIONS, NEXMARK_SINKS, NexmarkRunError, runNexmark, type NexmarkRepartition, type NexmarkSink } from '../nexmark/runner.js';
 
-const [query, events, warmup, repartition] = process.argv.slice(2);
+const [query, events, warmup, repartition, sink = 'log'] = process.argv.slice(2);
 if (!NEXMARK_REPARTITIONS.includes(repartition as NexmarkRepartition)) throw new NexmarkRunError(`repartition must be memory or log, not ${repartition}`);
+if (!NEXMARK_SINKS.includes(sink as NexmarkSink)) throw new NexmarkRunError(`sink must be log or blackhole, not ${sink}`);
 const run = (n: number): ReturnType<typeof runNexmark> =>
-  runNexmark({ query: query!, events: n, source: 'log', partitions: 1, repartition: repartition as NexmarkRepartition });
+  runNexmark({ query: query!, events: n, source: 'log', partitions: 1, repartition: repartition as NexmarkRepartition, sink: sink as NexmarkSink });
 
 if (Number(warmup) > 0) await run(Number(warmup));
 process.stdout.write('# ready\n');

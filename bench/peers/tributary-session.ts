@@ -20,8 +20,9 @@ export class TributarySession {
   private ready = false;
   private started = 0;
 
-  constructor(query: string, events: number, warmupEvents: number, repartition: string, cpu: string | undefined) {
-    const node = [process.execPath, '--import', 'tsx', join(here, 'tributary-paced-child.ts'), query, String(events), String(warmupEvents), repartition];
+  /** `sink`: where the runs' rows go (bench/nexmark/runner.ts NexmarkSink). */
+  constructor(query: string, events: number, warmupEvents: number, repartition: string, cpu: string | undefined, sink: string = 'log') {
+    const node = [process.execPath, '--import', 'tsx', join(here, 'tributary-paced-child.ts'), query, String(events), String(warmupEvents), repartition, sink];
     const onLine = (l: string): boolean => {
       if (l === '# ready') this.ready = true;
       else if (l.startsWith('{')) this.results.push(JSON.parse(l) as NexmarkResult);

@@ -7,6 +7,7 @@ import { KeyedStream } from './keyed-stream.js';
 import { BranchOperator } from './operators/branch.js';
 import { FilterOperator } from './operators/filter.js';
 import { FlatMapOperator } from './operators/flat-map.js';
+import { ForEachOperator } from './operators/for-each.js';
 import { MapAsyncOperator } from './operators/map-async.js';
 import type { Operator } from './operators/operator.js';
 import { MapValuesOperator } from './operators/map-values.js';
@@ -140,6 +141,18 @@ export class Stream<K, V> {
   peek(fn: Fn<K, V, unknown>, options?: Named): Stream<K, V> {
     const name = this.builder.name(options?.name, `${this.info.lineage}-peek`);
     return this.next('peek', name, () => new PeekOperator(name, erase(fn)), this.info);
+  }
+
+  /**
+   * Calls `fn` for each record and ends the chain (Kafka Streams' `KStream#foreach`): no output
+   * topic, nothing serialized. Exactly-once still covers the app's state and input offsets, but
+   * `fn`'s side effects are at-least-once: records processed after the last commit are processed
+   * again after a crash or a rollback, and `fn` sees them again. A function that throws sends the
+   * record to the dead-letter topic.
+   */
+  forEach(fn: Fn<K, V, unknown>, options?: Named): void {
+    const name = this.builder.name(options?.name, `${this.info.lineage}-forEach`);
+    this.builder.add({ type: 'forEach', name, inputs: [this.upstream], make: () => new ForEachOperator(name, erase(fn)) });
   }
 
   /** The records of this stream and the others, interleaved in processing order. */
@@ -396,8 +409,9 @@ export class Stream<K, V> {
       inputs: [l.upstream, r.upstream],
       join: true,
       stores: [
-        { name: `${name}-left`, logged: true },
-        { name: `${name}-right`, logged: true },
+        // Buffered records expire without tombstones; Kafka Streams' join window size is before + after.
+        { name: `${name}-left`, logged: true, expiresAfter: 2 * within + grace },
+        { name: `${name}-right`, logged: true, expiresAfter: 2 * within + grace },
       ],
       make: () => new StreamStreamJoinOperator(name, joiner, kind, within, grace, keyCodec, [l.info.valueSerde, r.info.valueSerde]),
       inputFor: (op, i) => (op as StreamStreamJoinOperator).port(i === 0 ? 0 : 1),

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { kafkaAvailable, startTestKafka, type TestKafka } from '../support/kafka-cluster.js';
 import { agree, runKafkaPeer } from '../../bench/peers/kafka-peers.js';
 import { produceEvents, runTributaryOnKafka } from '../../bench/peers/kafka-input.js';
+import { kafkaRunExchange } from '../../bench/peers/tributary-kafka-run.js';
+import { kafka } from '../../src/index.js';
 import { ensureKafkaStreamsPeer, kafkaStreamsPeerMissing, kafkaStreamsRuns, readTopicJson } from '../../bench/peers/kafka-streams/peer.js';
 import { runKafkatsFlow } from '../../bench/peers/kafkats-flow/peer.js';
 
@@ -12,7 +14,9 @@ import { runKafkatsFlow } from '../../bench/peers/kafkats-flow/peer.js';
  * Streams 4.4 (exactly_once_v2) and @kafkats/flow 0.12 (exactly_once) each against Tributary on
  * kafka({ brokers }); their output topics, read back read_committed, must hold the same result
  * table. The default Kafka Streams method (one warm process per system, runs alternated) is run
- * end to end on q2; @kafkats/flow's q17 (beyond its stateless queries) is compared too.
+ * end to end on q2; @kafkats/flow's q17 (beyond its stateless queries) is compared too. q7's keyBy
+ * to one key goes in memory against Kafka Streams (whose q7 has no repartition topic): checked to
+ * write nothing to the repartition topic and to give the rows the topic's way gives.
  * Skipped, with the reason, without Java/Maven (no broker, no Kafka Streams).
  */
 const avail = kafkaAvailable();
@@ -74,6 +78,34 @@ describe('Nexmark Kafka peers agree with Tributary on the same topic', { skip, t
     // the peer first in the first pair, Tributary first in the second, one run at a time
     assert.deepEqual(row.schedule?.map((r) => r.system), ['kafka-streams', 'tributary', 'tributary', 'kafka-streams']);
     for (let i = 1; i < row.schedule!.length; i++) assert.ok(row.schedule![i]!.start >= row.schedule![i - 1]!.end);
+  });
+
+  test('q7 against Kafka Streams: the keyBy to one key goes in memory (no repartition records), the same rows as through the topic', async () => {
+    // Kafka Streams' q7 has no repartition topic, so Tributary's q7 runs with none written either.
+    assert.equal(kafkaRunExchange('q7'), 'memory');
+    for (const q of ['q3', 'q4', 'q5', 'q8']) assert.equal(kafkaRunExchange(q), 'log', q);
+    const viaMemory = `trib-q7-memory-${process.pid}`;
+    const viaLog = `trib-q7-log-${process.pid}`;
+    const m = await runTributaryOnKafka(cluster.bootstrap, input, 'q7', viaMemory, viaMemory);
+    const l = await runTributaryOnKafka(cluster.bootstrap, input, 'q7', viaLog, viaLog, undefined, 'log');
+    assert.equal(m.exchange, 'memory');
+    assert.equal(l.exchange, 'log');
+    const log = await kafka({ brokers: cluster.bootstrap }).connect();
+    try {
+      const [memoryEnd, logEnd] = await log.endOffsets(
+        [`${viaMemory}-q7-global-repartition`, `${viaLog}-q7-global-repartition`].map((topic) => ({ topic, partition: 0 })),
+        'read_uncommitted',
+      );
+      assert.equal(memoryEnd, 0);
+      // every bid (46 of each 50 events) went through the topic, plus the transactions' markers
+      assert.ok(logEnd! >= (EVENTS / 50) * 46, `log exchange wrote ${logEnd}`);
+    } finally {
+      await log.close();
+    }
+    const a = readTopicJson(classpath, cluster.bootstrap, viaMemory);
+    const b = readTopicJson(classpath, cluster.bootstrap, viaLog);
+    assert.ok(a.length > 0 && a.length === m.outputs);
+    assert.deepEqual(a, b);
   });
 
   test('@kafkats/flow q2 (selection): the same rows', async () => {

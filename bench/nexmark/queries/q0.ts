@@ -2,7 +2,7 @@
  * q0 (passthrough): SELECT auction, bidder, price, dateTime, extra FROM bid.
  * Measures the cost of reading, parsing and writing events with no work in between.
  */
-import { isBid, type NexmarkQuery } from './query.js';
+import { emit, isBid, type NexmarkQuery } from './query.js';
 import { rowJson } from './row-json.js';
 
 export interface Q0Row {
@@ -36,9 +36,9 @@ export const q0: NexmarkQuery = {
   name: 'q0',
   title: 'passthrough: every bid',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
-      .mapValues((b): Q0Row => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra }))
-      .to(output, { value: q0RowJson });
+      .mapValues((b): Q0Row => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime, extra: b.extra }));
+    emit(rows, output, q0RowJson);
   },
 };

@@ -3,7 +3,7 @@
  * Flink's price is DECIMAL(23, 3); prices are integer cents, so price * 908 / 1000 is exact to the
  * third decimal and we round the double to it.
  */
-import { isBid, type NexmarkQuery } from './query.js';
+import { emit, isBid, type NexmarkQuery } from './query.js';
 import { q0RowJson, type Q0Row } from './q0.js';
 
 /** q0's row with the price in euro. */
@@ -21,9 +21,9 @@ export const q1: NexmarkQuery = {
   name: 'q1',
   title: 'currency conversion: bid prices in euro',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
-      .mapValues((b): Q1Row => ({ auction: b.auction, bidder: b.bidder, price: toEuro(b.price), dateTime: b.dateTime, extra: b.extra }))
-      .to(output, { value: q1RowJson });
+      .mapValues((b): Q1Row => ({ auction: b.auction, bidder: b.bidder, price: toEuro(b.price), dateTime: b.dateTime, extra: b.extra }));
+    emit(rows, output, q1RowJson);
   },
 };

@@ -7,7 +7,7 @@
  * Direct: the engine's session windows (end = last bid + gap, as Flink's SESSION_END).
  */
 import { json, session, type Windowed } from '../../../src/index.js';
-import { idKey, isBid, type NexmarkQuery } from './query.js';
+import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q11Row {
   bidder: number;
@@ -20,13 +20,13 @@ export const q11: NexmarkQuery = {
   name: 'q11',
   title: 'user sessions: bids per bidder per 10 s-gap session',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
       .keyBy((b) => b.bidder, { key: idKey(), name: 'q11-by-bidder' })
       .window(session('10s'), { name: 'q11-session' })
       .count({ name: 'q11-count' })
       .toStream()
-      .mapValues((n: number, w: Windowed<number>): Q11Row => ({ bidder: w.key, bid_count: n, starttime: w.start, endtime: w.end }))
-      .to(output, { value: json<Q11Row>() });
+      .mapValues((n: number, w: Windowed<number>): Q11Row => ({ bidder: w.key, bid_count: n, starttime: w.start, endtime: w.end }));
+    emit(rows, output, json<Q11Row>());
   },
 };

@@ -10,7 +10,7 @@
  * records are processed (that is the query's point); the test drives the wall clock.
  */
 import { json, type ProcessorContext, type ValueState } from '../../../src/index.js';
-import { idKey, isBid, type NexmarkQuery } from './query.js';
+import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q12Row {
   bidder: number;
@@ -25,7 +25,7 @@ export const q12: NexmarkQuery = {
   name: 'q12',
   title: 'processing-time windows: bids per bidder per 10 s of wall clock',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
       .keyBy((b) => b.bidder, { key: idKey(), name: 'q12-by-bidder' })
       .process<number, Q12Row>(() => {
@@ -55,7 +55,7 @@ export const q12: NexmarkQuery = {
             open.clear();
           },
         };
-      }, { name: 'q12-count' })
-      .to(output, { value: json<Q12Row>() });
+      }, { name: 'q12-count' });
+    emit(rows, output, json<Q12Row>());
   },
 };

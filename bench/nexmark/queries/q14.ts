@@ -6,7 +6,7 @@
 import { json } from '../../../src/index.js';
 import type { Bid } from '../model.js';
 import { toEuro } from './q1.js';
-import { isBid, type NexmarkQuery } from './query.js';
+import { emit, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q14Row {
   auction: number;
@@ -37,7 +37,7 @@ export const q14: NexmarkQuery = {
   name: 'q14',
   title: 'calculation: euro prices in a band, time-of-day tag, a UDF on extra',
   build(events, output) {
-    events
+    const rows = events
       .filter((e): e is Bid => {
         if (!isBid(e)) return false;
         const euro = toEuro(e.price);
@@ -53,7 +53,7 @@ export const q14: NexmarkQuery = {
           extra: b.extra,
           c_counts: countChar(b.extra, 'c'),
         }),
-      )
-      .to(output, { value: json<Q14Row>() });
+      );
+    emit(rows, output, json<Q14Row>());
   },
 };

@@ -12,7 +12,7 @@
  */
 import { json, type ValueState } from '../../../src/index.js';
 import { BidStatsState, emptyCounts, statsOf, type BidStats, type Counts } from './bid-stats.js';
-import { day, isBid, textKey, type NexmarkQuery } from './query.js';
+import { day, emit, isBid, textKey, type NexmarkQuery } from './query.js';
 
 export interface Q15Row extends BidStats {
   day: string;
@@ -22,7 +22,7 @@ export const q15: NexmarkQuery = {
   name: 'q15',
   title: 'bidding statistics per day, with distinct counts',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
       .keyBy((b) => day(b.dateTime), { key: textKey(), name: 'q15-by-day' })
       .process<string, Q15Row>(() => {
@@ -40,7 +40,7 @@ export const q15: NexmarkQuery = {
             ctx.forward(ctx.key, { day: ctx.key, ...statsOf(c) });
           },
         };
-      }, { name: 'q15-stats' })
-      .to(output, { value: json<Q15Row>() });
+      }, { name: 'q15-stats' });
+    emit(rows, output, json<Q15Row>());
   },
 };

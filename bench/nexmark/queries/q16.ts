@@ -7,7 +7,7 @@
  */
 import { json, type ValueState } from '../../../src/index.js';
 import { BidStatsState, emptyCounts, statsOf, type BidStats, type Counts } from './bid-stats.js';
-import { day, hourMinute, isBid, textKey, type NexmarkQuery } from './query.js';
+import { day, emit, hourMinute, isBid, textKey, type NexmarkQuery } from './query.js';
 
 export interface Q16Row extends BidStats {
   channel: string;
@@ -19,7 +19,7 @@ export const q16: NexmarkQuery = {
   name: 'q16',
   title: 'channel statistics per day, with distinct counts',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
       .keyBy((b) => `${b.channel}\u0000${day(b.dateTime)}`, { key: textKey(), name: 'q16-by-channel-day' })
       .process<string, Q16Row>(() => {
@@ -40,7 +40,7 @@ export const q16: NexmarkQuery = {
             ctx.forward(ctx.key, { channel: b.channel, day: day(b.dateTime), minute: s.minute, ...statsOf(s.c) });
           },
         };
-      }, { name: 'q16-stats' })
-      .to(output, { value: json<Q16Row>() });
+      }, { name: 'q16-stats' });
+    emit(rows, output, json<Q16Row>());
   },
 };

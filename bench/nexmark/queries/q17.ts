@@ -10,7 +10,7 @@
  */
 import { json } from '../../../src/index.js';
 import type { Bid } from '../model.js';
-import { day, idKey, isBid, priceRank, type NexmarkQuery } from './query.js';
+import { day, emit, idKey, isBid, priceRank, type NexmarkQuery } from './query.js';
 
 export interface Q17Row {
   auction: number;
@@ -63,11 +63,11 @@ export const q17: NexmarkQuery = {
   name: 'q17',
   title: 'auction statistics per day',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
       .keyBy((b) => b.auction * 100_000 + Math.floor(b.dateTime / DAY_MS), { key: idKey(), name: 'q17-by-auction-day' })
       .aggregate<Q17Row>(empty, add, { name: 'q17-stats', emit: 'batch' })
-      .toStream()
-      .to(output, { value: json<Q17Row>() });
+      .toStream();
+    emit(rows, output, json<Q17Row>());
   },
 };

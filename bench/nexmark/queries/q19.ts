@@ -16,7 +16,7 @@
  */
 import { json } from '../../../src/index.js';
 import type { Bid } from '../model.js';
-import { idKey, isBid, type NexmarkQuery } from './query.js';
+import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q19Ranked {
   auction: number;
@@ -48,7 +48,7 @@ export const q19: NexmarkQuery = {
   name: 'q19',
   title: 'top 10 bids per auction',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
       .keyBy((b) => b.auction, { key: idKey(), name: 'q19-by-auction' })
       .aggregate(
@@ -63,7 +63,7 @@ export const q19: NexmarkQuery = {
       .mapValues((list, auction): Q19Row => ({
         auction,
         ranking: list.map((x, i) => ({ auction: x.auction, bidder: x.bidder, price: x.price, channel: x.channel, url: x.url, dateTime: x.dateTime, extra: x.extra, rank_number: i + 1 })),
-      }))
-      .to(output, { value: json<Q19Row>() });
+      }));
+    emit(rows, output, json<Q19Row>());
   },
 };

@@ -1,6 +1,6 @@
 /** q2 (selection): SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0. */
 import type { Bid } from '../model.js';
-import { isBid, type NexmarkQuery } from './query.js';
+import { emit, isBid, type NexmarkQuery } from './query.js';
 import { rowJson } from './row-json.js';
 
 export interface Q2Row {
@@ -24,9 +24,9 @@ export const q2: NexmarkQuery = {
   name: 'q2',
   title: 'selection: bids on every 123rd auction',
   build(events, output) {
-    events
+    const rows = events
       .filter((e): e is Bid => isBid(e) && e.auction % 123 === 0)
-      .mapValues((b): Q2Row => ({ auction: b.auction, price: b.price }))
-      .to(output, { value: q2RowJson });
+      .mapValues((b): Q2Row => ({ auction: b.auction, price: b.price }));
+    emit(rows, output, q2RowJson);
   },
 };

@@ -12,7 +12,7 @@
  */
 import { json, type ListState, type ValueState } from '../../../src/index.js';
 import type { Auction, Bid } from '../model.js';
-import { idKey, type NexmarkQuery } from './query.js';
+import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q20Row {
   auction: number;
@@ -61,7 +61,7 @@ export const q20: NexmarkQuery = {
   name: 'q20',
   title: 'expand bid with auction: bid x auction join, category 10',
   build(events, output) {
-    events
+    const rows = events
       .filter((e): e is Auction | Bid => e.type !== 'person')
       .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), name: 'q20-by-auction' })
       .process<number, Q20Row>(() => {
@@ -85,7 +85,7 @@ export const q20: NexmarkQuery = {
             }
           },
         };
-      }, { name: 'q20-join' })
-      .to(output, { value: json<Q20Row>() });
+      }, { name: 'q20-join' });
+    emit(rows, output, json<Q20Row>());
   },
 };

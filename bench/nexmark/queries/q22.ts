@@ -3,7 +3,7 @@
  * 4th-6th '/'-separated parts of the bid's URL (0-based; null when the URL has fewer parts).
  */
 import { json } from '../../../src/index.js';
-import { isBid, type NexmarkQuery } from './query.js';
+import { emit, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q22Row {
   auction: number;
@@ -24,12 +24,12 @@ export const q22: NexmarkQuery = {
   name: 'q22',
   title: 'string splitting: directories of the bid URL',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
       .mapValues((b): Q22Row => {
         const parts = b.url.split('/');
         return { auction: b.auction, bidder: b.bidder, price: b.price, channel: b.channel, dir1: parts[3] ?? null, dir2: parts[4] ?? null, dir3: parts[5] ?? null };
-      })
-      .to(output, { value: json<Q22Row>() });
+      });
+    emit(rows, output, json<Q22Row>());
   },
 };

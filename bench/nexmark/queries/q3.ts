@@ -11,7 +11,7 @@
  */
 import { json, type ProcessorContext, type ValueState, type ListState } from '../../../src/index.js';
 import type { Auction, NexmarkEvent, Person } from '../model.js';
-import { idKey, type NexmarkQuery } from './query.js';
+import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q3Row {
   name: string;
@@ -26,7 +26,7 @@ export const q3: NexmarkQuery = {
   name: 'q3',
   title: 'local item suggestion: auction x person join',
   build(events, output) {
-    events
+    const rows = events
       .filter((e): e is Auction | Person => (e.type === 'auction' && e.category === 10) || (e.type === 'person' && STATES.has(e.state)))
       .keyBy((e) => (e.type === 'person' ? e.id : e.seller), { key: idKey(), name: 'q3-by-person' })
       .process<number, Q3Row>(() => {
@@ -50,7 +50,7 @@ export const q3: NexmarkQuery = {
             }
           },
         };
-      }, { name: 'q3-join' })
-      .to(output, { value: json<Q3Row>() });
+      }, { name: 'q3-join' });
+    emit(rows, output, json<Q3Row>());
   },
 };

@@ -20,7 +20,7 @@
  */
 import { json, type ListState, type ProcessorContext, type ValueState } from '../../../src/index.js';
 import type { Auction, Bid } from '../model.js';
-import { idKey, type NexmarkQuery } from './query.js';
+import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q4Row {
   /** The category (the SQL's sink names it id). */
@@ -63,7 +63,7 @@ export const q4: NexmarkQuery = {
   name: 'q4',
   title: 'average winning price per category',
   build(events, output) {
-    events
+    const rows = events
       .filter((e): e is Auction | Bid => e.type !== 'person')
       .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), name: 'q4-by-auction' })
       .process<number, MaxChange>(() => {
@@ -100,7 +100,7 @@ export const q4: NexmarkQuery = {
         { name: 'q4-avg', emit: 'batch' },
       )
       .toStream()
-      .mapValues((t, category): Q4Row => ({ id: category, final: Math.trunc(t.sum / t.count) }))
-      .to(output, { value: json<Q4Row>() });
+      .mapValues((t, category): Q4Row => ({ id: category, final: Math.trunc(t.sum / t.count) }));
+    emit(rows, output, json<Q4Row>());
   },
 };

@@ -16,7 +16,7 @@
  * the rows as four numbers into the maximum (not V8's structured clone of an object).
  */
 import { custom, hopping, json, type Serde, type ValueState, type Windowed } from '../../../src/index.js';
-import { idKey, isBid, type NexmarkQuery } from './query.js';
+import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q5Row {
   auction: number;
@@ -45,7 +45,7 @@ export const q5: NexmarkQuery = {
   name: 'q5',
   title: 'hot items: most-bid auctions per 10 s window, every 2 s',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
       .mapValues((b) => b.auction)
       .keyBy((auction) => auction, { key: idKey(), value: idKey(), name: 'q5-by-auction' })
@@ -75,7 +75,7 @@ export const q5: NexmarkQuery = {
             top.clear();
           },
         };
-      }, { name: 'q5-max' })
-      .to(output, { value: json<Q5Row>() });
+      }, { name: 'q5-max' });
+    emit(rows, output, json<Q5Row>());
   },
 };

@@ -26,7 +26,7 @@
  */
 import { json, type ListState, type ValueState } from '../../../src/index.js';
 import type { Auction, Bid } from '../model.js';
-import { idKey, type NexmarkQuery } from './query.js';
+import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q6Row {
   seller: number;
@@ -50,7 +50,7 @@ export const q6: NexmarkQuery = {
   name: 'q6',
   title: 'average selling price of the last 10 closed auctions per seller',
   build(events, output) {
-    events
+    const rows = events
       .filter((e): e is Auction | Bid => e.type !== 'person')
       .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), name: 'q6-by-auction' })
       .process<number, Winner>(() => {
@@ -125,7 +125,7 @@ export const q6: NexmarkQuery = {
             last.set(prices);
           },
         };
-      }, { name: 'q6-average' })
-      .to(output, { value: json<Q6Row>() });
+      }, { name: 'q6-average' });
+    emit(rows, output, json<Q6Row>());
   },
 };

@@ -13,7 +13,7 @@
  */
 import { json, type MapState } from '../../../src/index.js';
 import type { Bid } from '../model.js';
-import { idKey, isBid, type NexmarkQuery } from './query.js';
+import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q7Row {
   auction: number;
@@ -36,7 +36,7 @@ export const q7: NexmarkQuery = {
   name: 'q7',
   title: 'highest bid per 10 s window',
   build(events, output) {
-    events
+    const rows = events
       .filter(isBid)
       .keyBy(() => 0, { key: idKey(), name: 'q7-global' })
       .process<number, Q7Row>(() => {
@@ -73,7 +73,7 @@ export const q7: NexmarkQuery = {
             open.delete(start);
           },
         };
-      }, { name: 'q7-max' })
-      .to(output, { value: json<Q7Row>() });
+      }, { name: 'q7-max' });
+    emit(rows, output, json<Q7Row>());
   },
 };

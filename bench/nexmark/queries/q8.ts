@@ -13,7 +13,7 @@
  */
 import { json, type MapState } from '../../../src/index.js';
 import type { Auction, Person } from '../model.js';
-import { idKey, type NexmarkQuery } from './query.js';
+import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q8Row {
   id: number;
@@ -33,7 +33,7 @@ export const q8: NexmarkQuery = {
   name: 'q8',
   title: 'monitor new users: sellers registered in the same 10 s window',
   build(events, output) {
-    events
+    const rows = events
       .filter((e): e is Person | Auction => e.type !== 'bid')
       .keyBy((e) => (e.type === 'person' ? e.id : e.seller), { key: idKey(), name: 'q8-by-person' })
       .process<number, Q8Row>(() => {
@@ -60,7 +60,7 @@ export const q8: NexmarkQuery = {
             windows.delete(t.time - SIZE);
           },
         };
-      }, { name: 'q8-join' })
-      .to(output, { value: json<Q8Row>() });
+      }, { name: 'q8-join' });
+    emit(rows, output, json<Q8Row>());
   },
 };

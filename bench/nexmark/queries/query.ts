@@ -5,7 +5,7 @@
  * null keys) and writes JSON values to its output topic. The values carry every output column
  * (keys are internal to the query), so a reader needs only the value.
  */
-import { custom, float64, string, type Serde, type Stream, type StreamsApp } from '../../../src/index.js';
+import { custom, float64, string, type Serde, type Serializer, type Stream, type StreamsApp } from '../../../src/index.js';
 import { decodeEventJson } from '../event-json.js';
 import { eventToJson, type Auction, type Bid, type NexmarkEvent, type Person } from '../model.js';
 
@@ -62,13 +62,36 @@ function strs(a: string, b: string, c: string): boolean {
 export const idKey = float64;
 export const textKey = string;
 
+/**
+ * Where a query's rows go: an output topic's name (each row serialized to JSON and written to the
+ * log, inside the exactly-once transaction), or a blackhole: `onRow` is called per row from a
+ * terminal forEach, nothing is serialized or written (what nexmark/nexmark's Flink runs do with
+ * Flink's `blackhole` connector).
+ */
+export type NexmarkOutput = string | NexmarkBlackhole;
+
+export interface NexmarkBlackhole {
+  readonly onRow: (row: unknown) => void;
+}
+
+/** A blackhole output; `onRow` (e.g. a counter) is called per row. */
+export function blackhole(onRow: (row: unknown) => void = () => {}): NexmarkBlackhole {
+  return { onRow };
+}
+
+/** Ends a query: its rows to `output` (the one seam between the queries and the sink the runner chose). */
+export function emit<K, V>(rows: Stream<K, V>, output: NexmarkOutput, value: Serializer<V>): void {
+  if (typeof output === 'string') rows.to(output, { value });
+  else rows.forEach(output.onRow);
+}
+
 export interface NexmarkQuery {
   /** 'q0' ... 'q22'. */
   readonly name: string;
   /** One line: what the query computes. */
   readonly title: string;
-  /** Adds the query to the app: reads `events`, writes JSON values to `output`. */
-  build(events: Stream<Buffer | null, NexmarkEvent>, output: string): void;
+  /** Adds the query to the app: reads `events`, ends in `emit(rows, output, serde)`: JSON values to a topic, or a blackhole. */
+  build(events: Stream<Buffer | null, NexmarkEvent>, output: NexmarkOutput): void;
 }
 
 /**

@@ -10,6 +10,7 @@ interface NexmarkCommandOptions {
   rate?: number;
   partitions: number;
   repartition: string;
+  sink: string;
   save: boolean;
   json?: boolean;
 }
@@ -29,6 +30,7 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
     .option('--rate <N>', 'with --source generator: append at N events/s (latency at a load the app keeps up with)', positiveInt('--rate'))
     .option('--partitions <P>', 'partitions of the events topic', positiveInt('--partitions'), 1)
     .option('--repartition <how>', 'memory: keyBy records go to the reading task in memory (one process, as Flink at parallelism 1); log: through the repartition topics', 'memory')
+    .option('--sink <sink>', "log: each row as JSON to the output topic, exactly-once; blackhole: rows end in a forEach that counts them (Flink's blackhole connector)", 'log')
     .option('--no-save', 'do not write bench/results/nexmark.{json,svg}')
     .option('--json', 'print the results as one JSON object')
     .addHelpText(
@@ -38,13 +40,15 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
         '\nprocess (stable on a shared machine); p50/p99 latency only with --source generator (append -> commit).' +
         '\nResults: bench/results/nexmark.json and the chart bench/results/nexmark.svg.' +
         '\n\nExamples:\n  tributary bench nexmark --query q5 --events 200000\n  tributary bench nexmark --query all --json' +
-        '\n  tributary bench nexmark --query q0 --source generator --rate 50000',
+        '\n  tributary bench nexmark --query q0 --source generator --rate 50000' +
+        '\n  tributary bench nexmark --query q0,q1,q2 --sink blackhole',
     )
     .action(async (o: NexmarkCommandOptions) => {
       const json = o.json === true || globals().json;
       if (o.source !== 'log' && o.source !== 'generator') throw new UsageError(`--source must be log or generator, not ${o.source}`);
       if (o.rate !== undefined && o.source !== 'generator') throw new UsageError('--rate needs --source generator');
       if (o.repartition !== 'memory' && o.repartition !== 'log') throw new UsageError(`--repartition must be memory or log, not ${o.repartition}`);
+      if (o.sink !== 'log' && o.sink !== 'blackhole') throw new UsageError(`--sink must be log or blackhole, not ${o.sink}`);
       // Dynamic import with a computed path: bench/ is a tool next to the library, not a layer of it.
       const suitePath = new URL('../../../bench/nexmark/suite.js', import.meta.url).href;
       const suite = (await import(suitePath)) as typeof import('../../../bench/nexmark/suite.js');
@@ -61,11 +65,12 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
         rate: o.rate,
         partitions: o.partitions,
         repartition: o.repartition,
+        sink: o.sink,
         progress: !json && process.stderr.isTTY === true,
         save: o.save,
       });
       if (json) {
-        process.stdout.write(JSON.stringify({ bench: 'nexmark', events: o.events, source: o.source, repartition: o.repartition, results }) + '\n');
+        process.stdout.write(JSON.stringify({ bench: 'nexmark', events: o.events, source: o.source, repartition: o.repartition, sink: o.sink, results }) + '\n');
         return;
       }
       const rows = results.map((r) => [r.query, String(r.events_per_sec), String(r.events_per_core_sec), r.p50_ms === null ? '-' : `${r.p50_ms}/${r.p99_ms}`, String(r.peak_rss_mb), String(r.outputs)]);

@@ -123,8 +123,9 @@ export abstract class StatelessOperator extends Operator {
       this.sink.write(rec, key, value);
       return;
     }
-    const out = seen(rec, key, value);
     const d = this.out;
+    if (d.length === 0) return; // the run ends in a forEach: no Rec to make
+    const out = seen(rec, key, value);
     for (let i = 0; i < d.length; i++) d[i]!.process(out);
   }
 }
