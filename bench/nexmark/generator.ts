@@ -301,45 +301,12 @@ function writeUint(buf: Uint8Array, pos: number, v: number): number {
   return pos + digits;
 }
 
-/**
- * writeUint for the JSON path, on the batch's DataView: two digits per division and per 16-bit
- * store (TWO_DIGITS16), not per two byte stores.
- */
-function writeUintView(view: DataView, pos: number, v: number): number {
-  if (v >= 100000000) {
-    const hi = Math.floor(v / 100000000);
-    pos = writeUintView(view, pos, hi);
-    let lo = v - hi * 100000000;
-    for (let i = pos + 6; i >= pos; i -= 2) {
-      const q = (lo / 100) | 0;
-      view.setUint16(i, TWO_DIGITS16[lo - q * 100]!, true);
-      lo = q;
-    }
-    return pos + 8;
-  }
-  let n = v | 0;
-  const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : 8;
-  let i = pos + digits;
-  while (n >= 100) {
-    const q = (n / 100) | 0;
-    i -= 2;
-    view.setUint16(i, TWO_DIGITS16[n - q * 100]!, true);
-    n = q;
-  }
-  if (n >= 10) view.setUint16(pos, TWO_DIGITS16[n]!, true);
-  else view.setUint8(pos, 48 + n);
-  return pos + digits;
-}
-
 /** "00".."99" as bytes, two per entry. */
 const TWO_DIGITS = new Uint8Array(200);
 for (let d = 0; d < 100; d++) {
   TWO_DIGITS[2 * d] = 48 + Math.trunc(d / 10);
   TWO_DIGITS[2 * d + 1] = 48 + (d % 10);
 }
-/** The same as little-endian 16-bit values (the tens' digit first). */
-const TWO_DIGITS16 = new Uint16Array(100);
-for (let d = 0; d < 100; d++) TWO_DIGITS16[d] = TWO_DIGITS[2 * d]! | (TWO_DIGITS[2 * d + 1]! << 8);
 
 const P_PERSON_ID = piece('{"event_type":0,"person":{"id":');
 const P_NAME = piece(',"name":"');
@@ -832,7 +799,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.nameIdx = nameIdx;
     if (json) {
       p = put(this.view, p, P_PERSON_ID);
-      p = writeUintView(this.view, p, id);
+      p = writeUint(dst, p, id);
       p = put(this.view, p, P_NAME);
       p = put(this.view, p, NAMES.pieces[nameIdx]!);
       p = put(this.view, p, P_EMAIL);
@@ -909,7 +876,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.expires = ts + 1 + this.nextLong(Math.max(horizonMs * 2, 1));
     if (json) {
       p = put(this.view, p, A_ID);
-      p = writeUintView(this.view, p, id);
+      p = writeUint(dst, p, id);
       p = put(this.view, p, A_ITEM);
     }
     this.s1s = p;
@@ -922,17 +889,17 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.reserve = initialBid + this.nextPrice();
     if (json) {
       p = put(this.view, p, A_INITIAL);
-      p = writeUintView(this.view, p, initialBid);
+      p = writeUint(dst, p, initialBid);
       p = put(this.view, p, A_RESERVE);
-      p = writeUintView(this.view, p, this.reserve);
+      p = writeUint(dst, p, this.reserve);
       p = put(this.view, p, A_DATE);
       p = this.writeDate(p);
       p = put(this.view, p, A_EXPIRES);
-      p = writeUintView(this.view, p, this.expires);
+      p = writeUint(dst, p, this.expires);
       p = put(this.view, p, A_SELLER);
-      p = writeUintView(this.view, p, this.ref);
+      p = writeUint(dst, p, this.ref);
       p = put(this.view, p, A_CATEGORY);
-      p = writeUintView(this.view, p, this.category);
+      p = writeUint(dst, p, this.category);
       p = put(this.view, p, P_EXTRA);
     }
     const currentSize = 8 + (this.s1e - this.s1s) + (this.s2e - this.s2s) + 8 + 8 + 8 + 8 + 8;
@@ -989,11 +956,11 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
     this.hotChannel = hot;
     if (json) {
       p = put(this.view, p, B_AUCTION);
-      p = writeUintView(this.view, p, auction);
+      p = writeUint(dst, p, auction);
       p = put(this.view, p, B_BIDDER);
-      p = writeUintView(this.view, p, bidder);
+      p = writeUint(dst, p, bidder);
       p = put(this.view, p, B_PRICE);
-      p = writeUintView(this.view, p, price);
+      p = writeUint(dst, p, price);
       p = idx < 0 ? put(this.view, p, NO_CHANNEL_JSON) : hot ? put(this.view, p, hotChannelJson![idx]!) : putColdChannel(this.view, p, idx);
       p = this.writeDate(p);
       p = put(this.view, p, P_EXTRA);
