@@ -11,25 +11,7 @@
  */
 import { eventFromJson, type Auction, type Bid, type NexmarkEvent, type Person } from './model.js';
 
-/** A literal of the layout: its bytes, and its leading whole 32-bit words (little-endian) for expect(). */
-interface Literal {
-  readonly length: number;
-  readonly bytes: Uint8Array;
-  readonly words: Int32Array;
-}
-
-const lit = (s: string): Literal => {
-  const bytes = Uint8Array.from(Buffer.from(s, 'latin1'));
-  const words = new Int32Array(bytes.length >> 2);
-  const dv = new DataView(bytes.buffer);
-  for (let i = 0; i < words.length; i++) words[i] = dv.getInt32(4 * i, true);
-  return { length: bytes.length, bytes, words };
-};
-
-/** A DataView of the ArrayBuffer under the text (one per ArrayBuffer: a log read's events share one), and where the text starts in it. */
-let view = new DataView(new ArrayBuffer(0));
-let viewOf: ArrayBufferLike | undefined;
-
+const lit = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
 
 const HEAD = lit('{"event_type":');
 const PERSON = lit(',"person":{"id":');
@@ -64,17 +46,12 @@ const OFF_LAYOUT = new Error('off the fast layout');
 let buf: LatinBuffer;
 let pos = 0;
 
-function expect(l: Literal): void {
-  const p = pos;
-  const end = p + l.length;
-  if (end > buf.length) throw OFF_LAYOUT;
-  const v = view;
-  const at = base + p;
-  const w = l.words;
-  let i = 0;
-  for (; i < w.length; i++) if (v.getInt32(at + 4 * i, true) !== w[i]) throw OFF_LAYOUT;
-  for (let j = 4 * i; j < l.length; j++) if (buf[p + j] !== l.bytes[j]) throw OFF_LAYOUT;
-  pos = end;
+function expect(l: Uint8Array): void {
+  const b = buf;
+  let p = pos;
+  if (p + l.length > b.length) throw OFF_LAYOUT;
+  for (let i = 0; i < l.length; i++, p++) if (b[p] !== l[i]) throw OFF_LAYOUT;
+  pos = p;
 }
 
 /** A JSON integer of at most 15 digits (exact as a double, as JSON.parse reads it). */
@@ -106,45 +83,15 @@ for (let c = 0x20; c < 0x80; c++) IN_STRING[c] = 0;
 IN_STRING[34] = 1;
 IN_STRING[92] = 2;
 
-/**
- * The text's bytes as 32-bit words: a view of the whole ArrayBuffer under it (made once per
- * ArrayBuffer: the events of one log read share one), and where the text starts in it.
- */
-let words = new Int32Array(0);
-let wordsOf: ArrayBufferLike | undefined;
-let base = 0;
-
-/**
- * The first byte at or after `p` that is special inside a JSON string (IN_STRING not 0: a quote,
- * a backslash, a control character or non-ASCII), or the text's length. A 32-bit word at a time
- * in the middle: the SWAR tests of Bit Twiddling Hacks (haszero, hasless) flag a word's bytes;
- * they can flag a byte above a special one (a borrow) but never miss one, and never flag one
- * below the first special byte, so the lowest flag (little-endian: the first in memory) is it.
- */
-function scan(p: number): number {
-  const b = buf;
-  const n = b.length;
-  for (; p < n && ((base + p) & 3) !== 0; p++) if (IN_STRING[b[p]!] !== 0) return p;
-  const w32 = words;
-  const end = (base + n) >> 2; // the words wholly inside the text
-  for (let wi = (base + p) >> 2; wi < end; wi++) {
-    const w = w32[wi]!;
-    const q = w ^ 0x22222222; // a zero byte where w has a quote
-    const s = w ^ 0x5c5c5c5c; // a zero byte where w has a backslash
-    const flags = (w | (((w - 0x20202020) | 0) & ~w) | (((q - 0x01010101) | 0) & ~q) | (((s - 0x01010101) | 0) & ~s)) & 0x80808080;
-    if (flags !== 0) return (wi << 2) - base + ((31 - Math.clz32(flags & -flags)) >> 3);
-  }
-  for (p = Math.max(p, (end << 2) - base); p < n; p++) if (IN_STRING[b[p]!] !== 0) return p;
-  return n;
-}
-
 /** A JSON string of printable ASCII (else JSON.parse decides). */
 function str(): string {
   const b = buf;
-  if (b[pos] !== 34) throw OFF_LAYOUT;
-  const start = pos + 1;
-  const p = scan(start);
-  const k = p < b.length ? IN_STRING[b[p]!]! : 3;
+  let p = pos;
+  if (b[p] !== 34) throw OFF_LAYOUT;
+  const start = ++p;
+  const n = b.length;
+  let k = 3;
+  while (p < n && (k = IN_STRING[b[p]!]!) === 0) p++;
   if (k === 1) {
     pos = p + 1;
     return start === p ? '' : b.latin1Slice(start, p);
@@ -165,9 +112,7 @@ function escapedStr(start: number, p: number): string {
   const n = b.length;
   if (scratch.length < n) scratch = Buffer.alloc(2 * n) as LatinBuffer;
   const out = scratch;
-  // A short prefix (most are): a loop costs less than Buffer.copy's call.
-  let o = 0;
-  for (let i = start; i < p; i++) out[o++] = b[i]!;
+  let o = b.copy(out, 0, start, p);
   while (p < n) {
     const c = b[p]!;
     const k = IN_STRING[c]!;
@@ -297,16 +242,6 @@ function parse(): NexmarkEvent {
 export function decodeEventJson(bytes: Buffer): NexmarkEvent {
   buf = bytes as LatinBuffer;
   pos = 0;
-  const ab = bytes.buffer;
-  if (ab !== wordsOf) {
-    wordsOf = ab;
-    words = new Int32Array(ab, 0, ab.byteLength >> 2);
-  }
-  if (ab !== viewOf) {
-    viewOf = ab;
-    view = new DataView(ab);
-  }
-  base = bytes.byteOffset;
   try {
     return parse();
   } catch (err) {

@@ -24,6 +24,7 @@
  *  - `fillJson(batch)`: the JSON bytes of each event (model.ts eventToJson's exact format) written
  *    straight into one Buffer, with per-event end offsets, timestamps and types, for producing
  *    to the log without building objects.
+ * (parallel-generator.ts runs fillJson on worker threads over disjoint event ranges, in order.)
  * Both share one generation routine (one set of draws, so they cannot disagree); in JSON mode it
  * writes every string straight into the batch buffer with the punctuation around it, in object
  * mode into a scratch area that becomes the objects' strings. Bid channels are drawn after the
@@ -454,35 +455,30 @@ function jumpTable(k: number): number {
 
 /**
  * Two extra-string characters per entry for m = v % 676 in [-675, 675] (Java's signed %), as raw
- * bytes (PAIRS_RAW, one little-endian 16-bit value per entry), for the object path.
+ * bytes (PAIRS_RAW, one little-endian 16-bit value per entry) and in their JSON form (PAIRS_JSON,
+ * 4 per entry: '\' (byte 92) is the one byte the generator makes that JSON must escape, so an
+ * entry is 2 to 4 bytes long, PAIRS_JSON_LEN). The JSON path always stores 4 bytes and advances
+ * by the length: no branch, no second pass to escape.
  */
+const PAIRS_JSON = new Uint8Array(1351 * 4);
+/** PAIRS_JSON's 4 bytes of each entry as one little-endian word, for a single DataView store. */
+const PAIRS_JSON_WORD = new Uint32Array(1351);
+const PAIRS_JSON_LEN = new Uint8Array(1351);
+/** PAIRS' 2 bytes of each entry as one little-endian 16-bit value. */
 const PAIRS_RAW = new Uint16Array(1351);
 for (let m = -675; m <= 675; m++) {
-  PAIRS_RAW[m + 675] = (97 + (m % 26)) | ((97 + Math.trunc(m / 26)) << 8);
-}
-
-/**
- * Three extra-string characters per entry for m = v % 17576 (26^3) in [-17575, 17575], in their
- * JSON form, for the JSON path: '\' (byte 92) is the one byte the generator makes that JSON must
- * escape, so an entry is 3 to 6 bytes (TRIPLES_LEN), held as the low bytes of one double
- * (zero-padded: never a NaN, see Piece). The JSON path stores all 8 and advances by the length:
- * no branch, no second pass to escape; and two divisions by 17576 give a nextInt's six
- * characters, where pairs of characters took three by 676 (the table, 281 KB, stays in L2).
- */
-const TRIPLES_JSON = new Float64Array(35151);
-const TRIPLES_LEN = new Uint8Array(35151);
-{
-  const bytes = new Uint8Array(TRIPLES_JSON.buffer);
-  for (let m = -17575; m <= 17575; m++) {
-    const e = m + 17575;
-    let o = e * 8;
-    for (let k = 0, v = m; k < 3; k++, v = Math.trunc(v / 26)) {
-      const b = 97 + (v % 26);
-      if (b === 92) bytes[o++] = 92;
-      bytes[o++] = b;
-    }
-    TRIPLES_LEN[e] = o - e * 8;
+  const e = m + 675;
+  const b0 = 97 + (m % 26);
+  const b1 = 97 + Math.trunc(m / 26);
+  let o = e * 4;
+  for (const b of [b0, b1]) {
+    if (b === 92) PAIRS_JSON[o++] = 92;
+    PAIRS_JSON[o++] = b;
   }
+  PAIRS_JSON_LEN[e] = o - e * 4;
+  PAIRS_RAW[e] = b0 | (b1 << 8);
+  const w = e * 4;
+  PAIRS_JSON_WORD[e] = (PAIRS_JSON[w]! | (PAIRS_JSON[w + 1]! << 8) | (PAIRS_JSON[w + 2]! << 16) | (PAIRS_JSON[w + 3]! << 24)) >>> 0;
 }
 
 /** 10^(j/1024) for j in [0, 6 * 1024]: the table behind nextPrice's fast path. */
@@ -1056,8 +1052,7 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
   /**
    * StringsGenerator.nextExactString(random, length) at dst[p] (escaping '\' when `json`):
    * six characters per nextInt(), 'a' + rnd % 26 with Java's signed remainder, so bytes 72..122.
-   * Three characters at a time come from TRIPLES_JSON (JSON), two from PAIRS_RAW (objects); six
-   * (one nextInt) per iteration.
+   * Two characters at a time come from the PAIRS tables, six (one nextInt) per iteration.
    */
   private writeExact(dst: Uint8Array, p: number, length: number, json: boolean): number {
     const view = this.view;
@@ -1077,23 +1072,22 @@ export class NexmarkGenerator implements IterableIterator<NexmarkEvent> {
         // m = v % 676 (Java's signed remainder), without `%`: V8 would see -0 for negative
         // multiples of 676, deoptimize, and fall back to a slow floating-point fmod. Unrolled,
         // the three divisions do not wait for the stores.
+        const q0 = (v / 676) | 0;
+        const q1 = (q0 / 676) | 0;
+        const q2 = (q1 / 676) | 0;
+        const e0 = v - q0 * 676 + 675;
+        const e1 = q0 - q1 * 676 + 675;
+        const e2 = q1 - q2 * 676 + 675;
         if (json) {
           // Bytes past an entry's length are overwritten by what follows (a batch keeps slack
           // beyond an event's largest size).
-          const q = (v / 17576) | 0;
-          const e0 = v - q * 17576 + 17575;
-          const e1 = q - ((q / 17576) | 0) * 17576 + 17575;
-          view.setFloat64(p, TRIPLES_JSON[e0]!, true);
-          p += TRIPLES_LEN[e0]!;
-          view.setFloat64(p, TRIPLES_JSON[e1]!, true);
-          p += TRIPLES_LEN[e1]!;
+          view.setUint32(p, PAIRS_JSON_WORD[e0]!, true);
+          p += PAIRS_JSON_LEN[e0]!;
+          view.setUint32(p, PAIRS_JSON_WORD[e1]!, true);
+          p += PAIRS_JSON_LEN[e1]!;
+          view.setUint32(p, PAIRS_JSON_WORD[e2]!, true);
+          p += PAIRS_JSON_LEN[e2]!;
         } else {
-          const q0 = (v / 676) | 0;
-          const q1 = (q0 / 676) | 0;
-          const q2 = (q1 / 676) | 0;
-          const e0 = v - q0 * 676 + 675;
-          const e1 = q0 - q1 * 676 + 675;
-          const e2 = q1 - q2 * 676 + 675;
           view.setUint16(p, PAIRS_RAW[e0]!, true);
           view.setUint16(p + 2, PAIRS_RAW[e1]!, true);
           view.setUint16(p + 4, PAIRS_RAW[e2]!, true);

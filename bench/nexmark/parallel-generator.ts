@@ -72,6 +72,7 @@ export class ParallelJsonGenerator implements AsyncIterableIterator<JsonEventBat
   private closed = false;
   private wake: (() => void) | undefined;
   private exited = 0;
+  private sent = 0;
 
   constructor(config: Partial<NexmarkConfig> | GeneratorConfig = {}, o: ParallelJsonGeneratorOptions = {}) {
     this.config = config instanceof GeneratorConfig ? config : new GeneratorConfig(config);
@@ -104,6 +105,11 @@ export class ParallelJsonGenerator implements AsyncIterableIterator<JsonEventBat
       this.idle.push(w);
     }
     this.schedule();
+  }
+
+  /** Ranges handed to workers so far (never more than the slots beyond those the caller has taken). */
+  get rangesSent(): number {
+    return this.sent;
   }
 
   /** Worker threads still running (0 after close() has resolved). */
@@ -188,6 +194,7 @@ export class ParallelJsonGenerator implements AsyncIterableIterator<JsonEventBat
       }
       const req: FillRequest = { slot: this.freeSlots.pop()!, from: range.from, to: range.to };
       this.idle.pop()!.postMessage(req);
+      this.sent++;
     }
   }
 

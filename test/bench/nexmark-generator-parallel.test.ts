@@ -101,6 +101,25 @@ describe('ParallelJsonGenerator', () => {
     assert.deepEqual(await gen.next(), { done: true, value: undefined });
   });
 
+  test('backpressure: a caller that stops asking stops the workers at the slot count', async () => {
+    const slots = 4;
+    const gen = new ParallelJsonGenerator({ numEvents: 1_000_000 }, { threads: 2, batchEvents: 500, slots });
+    try {
+      const first = await gen.next();
+      assert.equal(first.done, false);
+      // Let the workers fill every free slot; they cannot start more ranges than there are slots.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.ok(gen.rangesSent <= slots, `ranges sent while the caller held one batch: ${gen.rangesSent}`);
+      let batches = 1;
+      while (batches < 10 && !(await gen.next()).done) batches++;
+      // After taking 9 more, at most one more range per freed slot was sent.
+      assert.ok(gen.rangesSent <= slots + 9, `ranges sent after 10 batches: ${gen.rangesSent}`);
+    } finally {
+      await gen.close();
+    }
+    assert.equal(gen.liveWorkers, 0);
+  });
+
   test('leaving the loop early terminates every worker', async () => {
     const gen = new ParallelJsonGenerator({ numEvents: 1_000_000 }, { threads: 2, batchEvents: 1000 });
     let seen = 0;

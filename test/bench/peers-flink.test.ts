@@ -66,6 +66,8 @@ test('q2: rows agree, then Flink and Tributary runs alternate, one at a time', {
   assert.equal(row.tributary_repartition, 'memory');
   // Tributary's runs in one warmed-up process, as Flink's in one JVM
   assert.equal(row.tributary_process, 'warm');
+  // and ending in a blackhole, as Flink's (the runs report it; the agreement above used the log sink)
+  assert.equal(row.tributary_sink, 'blackhole');
 });
 
 test('a Tributary run reports the repartition mode it was asked for', { timeout: 120_000 }, async () => {
@@ -73,6 +75,14 @@ test('a Tributary run reports the repartition mode it was asked for', { timeout:
   for (const mode of ['memory', 'log'] as const) {
     const run = await tributaryTiming('q17', 3_000, undefined, mode);
     assert.equal(run.repartition, mode);
+    assert.ok(run.events_per_core_sec > 0);
+  }
+});
+
+test('a Tributary run reports the sink it was asked for', { timeout: 120_000 }, async () => {
+  for (const sink of ['blackhole', 'log'] as const) {
+    const run = await tributaryTiming('q0', 3_000, undefined, 'memory', sink);
+    assert.equal(run.sink, sink);
     assert.ok(run.events_per_core_sec > 0);
   }
 });
