@@ -51,3 +51,18 @@ test('runner --sink blackhole: every q0 row counted as an output, the run report
   assert.equal(logged.sink, 'log');
   assert.equal(logged.outputs, bids);
 });
+
+test('tributary bench nexmark rejects an unknown --sink before running anything', async () => {
+  const { main } = await import('../../../src/cli/main.js');
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+  let code: number;
+  try {
+    code = await main(['bench', 'nexmark', '--query', 'q0', '--sink', 'kafka', '--no-save']);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.equal(code, 2, written.join(''));
+  assert.match(written.join(''), /--sink must be log or blackhole/);
+});
