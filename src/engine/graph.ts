@@ -17,13 +17,6 @@ export interface StoreSpec {
   readonly logged: boolean;
   /** Where the store's changelog lives when it is not `<applicationId>-<name>-changelog`. */
   readonly changelogTopic?: string;
-  /**
-   * Set for stores whose entries expire by event time and are dropped without a tombstone (window
-   * slots, join buffers; KeyValueStore.expire): how long (ms) an entry can be needed after it was
-   * written — window size + grace, or a join's before + after + grace. Its changelog topic is
-   * created `compact,delete` with `retention.ms` = this + windowChangelogAdditionalRetention.
-   */
-  readonly expiresAfter?: number;
 }
 
 export interface SourceSpec {

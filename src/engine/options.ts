@@ -20,14 +20,6 @@ export interface StreamsAppOptions extends RuntimeOptions {
    * the wall clock, so windows of a stream that went quiet still close. Default: never.
    */
   readonly closeIdleWindowsAfter?: Duration;
-  /**
-   * Window and join stores drop closed windows / expired records without a changelog tombstone;
-   * their changelog topics are created `compact,delete` with `retention.ms` = window size + grace
-   * (a join: before + after + grace) + this. Kafka Streams' windowstore.changelog.additional.retention.ms;
-   * default '1d'. It covers how long a window may stay open past its event time in wall-clock
-   * terms (out-of-orderness, a stalled input): changelog records are stamped with the wall clock.
-   */
-  readonly windowChangelogAdditionalRetention?: Duration;
 }
 
 export interface ResolvedOptions {
@@ -36,7 +28,6 @@ export interface ResolvedOptions {
   readonly maxOutOfOrderness: number;
   readonly idleTimeout: number;
   readonly closeIdleWindowsAfter: number;
-  readonly windowChangelogAdditionalRetention: number;
 }
 
 export function resolveOptions(o: StreamsAppOptions): ResolvedOptions {
@@ -50,6 +41,5 @@ export function resolveOptions(o: StreamsAppOptions): ResolvedOptions {
     idleTimeout: toMillis(o.idleTimeout ?? '30s', 'idleTimeout'),
     closeIdleWindowsAfter:
       o.closeIdleWindowsAfter === undefined ? Infinity : toMillis(o.closeIdleWindowsAfter, 'closeIdleWindowsAfter'),
-    windowChangelogAdditionalRetention: toMillis(o.windowChangelogAdditionalRetention ?? '1d', 'windowChangelogAdditionalRetention'),
   };
 }

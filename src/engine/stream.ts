@@ -409,9 +409,8 @@ export class Stream<K, V> {
       inputs: [l.upstream, r.upstream],
       join: true,
       stores: [
-        // Buffered records expire without tombstones; Kafka Streams' join window size is before + after.
-        { name: `${name}-left`, logged: true, expiresAfter: 2 * within + grace },
-        { name: `${name}-right`, logged: true, expiresAfter: 2 * within + grace },
+        { name: `${name}-left`, logged: true },
+        { name: `${name}-right`, logged: true },
       ],
       make: () => new StreamStreamJoinOperator(name, joiner, kind, within, grace, keyCodec, [l.info.valueSerde, r.info.valueSerde]),
       inputFor: (op, i) => (op as StreamStreamJoinOperator).port(i === 0 ? 0 : 1),

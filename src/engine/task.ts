@@ -41,8 +41,6 @@ export interface TaskStore {
   readonly changelogTopic: string;
   /** False when the changelog is a source topic (a table read from its topic): nothing is appended. */
   readonly logged: boolean;
-  /** The changelog's `retention.ms` when entries expire by time (topic `compact,delete`); undefined: compacted only. */
-  readonly retentionMs?: number;
 }
 
 export interface TaskMetrics {

@@ -175,12 +175,7 @@ export class Topology {
         sources.delete(topic);
       }
     }
-    const stores: TaskStore[] = s.stores.map((x) => ({
-      name: x.name,
-      logged: x.logged,
-      changelogTopic: this.changelogTopic(x),
-      ...(x.expiresAfter === undefined ? {} : { retentionMs: changelogRetention(x.expiresAfter, this.options.windowChangelogAdditionalRetention) }),
-    }));
+    const stores: TaskStore[] = s.stores.map((x) => ({ name: x.name, logged: x.logged, changelogTopic: this.changelogTopic(x) }));
     return new Task(
       {
         applicationId: this.applicationId,
@@ -204,15 +199,6 @@ export class Topology {
   changelogTopic(store: StoreSpec): string {
     return store.changelogTopic ?? `${this.applicationId}-${store.name}-changelog`;
   }
-}
-
-/**
- * The `retention.ms` of a changelog whose entries expire by time (StoreSpec.expiresAfter): what an
- * entry may be needed for after its write, plus the configured margin (Kafka Streams' window size
- * + grace + windowstore.changelog.additional.retention.ms), capped to a safe integer.
- */
-export function changelogRetention(expiresAfter: number, additional: number): number {
-  return Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(expiresAfter + additional));
 }
 
 /** Named after the sub-topology's first source, so it is as stable as the source's name. */

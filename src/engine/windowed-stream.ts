@@ -78,8 +78,7 @@ abstract class WindowedBase<K, V> {
       type: `window-${agg.kind}`,
       name,
       inputs: [{ node: input, port: 'main' }],
-      // Tumbling/hopping slots expire when their windows close (no tombstones); sessions merge and delete.
-      stores: [{ name, logged: true, ...(windows.kind === 'session' ? {} : { expiresAfter: windows.size + grace }) }],
+      stores: [{ name, logged: true }],
       make: () =>
         windows.kind === 'session'
           ? new SessionAggregateOperator(name, name, windows, grace, emit, agg, keyCodec)

@@ -28,15 +28,6 @@ export interface KeyValueStore {
   put(key: Buffer, value: Buffer, id?: string): void;
   /** Removes the key; true when it was there (a logged store writes a tombstone only then). `id` as in put. */
   delete(key: Buffer, id?: string): boolean;
-  /**
-   * Removes the key from this store only, without a changelog record (optional: logged stores;
-   * absent, `delete` is local anyway): for entries that expire by event time — closed windows,
-   * expired join records. Their changelog topic is created `compact,delete` with a `retention.ms`
-   * that outlives them, so the broker drops their records by time (no tombstone per entry, as
-   * Kafka Streams' window stores), and a restore skips the ones its watermark has expired.
-   * True when the key was there. `id` as in put.
-   */
-  expire?(key: Buffer, id?: string): boolean;
   /** Entries with from <= key < to, in key order; an absent bound is open. */
   range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry>;
   all(): IterableIterator<KeyValueEntry>;

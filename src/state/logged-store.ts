@@ -72,15 +72,6 @@ export class LoggedKeyValueStore implements KeyValueStore {
     return true;
   }
 
-  /**
-   * Drops the key locally, with no tombstone (KeyValueStore.expire): its last changelog record
-   * stays until the topic's retention removes it, and a restore that brings it back before then
-   * finds its window closed (or its join record expired) by the restored watermark and drops it.
-   */
-  expire(key: Buffer, id?: string): boolean {
-    return this.inner.delete(key, id);
-  }
-
   range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
     return this.inner.range(from, to);
   }

@@ -159,24 +159,15 @@ export class StreamStreamJoinOperator extends Operator {
     this.bounded = bounded;
     const indexes = [new StoreTimerIndex(this.stores[0]!), new StoreTimerIndex(this.stores[1]!)] as const;
     if (bounded) this.indexes = [indexes[0], indexes[1]];
-    // Records whose expiry the restored watermark passed expired before the last commit (their
-    // changelog records wait for the topic's retention: no tombstones); they are dropped here,
-    // never expired (and emitted unmatched) again.
-    const W = this.watermark();
     for (const side of [0, 1] as const) {
       const index = indexes[side];
       if (!bounded) {
         // Every group in the cache, timers in the heap; an index left by a bounded run goes.
         index.deleteAll();
-        const expired: Buffer[] = [];
         for (const e of bufferedEntries(this.stores[side]!)) {
           const { key, time, extra } = splitKeyWithTime(e.key);
           const seq = extra.readUInt32BE(0);
           if (seq >= this.seq) this.seq = seq + 1;
-          if (this.expiry(time) <= W) {
-            expired.push(e.key);
-            continue;
-          }
           const id = key.toString('latin1');
           const [value, matched] = this.decodeBuffered(side, e.value);
           const group = this.groupOf(side, id, undefined);
@@ -189,7 +180,6 @@ export class StreamStreamJoinOperator extends Operator {
             if (i === 0 || g.entries[i - 1]!.ts !== t) this.queues[side].add(this.expiry(t), g);
           }
         }
-        for (const k of expired) this.expireKey(side, k, undefined);
         continue;
       }
       // Bounded: groups are read from the store when needed, timers stay in its index. The
@@ -198,32 +188,7 @@ export class StreamStreamJoinOperator extends Operator {
       if (!complete) index.deleteAll();
       this.scanBuffered(side, complete ? undefined : index);
       if (!complete) index.markComplete();
-      this.expireDue(side, index, W);
     }
-  }
-
-  /**
-   * Bounded cache, at open: index entries the restored watermark `W` has passed fired before the
-   * last commit; the records a restore brought back for them are dropped locally, unemitted.
-   */
-  private expireDue(side: 0 | 1, index: StoreTimerIndex, W: number): void {
-    for (let due = index.takeDue(W); due.length > 0; due = index.takeDue(W)) {
-      const expired: Buffer[] = [];
-      for (const d of due) {
-        const prefix = keyPrefix(d.key);
-        for (const e of this.stores[side]!.range(prefix, prefixEnd(prefix))) {
-          if (this.expiry(splitKeyWithTime(e.key).time) <= W) expired.push(e.key);
-        }
-      }
-      for (const k of expired) this.expireKey(side, k, undefined);
-    }
-  }
-
-  /** Drops a buffered record's store entry locally: no tombstone (KeyValueStore.expire; the changelog topic's retention removes it). */
-  private expireKey(side: 0 | 1, key: Buffer, id: string | undefined): void {
-    const store = this.stores[side]!;
-    if (store.expire !== undefined) store.expire(key, id);
-    else store.delete(key, id);
   }
 
   /**
@@ -585,15 +550,11 @@ export class StreamStreamJoinOperator extends Operator {
     e.persisted = true;
   }
 
-  /**
-   * Drops a written record from its side's store. Records leave only when they expire: locally,
-   * with no tombstone (their changelog records expire by the topic's retention, and a restore
-   * skips records its watermark has expired).
-   */
+  /** Deletes a written record from its side's store. */
   private unwrite(side: 0 | 1, e: Entry): void {
     const sid = e.sid;
-    if (sid === undefined) this.expireKey(side, this.storeKey(e), undefined);
-    else this.expireKey(side, latin1Bytes(sid), sid);
+    if (sid === undefined) this.stores[side]!.delete(this.storeKey(e));
+    else this.stores[side]!.delete(latin1Bytes(sid), sid);
     e.sid = undefined;
     e.persisted = false;
   }

@@ -169,7 +169,7 @@ export class WindowAggregateOperator extends Operator {
     if (this.keys.bounded) {
       // Keys are read from the store when needed; timers stay in the store's index.
       this.indexed = index;
-      if (index.complete) this.expireDue(index, W);
+      if (index.complete) index.dropDue(W);
       else {
         // Restored (or written with an in-memory queue): the index is rebuilt from the windows.
         index.deleteAll();
@@ -183,23 +183,15 @@ export class WindowAggregateOperator extends Operator {
     // is read in hash order: no sort of every restored key.
     const close = this.windows.size + this.grace;
     const stale: Buffer[] = [];
-    const closed: Buffer[] = [];
     for (const e of this.store.unordered?.() ?? this.store.all()) {
       if (isTimeIndexKey(e.key)) {
         stale.push(e.key);
         continue;
       }
       const { key: kb, time: start } = splitKeyWithTime(e.key);
-      // A slot of windows the restored watermark closed (their changelog records wait for the
-      // topic's retention; no tombstone was written): emitted before the last commit, dropped here.
-      if (this.slotClosed(start, W)) {
-        closed.push(e.key);
-        continue;
-      }
       insertSlot(this.slotsOf(kb.toString('latin1'), undefined), start, decodeState(e.value));
     }
     for (const k of stale) (this.store.unlogged ?? this.store).delete(k);
-    for (const k of closed) this.expireKey(k, undefined);
     // Each key's timer: its earliest window with a slot that the restored watermark has not closed.
     for (const ks of this.keys.values()) {
       for (const p of ks.starts) {
@@ -209,37 +201,6 @@ export class WindowAggregateOperator extends Operator {
           break;
         }
       }
-    }
-  }
-
-  /** Whether watermark `W` has closed every window holding the slot at `slot`. */
-  private slotClosed(slot: number, W: number): boolean {
-    const last = this.pane === undefined ? slot : lastWindowStart(this.windows, slot);
-    return last + this.windows.size + this.grace <= W;
-  }
-
-  /** Drops a slot's store entry locally: no tombstone (KeyValueStore.expire; the changelog topic's retention removes its records). */
-  private expireKey(key: Buffer, id: string | undefined): void {
-    const store = this.store;
-    if (store.expire !== undefined) store.expire(key, id);
-    else store.delete(key, id);
-  }
-
-  /**
-   * Bounded cache, at open: the index's timers that the restored watermark `W` has passed fired
-   * before the last commit. A restore may have brought back the slots of those windows (their
-   * changelog records stay until retention): each due key's closed slots are dropped locally.
-   */
-  private expireDue(index: StoreTimerIndex, W: number): void {
-    for (let due = index.takeDue(W); due.length > 0; due = index.takeDue(W)) {
-      const closed: Buffer[] = [];
-      for (const d of due) {
-        const prefix = keyPrefix(d.key);
-        for (const e of this.store.range(prefix, prefixEnd(prefix))) {
-          if (this.slotClosed(splitKeyWithTime(e.key).time, W)) closed.push(e.key);
-        }
-      }
-      for (const k of closed) this.expireKey(k, undefined);
     }
   }
 
@@ -291,13 +252,8 @@ export class WindowAggregateOperator extends Operator {
         chunk.push(e.key);
         if (chunk.length >= BUILD_CHUNK) break;
       }
-      const closed: Buffer[] = [];
       for (const k of chunk) {
         const { key: kb, time: start } = splitKeyWithTime(k);
-        if (this.slotClosed(start, W)) {
-          closed.push(k); // restored after its windows closed: dropped, as open() does in memory
-          continue;
-        }
         if (current === undefined || !current.equals(kb)) {
           current = kb;
           done.clear();
@@ -310,7 +266,6 @@ export class WindowAggregateOperator extends Operator {
           index.add(s + close, current);
         }
       }
-      for (const k of closed) this.expireKey(k, undefined);
       if (chunk.length < BUILD_CHUNK) return;
       from = Buffer.concat([chunk[chunk.length - 1]!, ZERO]); // the smallest key after the chunk's last
     }
@@ -582,9 +537,7 @@ export class WindowAggregateOperator extends Operator {
       }
     }
     if (i < 0) {
-      // Slots go only when their last window closes: dropped locally, no tombstone (their
-      // changelog records expire by the topic's retention; a restore skips closed windows).
-      this.expireKey(sk, sid);
+      this.store.delete(sk, sid);
       if (sid !== undefined) {
         ks.lastKey = undefined;
         ks.lastKeyId = undefined;

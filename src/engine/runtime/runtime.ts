@@ -266,20 +266,15 @@ export class StreamsRuntime {
       if (!known.has(topic)) create.push({ name: topic, partitions: n, config: { 'cleanup.policy': 'delete', 'retention.ms': -1, 'segment.bytes': REPARTITION_SEGMENT_BYTES } });
     }
     const changelogs = new Map<string, number>();
-    /** Changelogs of stores that expire entries without tombstones (windows, join buffers): their retention. */
-    const retention = new Map<string, number>();
     for (const r of this.runners.values()) {
       for (const s of r.stores) {
         if (!s.logged) continue;
         changelogs.set(s.changelogTopic, Math.max(changelogs.get(s.changelogTopic) ?? 0, this.plan.tasks[r.task.subtopology]!));
-        if (s.retentionMs !== undefined) retention.set(s.changelogTopic, s.retentionMs);
       }
     }
     for (const [topic, n] of changelogs) {
       const k = known.get(topic);
-      const ms = retention.get(topic);
-      // Time-expiring stores write no tombstones: the broker removes their records by time (Kafka Streams' window changelogs).
-      if (!k) create.push({ name: topic, partitions: n, config: ms === undefined ? { 'cleanup.policy': 'compact' } : { 'cleanup.policy': 'compact,delete', 'retention.ms': ms } });
+      if (!k) create.push({ name: topic, partitions: n, config: { 'cleanup.policy': 'compact' } });
       else if (k.partitions < n) throw new TopologyError(`changelog topic '${topic}' has ${k.partitions} partitions; the application needs ${n}`);
     }
     for (const topic of [...t.outputTopics, ...(t.deadLetterTopic ? [t.deadLetterTopic] : [])]) {
