@@ -5,27 +5,26 @@
  * `--sink log|blackhole` anywhere: where the rows go (default log, see runner.ts NexmarkSink).
  * Progress goes to stderr as `progress <phase> <done> <total>` lines; the result is one JSON line on stdout.
  */
-import { NEXMARK_REPARTITIONS, NEXMARK_SINKS, NexmarkRunError, runNexmark, type NexmarkRepartition, type NexmarkSink, type NexmarkSource } from './runner.js';
+import { NEXMARK_REPARTITIONS, NEXMARK_SINKS, runArgument, runNexmark, type NexmarkSource } from './runner.js';
 
 const args = process.argv.slice(2);
 let repartitionFlag: string | undefined;
 const flag = args.indexOf('--repartition');
 if (flag >= 0) [, repartitionFlag] = args.splice(flag, 2);
-let sink = 'log';
-const sinkFlag = args.indexOf('--sink');
-if (sinkFlag >= 0) sink = args.splice(sinkFlag, 2)[1] ?? '';
-if (!NEXMARK_SINKS.includes(sink as NexmarkSink)) throw new NexmarkRunError(`sink must be one of ${NEXMARK_SINKS.join(', ')}, not ${sink}`);
+let sinkFlag: string | undefined = 'log';
+const sinkAt = args.indexOf('--sink');
+if (sinkAt >= 0) [, sinkFlag] = args.splice(sinkAt, 2);
+const sink = runArgument('sink', sinkFlag, NEXMARK_SINKS);
 const [query, events, source, rate, partitions, repartitionArg] = args;
-const repartition = repartitionFlag ?? repartitionArg ?? 'memory';
-if (!NEXMARK_REPARTITIONS.includes(repartition as NexmarkRepartition)) throw new NexmarkRunError(`repartition must be one of ${NEXMARK_REPARTITIONS.join(', ')}, not ${repartition}`);
+const repartition = runArgument('repartition', repartitionFlag ?? repartitionArg ?? 'memory', NEXMARK_REPARTITIONS);
 const result = await runNexmark({
   query: query!,
   events: Number(events),
   source: source as NexmarkSource,
   rate: rate && rate !== '0' ? Number(rate) : undefined,
   partitions: partitions ? Number(partitions) : 1,
-  repartition: repartition as NexmarkRepartition,
-  sink: sink as NexmarkSink,
+  repartition,
+  sink,
   onProgress: (phase, done, total) => process.stderr.write(`progress ${phase} ${done} ${total}\n`),
 });
 process.stdout.write(JSON.stringify(result) + '\n');

@@ -95,6 +95,12 @@ export class NexmarkRunError extends Error {
   readonly code = 'NEXMARK_RUN_ERROR';
 }
 
+/** A run process's argument `name`: `value` when it is one of `allowed`, else a NexmarkRunError naming them. */
+export function runArgument<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T {
+  if (allowed.includes(value as T)) return value as T;
+  throw new NexmarkRunError(`${name} must be one of ${allowed.join(', ')}, not ${value}`);
+}
+
 /**
  * Appends `count` events to the topic in batches, round-robin over its partitions; calls back per
  * batch. `parallel`: generate on worker threads (parallel-generator.ts; same batches), for the

@@ -9,13 +9,13 @@
  * rows go (runner.ts NexmarkSink; default log), in the warm-up and in every timed run.
  */
 import { createInterface } from 'node:readline';
-import { NEXMARK_REPARTITIONS, NEXMARK_SINKS, NexmarkRunError, runNexmark, type NexmarkRepartition, type NexmarkSink } from '../nexmark/runner.js';
+import { NEXMARK_REPARTITIONS, NEXMARK_SINKS, runArgument, runNexmark } from '../nexmark/runner.js';
 
-const [query, events, warmup, repartition, sink = 'log'] = process.argv.slice(2);
-if (!NEXMARK_REPARTITIONS.includes(repartition as NexmarkRepartition)) throw new NexmarkRunError(`repartition must be memory or log, not ${repartition}`);
-if (!NEXMARK_SINKS.includes(sink as NexmarkSink)) throw new NexmarkRunError(`sink must be log or blackhole, not ${sink}`);
+const [query, events, warmup, repartitionArg, sinkArg = 'log'] = process.argv.slice(2);
+const repartition = runArgument('repartition', repartitionArg, NEXMARK_REPARTITIONS);
+const sink = runArgument('sink', sinkArg, NEXMARK_SINKS);
 const run = (n: number): ReturnType<typeof runNexmark> =>
-  runNexmark({ query: query!, events: n, source: 'log', partitions: 1, repartition: repartition as NexmarkRepartition, sink: sink as NexmarkSink });
+  runNexmark({ query: query!, events: n, source: 'log', partitions: 1, repartition, sink });
 
 if (Number(warmup) > 0) await run(Number(warmup));
 process.stdout.write('# ready\n');
