@@ -29,7 +29,7 @@ import { LogManager, silentLogger } from '../../src/log/index.js';
 import { encodeRecordBatch } from '../../src/records/record-batch.js';
 import { RssSampler } from '../support/rss-sampler.js';
 import { jsonEventBatches } from './parallel-generator.js';
-import { EVENTS_TOPIC, nexmarkEvents, queryNamed } from './queries/index.js';
+import { EVENTS_TOPIC, buildQuery, queryNamed } from './queries/index.js';
 import { blackhole } from './queries/query.js';
 
 export type NexmarkSource = 'generator' | 'log';
@@ -144,12 +144,11 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
     let first: { cpu: NodeJS.CpuUsage; at: number } | undefined;
     let blackholed = 0;
     const sink = o.sink ?? 'log';
-    query.build(
-      nexmarkEvents(app, EVENTS_TOPIC, () => {
+    buildQuery(app, query, sink === 'log' ? OUTPUT : blackhole(() => blackholed++), {
+      onFirstEvent: () => {
         first = { cpu: process.cpuUsage(), at: performance.now() };
-      }),
-      sink === 'log' ? OUTPUT : blackhole(() => blackholed++),
-    );
+      },
+    });
     const outputs = (summary: { recordsOut: Record<string, number> } | undefined): number =>
       sink === 'log' ? (summary ? outputCount(summary) : 0) : blackholed;
     const repartition = o.repartition ?? 'memory';

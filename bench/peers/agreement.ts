@@ -5,7 +5,7 @@
  */
 import { StreamsApp, TopologyTestDriver, json } from '../../src/index.js';
 import { generateEvents } from '../nexmark/generator.js';
-import { EVENTS_TOPIC, nexmarkEvents, queryNamed } from '../nexmark/queries/index.js';
+import { EVENTS_TOPIC, buildQuery, queryNamed } from '../nexmark/queries/index.js';
 
 const STATS = ['total_bids', 'rank1_bids', 'rank2_bids', 'rank3_bids', 'total_bidders', 'rank1_bidders', 'rank2_bidders', 'rank3_bidders', 'total_auctions', 'rank1_auctions', 'rank2_auctions', 'rank3_auctions'];
 
@@ -52,8 +52,7 @@ export function tributaryRows(query: string, events: number): unknown[][] {
   const cols = COLUMNS[query];
   if (!q || !cols) throw new Error(`no agreement check for ${query}`);
   const app = new StreamsApp({ applicationId: `agree-${query}` });
-  const source = nexmarkEvents(app);
-  q.build(source, 'out');
+  const source = buildQuery(app, q, 'out');
   const driver = new TopologyTestDriver(app, { partitions: { [EVENTS_TOPIC]: 1 } });
   const input = driver.input(source);
   for (const e of generateEvents(events)) input.pipe({ key: null, value: e, timestamp: e.dateTime });

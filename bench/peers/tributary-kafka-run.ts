@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StreamsApp, kafka } from '../../src/index.js';
-import { nexmarkEvents, queryNamed } from '../nexmark/queries/index.js';
+import { buildQuery, queryNamed } from '../nexmark/queries/index.js';
 
 /** How a run's keyBy records go: through the repartition topic on Kafka ('log') or in memory ('memory'). */
 export type KafkaRunExchange = 'log' | 'memory';
@@ -49,7 +49,7 @@ export async function runQueryOnKafka(bootstrap: string, input: string, name: st
   try {
     // Idleness is a wall-clock rule; a starved partition on a loaded machine must not turn idle.
     const app = new StreamsApp({ applicationId: appId, idleTimeout: '1h' });
-    query.build(nexmarkEvents(app, input), output);
+    buildQuery(app, query, output, { topic: input });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const summary = await app.run({ until: 'end', log: kafka({ brokers: bootstrap }), stateDir, localRepartition: exchange === 'memory' });

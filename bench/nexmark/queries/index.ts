@@ -27,4 +27,4 @@ export function queryNamed(name: string): NexmarkQuery | undefined {
 }
 
 export type { NexmarkQuery } from './query.js';
-export { EVENTS_TOPIC, nexmarkEvents } from './query.js';
+export { EVENTS_TOPIC, buildQuery, nexmarkEvents } from './query.js';

@@ -35,6 +35,7 @@ export const q0RowJson = rowJson<Q0Row>(
 export const q0: NexmarkQuery = {
   name: 'q0',
   title: 'passthrough: every bid',
+  reads: { bid: ['extra'] },
   build(events, output) {
     const rows = events
       .filter(isBid)

@@ -20,6 +20,7 @@ export const q1RowJson = q0RowJson;
 export const q1: NexmarkQuery = {
   name: 'q1',
   title: 'currency conversion: bid prices in euro',
+  reads: { bid: ['extra'] },
   build(events, output) {
     const rows = events
       .filter(isBid)

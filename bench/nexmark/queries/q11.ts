@@ -7,6 +7,7 @@
  * Direct: the engine's session windows (end = last bid + gap, as Flink's SESSION_END).
  */
 import { json, session, type Windowed } from '../../../src/index.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q11Row {
@@ -19,10 +20,11 @@ export interface Q11Row {
 export const q11: NexmarkQuery = {
   name: 'q11',
   title: 'user sessions: bids per bidder per 10 s-gap session',
+  reads: { bid: [] },
   build(events, output) {
     const rows = events
       .filter(isBid)
-      .keyBy((b) => b.bidder, { key: idKey(), name: 'q11-by-bidder' })
+      .keyBy((b) => b.bidder, { key: idKey(), value: eventBinary(), name: 'q11-by-bidder' })
       .window(session('10s'), { name: 'q11-session' })
       .count({ name: 'q11-count' })
       .toStream()

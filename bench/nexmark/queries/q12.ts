@@ -10,6 +10,7 @@
  * records are processed (that is the query's point); the test drives the wall clock.
  */
 import { json, type ProcessorContext, type ValueState } from '../../../src/index.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q12Row {
@@ -24,10 +25,11 @@ const SIZE = 10_000;
 export const q12: NexmarkQuery = {
   name: 'q12',
   title: 'processing-time windows: bids per bidder per 10 s of wall clock',
+  reads: { bid: [] },
   build(events, output) {
     const rows = events
       .filter(isBid)
-      .keyBy((b) => b.bidder, { key: idKey(), name: 'q12-by-bidder' })
+      .keyBy((b) => b.bidder, { key: idKey(), value: eventBinary(), name: 'q12-by-bidder' })
       .process<number, Q12Row>(() => {
         // The wall clock only moves forward: a bidder has at most one open window.
         let open!: ValueState<{ start: number; count: number }>;

@@ -36,6 +36,7 @@ export function countChar(s: string, c: string): number {
 export const q14: NexmarkQuery = {
   name: 'q14',
   title: 'calculation: euro prices in a band, time-of-day tag, a UDF on extra',
+  reads: { bid: ['extra'] },
   build(events, output) {
     const rows = events
       .filter((e): e is Bid => {

@@ -12,6 +12,7 @@
  */
 import { json, type ValueState } from '../../../src/index.js';
 import { BidStatsState, emptyCounts, statsOf, type BidStats, type Counts } from './bid-stats.js';
+import { eventBinary } from '../event-binary.js';
 import { day, emit, isBid, textKey, type NexmarkQuery } from './query.js';
 
 export interface Q15Row extends BidStats {
@@ -21,10 +22,11 @@ export interface Q15Row extends BidStats {
 export const q15: NexmarkQuery = {
   name: 'q15',
   title: 'bidding statistics per day, with distinct counts',
+  reads: { bid: [] },
   build(events, output) {
     const rows = events
       .filter(isBid)
-      .keyBy((b) => day(b.dateTime), { key: textKey(), name: 'q15-by-day' })
+      .keyBy((b) => day(b.dateTime), { key: textKey(), value: eventBinary(), name: 'q15-by-day' })
       .process<string, Q15Row>(() => {
         let counts!: ValueState<Counts>;
         let stats!: BidStatsState;

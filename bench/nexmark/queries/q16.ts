@@ -7,6 +7,7 @@
  */
 import { json, type ValueState } from '../../../src/index.js';
 import { BidStatsState, emptyCounts, statsOf, type BidStats, type Counts } from './bid-stats.js';
+import { eventBinary } from '../event-binary.js';
 import { day, emit, hourMinute, isBid, textKey, type NexmarkQuery } from './query.js';
 
 export interface Q16Row extends BidStats {
@@ -18,10 +19,11 @@ export interface Q16Row extends BidStats {
 export const q16: NexmarkQuery = {
   name: 'q16',
   title: 'channel statistics per day, with distinct counts',
+  reads: { bid: ['channel'] },
   build(events, output) {
     const rows = events
       .filter(isBid)
-      .keyBy((b) => `${b.channel}\u0000${day(b.dateTime)}`, { key: textKey(), name: 'q16-by-channel-day' })
+      .keyBy((b) => `${b.channel}\u0000${day(b.dateTime)}`, { key: textKey(), value: eventBinary(), name: 'q16-by-channel-day' })
       .process<string, Q16Row>(() => {
         let counts!: ValueState<{ c: Counts; minute: string }>;
         let stats!: BidStatsState;

@@ -10,6 +10,7 @@
  */
 import { json } from '../../../src/index.js';
 import type { Bid } from '../model.js';
+import { eventBinary } from '../event-binary.js';
 import { day, emit, idKey, isBid, priceRank, type NexmarkQuery } from './query.js';
 
 export interface Q17Row {
@@ -62,10 +63,11 @@ const DAY_MS = 86_400_000;
 export const q17: NexmarkQuery = {
   name: 'q17',
   title: 'auction statistics per day',
+  reads: { bid: [] },
   build(events, output) {
     const rows = events
       .filter(isBid)
-      .keyBy((b) => b.auction * 100_000 + Math.floor(b.dateTime / DAY_MS), { key: idKey(), name: 'q17-by-auction-day' })
+      .keyBy((b) => b.auction * 100_000 + Math.floor(b.dateTime / DAY_MS), { key: idKey(), value: eventBinary(), name: 'q17-by-auction-day' })
       .aggregate<Q17Row>(empty, add, { name: 'q17-stats', emit: 'batch' })
       .toStream();
     emit(rows, output, json<Q17Row>());

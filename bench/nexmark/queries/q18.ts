@@ -13,6 +13,7 @@
  */
 import { json } from '../../../src/index.js';
 import type { Bid } from '../model.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q18Row {
@@ -28,10 +29,11 @@ export interface Q18Row {
 export const q18: NexmarkQuery = {
   name: 'q18',
   title: 'last bid per bidder and auction',
+  reads: { bid: ['channel', 'url', 'extra'] },
   build(events, output) {
     const rows = events
       .filter(isBid)
-      .keyBy((b) => b.bidder * 1e9 + b.auction, { key: idKey(), name: 'q18-by-bidder-auction' })
+      .keyBy((b) => b.bidder * 1e9 + b.auction, { key: idKey(), value: eventBinary(), name: 'q18-by-bidder-auction' })
       .reduce((last: Bid, b: Bid) => (b.dateTime >= last.dateTime ? b : last), { name: 'q18-last', emit: 'batch' })
       .toStream()
       .mapValues((b): Q18Row => ({ auction: b.auction, bidder: b.bidder, price: b.price, channel: b.channel, url: b.url, dateTime: b.dateTime, extra: b.extra }));

@@ -16,6 +16,7 @@
  */
 import { json } from '../../../src/index.js';
 import type { Bid } from '../model.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q19Ranked {
@@ -47,10 +48,11 @@ function insert(list: Bid[], b: Bid): void {
 export const q19: NexmarkQuery = {
   name: 'q19',
   title: 'top 10 bids per auction',
+  reads: { bid: ['channel', 'url', 'extra'] },
   build(events, output) {
     const rows = events
       .filter(isBid)
-      .keyBy((b) => b.auction, { key: idKey(), name: 'q19-by-auction' })
+      .keyBy((b) => b.auction, { key: idKey(), value: eventBinary(), name: 'q19-by-auction' })
       .aggregate(
         (): Bid[] => [],
         (list, b) => {

@@ -23,6 +23,7 @@ export const q2RowJson = rowJson<Q2Row>(
 export const q2: NexmarkQuery = {
   name: 'q2',
   title: 'selection: bids on every 123rd auction',
+  reads: { bid: [] },
   build(events, output) {
     const rows = events
       .filter((e): e is Bid => isBid(e) && e.auction % 123 === 0)

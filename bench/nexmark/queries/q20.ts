@@ -12,6 +12,7 @@
  */
 import { json, type ListState, type ValueState } from '../../../src/index.js';
 import type { Auction, Bid } from '../model.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q20Row {
@@ -60,10 +61,11 @@ type Seen = Auction | { type: 'other' };
 export const q20: NexmarkQuery = {
   name: 'q20',
   title: 'expand bid with auction: bid x auction join, category 10',
+  reads: { auction: ['itemName', 'description', 'extra'], bid: ['channel', 'url', 'extra'] },
   build(events, output) {
     const rows = events
       .filter((e): e is Auction | Bid => e.type !== 'person')
-      .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), name: 'q20-by-auction' })
+      .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), value: eventBinary(), name: 'q20-by-auction' })
       .process<number, Q20Row>(() => {
         let auction!: ValueState<Seen>;
         let waiting!: ListState<Bid>;

@@ -23,6 +23,7 @@ export function splitIndex(s: string, sep: string, index: number): string | null
 export const q22: NexmarkQuery = {
   name: 'q22',
   title: 'string splitting: directories of the bid URL',
+  reads: { bid: ['channel', 'url'] },
   build(events, output) {
     const rows = events
       .filter(isBid)

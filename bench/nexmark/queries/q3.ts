@@ -11,6 +11,7 @@
  */
 import { json, type ProcessorContext, type ValueState, type ListState } from '../../../src/index.js';
 import type { Auction, NexmarkEvent, Person } from '../model.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q3Row {
@@ -25,10 +26,11 @@ const STATES = new Set(['OR', 'ID', 'CA']);
 export const q3: NexmarkQuery = {
   name: 'q3',
   title: 'local item suggestion: auction x person join',
+  reads: { person: ['name', 'city', 'state'], auction: [] },
   build(events, output) {
     const rows = events
       .filter((e): e is Auction | Person => (e.type === 'auction' && e.category === 10) || (e.type === 'person' && STATES.has(e.state)))
-      .keyBy((e) => (e.type === 'person' ? e.id : e.seller), { key: idKey(), name: 'q3-by-person' })
+      .keyBy((e) => (e.type === 'person' ? e.id : e.seller), { key: idKey(), value: eventBinary(), name: 'q3-by-person' })
       .process<number, Q3Row>(() => {
         let person!: ValueState<Person>;
         let waiting!: ListState<number>;

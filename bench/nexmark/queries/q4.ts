@@ -20,6 +20,7 @@
  */
 import { json, type ListState, type ProcessorContext, type ValueState } from '../../../src/index.js';
 import type { Auction, Bid } from '../model.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q4Row {
@@ -62,10 +63,11 @@ function offer(a: AuctionMax, price: number, t: number, ctx: ProcessorContext<nu
 export const q4: NexmarkQuery = {
   name: 'q4',
   title: 'average winning price per category',
+  reads: { auction: [], bid: [] },
   build(events, output) {
     const rows = events
       .filter((e): e is Auction | Bid => e.type !== 'person')
-      .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), name: 'q4-by-auction' })
+      .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), value: eventBinary(), name: 'q4-by-auction' })
       .process<number, MaxChange>(() => {
         let auction!: ValueState<AuctionMax>;
         let waiting!: ListState<[price: number, dateTime: number]>;

@@ -44,6 +44,7 @@ export const q5RowSerde: Serde<Q5Row> = custom<Q5Row>({
 export const q5: NexmarkQuery = {
   name: 'q5',
   title: 'hot items: most-bid auctions per 10 s window, every 2 s',
+  reads: { bid: [] },
   build(events, output) {
     const rows = events
       .filter(isBid)

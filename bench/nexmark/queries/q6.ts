@@ -26,6 +26,7 @@
  */
 import { json, type ListState, type ValueState } from '../../../src/index.js';
 import type { Auction, Bid } from '../model.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q6Row {
@@ -49,10 +50,11 @@ type AuctionState = Pick<Auction, 'dateTime' | 'expires' | 'seller'> | 'closed';
 export const q6: NexmarkQuery = {
   name: 'q6',
   title: 'average selling price of the last 10 closed auctions per seller',
+  reads: { auction: [], bid: [] },
   build(events, output) {
     const rows = events
       .filter((e): e is Auction | Bid => e.type !== 'person')
-      .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), name: 'q6-by-auction' })
+      .keyBy((e) => (e.type === 'bid' ? e.auction : e.id), { key: idKey(), value: eventBinary(), name: 'q6-by-auction' })
       .process<number, Winner>(() => {
         let auction!: ValueState<AuctionState>;
         let max!: ValueState<number>;

@@ -13,6 +13,7 @@
  */
 import { json, type MapState } from '../../../src/index.js';
 import type { Bid } from '../model.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, isBid, type NexmarkQuery } from './query.js';
 
 export interface Q7Row {
@@ -35,10 +36,11 @@ interface Open {
 export const q7: NexmarkQuery = {
   name: 'q7',
   title: 'highest bid per 10 s window',
+  reads: { bid: ['extra'] },
   build(events, output) {
     const rows = events
       .filter(isBid)
-      .keyBy(() => 0, { key: idKey(), name: 'q7-global' })
+      .keyBy(() => 0, { key: idKey(), value: eventBinary(), name: 'q7-global' })
       .process<number, Q7Row>(() => {
         let open!: MapState<number, Open>;
         return {

@@ -13,6 +13,7 @@
  */
 import { json, type MapState } from '../../../src/index.js';
 import type { Auction, Person } from '../model.js';
+import { eventBinary } from '../event-binary.js';
 import { emit, idKey, type NexmarkQuery } from './query.js';
 
 export interface Q8Row {
@@ -32,10 +33,11 @@ interface Pair {
 export const q8: NexmarkQuery = {
   name: 'q8',
   title: 'monitor new users: sellers registered in the same 10 s window',
+  reads: { person: ['name'], auction: [] },
   build(events, output) {
     const rows = events
       .filter((e): e is Person | Auction => e.type !== 'bid')
-      .keyBy((e) => (e.type === 'person' ? e.id : e.seller), { key: idKey(), name: 'q8-by-person' })
+      .keyBy((e) => (e.type === 'person' ? e.id : e.seller), { key: idKey(), value: eventBinary(), name: 'q8-by-person' })
       .process<number, Q8Row>(() => {
         let windows!: MapState<number, Pair>;
         return {

@@ -6,7 +6,7 @@
  * (keys are internal to the query), so a reader needs only the value.
  */
 import { custom, float64, string, type Serde, type Serializer, type Stream, type StreamsApp } from '../../../src/index.js';
-import { decodeEventJson } from '../event-json.js';
+import { decodeEventJson, projection, type EventReads } from '../event-json.js';
 import { eventToJson, type Auction, type Bid, type NexmarkEvent, type Person } from '../model.js';
 
 /** The events topic the runner fills and every query reads. */
@@ -90,40 +90,63 @@ export interface NexmarkQuery {
   readonly name: string;
   /** One line: what the query computes. */
   readonly title: string;
+  /**
+   * The event types and text fields the query reads (default: all): its source decodes only
+   * those (event-json.ts EventReads). The query tests run every query through its projection.
+   */
+  readonly reads?: EventReads;
   /** Adds the query to the app: reads `events`, ends in `emit(rows, output, serde)`: JSON values to a topic, or a blackhole. */
   build(events: Stream<Buffer | null, NexmarkEvent>, output: NexmarkOutput): void;
 }
 
 /**
- * The events' serde, calling `onFirst` once, when the first event is decoded: the runner starts
- * counting there (after the app's start-up), as the Flink peer does (FlinkNexmark.FirstEvent).
+ * The events' serde for a reader of `reads` (all: every type and field), calling `onFirst` once,
+ * when the first event is decoded: the runner starts counting there (after the app's start-up),
+ * as the Flink peer does (FlinkNexmark.FirstEvent).
  */
-function markingFirstEvent(onFirst: () => void): Serde<NexmarkEvent> {
-  let seen = false;
+function eventSerde(reads: EventReads | undefined, onFirst: (() => void) | undefined): Serde<NexmarkEvent> {
+  if (reads === undefined && onFirst === undefined) return nexmarkEvent;
+  const p = projection(reads);
+  let seen = onFirst === undefined;
   return custom<NexmarkEvent>({
     name: 'nexmark-event',
     serialize: (e) => Buffer.from(eventToJson(e)),
     deserialize: (b) => {
       if (!seen) {
         seen = true;
-        onFirst();
+        onFirst?.();
       }
-      return decodeEventJson(b);
+      return decodeEventJson(b, p);
     },
     copy: copyEvent,
   });
 }
 
+export interface NexmarkEventsOptions {
+  /** What the query reads (NexmarkQuery.reads): the rest is not decoded. */
+  readonly reads?: EventReads;
+  /** Called when the first event is decoded. */
+  readonly onFirstEvent?: () => void;
+}
+
 /**
- * The events topic as a stream, event time = dateTime, 4 s out-of-orderness as nexmark's DDL;
- * `onFirstEvent` is called when the first event is decoded.
+ * The events topic as a stream, 4 s out-of-orderness as nexmark's DDL. Event time is the
+ * record's timestamp, which every writer of the events topic sets to the event's dateTime (the
+ * runner, the peers' input, the tests), as Kafka Streams' default timestamp extractor reads it:
+ * an event a query does not read is not decoded for its time either.
  */
-export function nexmarkEvents(app: StreamsApp, topic = EVENTS_TOPIC, onFirstEvent?: () => void): Stream<Buffer | null, NexmarkEvent> {
+export function nexmarkEvents(app: StreamsApp, topic = EVENTS_TOPIC, options: NexmarkEventsOptions = {}): Stream<Buffer | null, NexmarkEvent> {
   return app.stream<Buffer | null, NexmarkEvent>(topic, {
-    value: onFirstEvent ? markingFirstEvent(onFirstEvent) : nexmarkEvent,
-    timestamp: (e) => e.dateTime,
+    value: eventSerde(options.reads, options.onFirstEvent),
     maxOutOfOrderness: MAX_OUT_OF_ORDERNESS_MS,
   });
+}
+
+/** Adds `query` to `app`, reading `topic` through the query's projection, its rows to `output`. */
+export function buildQuery(app: StreamsApp, query: NexmarkQuery, output: NexmarkOutput, options: { topic?: string; onFirstEvent?: () => void } = {}): Stream<Buffer | null, NexmarkEvent> {
+  const events = nexmarkEvents(app, options.topic, { reads: query.reads, onFirstEvent: options.onFirstEvent });
+  query.build(events, output);
+  return events;
 }
 
 export const isBid = (e: NexmarkEvent): e is Bid => e.type === 'bid';

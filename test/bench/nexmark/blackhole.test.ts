@@ -7,17 +7,16 @@ import { StreamsApp, TopologyTestDriver, json } from '../../../src/index.js';
 import { generateEvents } from '../../../bench/nexmark/generator.js';
 import { runNexmark } from '../../../bench/nexmark/runner.js';
 import { queryNamed } from '../../../bench/nexmark/queries/index.js';
-import { EVENTS_TOPIC, blackhole, nexmarkEvents, type NexmarkOutput } from '../../../bench/nexmark/queries/query.js';
+import { EVENTS_TOPIC, blackhole, buildQuery, type NexmarkOutput } from '../../../bench/nexmark/queries/query.js';
 import { testEvents } from './support.js';
 
 /** The rows `query` gives over the events, through `output`: a topic's JSON values or the blackhole's rows. */
 function rowsThrough(name: string, sink: 'log' | 'blackhole', events = testEvents().slice(0, 15_000)): unknown[] {
   const query = queryNamed(name)!;
   const app = new StreamsApp({ applicationId: `bh-${name}-${sink}` });
-  const source = nexmarkEvents(app);
   const held: unknown[] = [];
   const output: NexmarkOutput = sink === 'log' ? 'out' : blackhole((row) => held.push(JSON.parse(JSON.stringify(row))));
-  query.build(source, output);
+  const source = buildQuery(app, query, output);
   const driver = new TopologyTestDriver(app, { partitions: { [EVENTS_TOPIC]: 1 } });
   try {
     const input = driver.input(source);

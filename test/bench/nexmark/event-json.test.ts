@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BEAM_DEFAULT_CONFIG, type NexmarkConfig } from '../../../bench/nexmark/config.js';
-import { decodeEventJson } from '../../../bench/nexmark/event-json.js';
+import { decodeEventJson, projection, type EventReads } from '../../../bench/nexmark/event-json.js';
 import { JsonEventBatch, NexmarkGenerator } from '../../../bench/nexmark/generator.js';
-import { eventFromJson } from '../../../bench/nexmark/model.js';
+import { eventFromJson, eventToJson, type NexmarkEvent } from '../../../bench/nexmark/model.js';
 
 function sameAsJsonParse(bytes: Buffer): void {
   const ours = decodeEventJson(bytes) as unknown as Record<string, unknown>;
@@ -74,4 +74,53 @@ test('invalid JSON throws as JSON.parse does', () => {
     assert.throws(() => eventFromJson(Buffer.from(t)), SyntaxError, `JSON.parse rejects ${t}`);
     assert.throws(() => decodeEventJson(Buffer.from(t)), SyntaxError, t);
   }
+});
+
+/** What a projected decode must give: the event with the text fields not read as '', or the type's placeholder. */
+function projected(e: NexmarkEvent, reads: EventReads): Record<string, unknown> {
+  const read = reads[e.type] as readonly string[] | undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'type') out[k] = v;
+    else if (read === undefined) out[k] = typeof v === 'string' ? '' : 0;
+    else out[k] = typeof v === 'string' && !read.includes(k) ? '' : v;
+  }
+  return out;
+}
+
+test('a projection decodes the types and text fields it names, steps over the rest (escapes included), and keeps the shape', () => {
+  const cases: EventReads[] = [{ bid: ['extra'] }, { bid: [] }, { person: ['name', 'city', 'state'], auction: [] }, { auction: ['itemName', 'description', 'extra'], bid: ['channel', 'url', 'extra'] }, {}];
+  const g = new NexmarkGenerator({ numEvents: 20_000 });
+  const batch = new JsonEventBatch(1000);
+  let escapedSkipped = 0;
+  while (g.fillJson(batch) > 0) {
+    for (let i = 0; i < batch.count; i++) {
+      const v = batch.value(i);
+      const full = eventFromJson(v);
+      for (const reads of cases) {
+        const got = decodeEventJson(v, projection(reads)) as unknown as Record<string, unknown>;
+        const want = projected(full, reads);
+        assert.deepEqual(Object.keys(got), Object.keys(want));
+        assert.deepEqual(got, want, `${JSON.stringify(reads)} of ${String(v)}`);
+      }
+      if (full.type === 'bid' && full.extra.includes('\\')) escapedSkipped++;
+    }
+  }
+  assert.ok(escapedSkipped > 100, `skipped extras with backslashes: ${escapedSkipped}`);
+});
+
+test('a projection steps over escaped quotes and backslashes in a string it does not read', () => {
+  const bid: NexmarkEvent = { type: 'bid', auction: 7, bidder: 8, price: 9, channel: 'a\\"b\\\\', url: '\\\\"\\', dateTime: 10, extra: 'x"y' };
+  const text = Buffer.from(eventToJson(bid));
+  assert.deepEqual(decodeEventJson(text, projection({ bid: ['extra'] })), { ...bid, channel: '', url: '' });
+  assert.deepEqual(decodeEventJson(text, projection({ bid: ['url'] })), { ...bid, channel: '', extra: '' });
+});
+
+test('text off the fast layout gives the whole event under a projection; an unread type gives its frozen placeholder', () => {
+  const spaced = Buffer.from('{"event_type": 2, "bid": {"auction": 1, "bidder": 2, "price": 3, "channel": "c", "url": "u", "dateTime": 4, "extra": "e"}}');
+  assert.deepEqual(decodeEventJson(spaced, projection({ bid: [] })), eventFromJson(spaced));
+  const unread = decodeEventJson(Buffer.from(eventToJson({ type: 'person', id: 1, name: 'n', emailAddress: 'e', creditCard: 'c', city: 'x', state: 'OR', dateTime: 5, extra: '' })), projection({ bid: [] }));
+  assert.equal(unread.type, 'person');
+  assert.equal(unread.dateTime, 0);
+  assert.ok(Object.isFrozen(unread));
 });

@@ -4,7 +4,7 @@
 import { StreamsApp, TopologyTestDriver, json } from '../../../src/index.js';
 import { generateEvents } from '../../../bench/nexmark/generator.js';
 import { type Auction, type Bid, type NexmarkEvent, type Person } from '../../../bench/nexmark/model.js';
-import { EVENTS_TOPIC, nexmarkEvents, type NexmarkQuery } from '../../../bench/nexmark/queries/query.js';
+import { EVENTS_TOPIC, buildQuery, type NexmarkQuery } from '../../../bench/nexmark/queries/query.js';
 
 /**
  * 40,000 events at 1,000 events/s of event time: 40 s, so the 10 s windows of q5, q7, q8, q11 and
@@ -32,8 +32,7 @@ export interface RunOptions {
 /** Runs the query over the events and returns every value it wrote, in order. */
 export function runQuery<R>(query: NexmarkQuery, events: readonly NexmarkEvent[] = testEvents(), options: RunOptions = {}): R[] {
   const app = new StreamsApp({ applicationId: `test-${query.name}` });
-  const source = nexmarkEvents(app);
-  query.build(source, 'out');
+  const source = buildQuery(app, query, 'out');
   const driver = new TopologyTestDriver(app, { partitions: { [EVENTS_TOPIC]: options.partitions ?? 1 } });
   try {
     const input = driver.input(source);

@@ -10,7 +10,7 @@ import { StreamsApp, embedded } from '../../../src/index.js';
 import { encodeRecordBatch } from '../../../src/records/record-batch.js';
 import { generateEvents } from '../../../bench/nexmark/generator.js';
 import { eventToJson } from '../../../bench/nexmark/model.js';
-import { EVENTS_TOPIC, nexmarkEvents, queryNamed } from '../../../bench/nexmark/queries/index.js';
+import { EVENTS_TOPIC, buildQuery, queryNamed } from '../../../bench/nexmark/queries/index.js';
 import { openLog, readTopic, tempDir } from './helpers.js';
 
 const QUERIES = ['q3', 'q4', 'q5', 'q7', 'q8', 'q11', 'q15', 'q16', 'q17', 'q18', 'q19', 'q20'];
@@ -37,7 +37,7 @@ test('Nexmark queries with keyBy: the same output records through the log, in me
       const outputs: string[][] = [];
       for (const mode of MODES) {
         const app = new StreamsApp({ applicationId: `${q}-${mode.name}`, idleTimeout: '1h' });
-        queryNamed(q)!.build(nexmarkEvents(app), `${q}-${mode.name}-out`);
+        buildQuery(app, queryNamed(q)!, `${q}-${mode.name}-out`);
         await app.run({ until: 'end', log: embedded({ manager: log }), stateDir: join(dir, `${q}-${mode.name}`), ...mode });
         const rows = readTopic(log, `${q}-${mode.name}-out`).map((r) => [r.key?.toString('hex') ?? '-', r.value?.toString() ?? 'null'] as const);
         // Updating queries emit a key's row per commit (how many depends on when commits fall): compare each key's last
