@@ -6,16 +6,19 @@
  * Layout: one type byte (0 person, 1 auction, 2 bid: model.ts's event_type codes), then the
  * event's fields in the model's order (`type` aside): numbers as float64 little-endian (ids,
  * prices and times are safe integers; any double round-trips, NaN and -0 included), strings as a
- * u32 little-endian header and the bytes. The header is the UTF-8 byte length; with its top bit
- * set, the low 31 bits are the byte length of UTF-16LE code units instead: used only for a string
- * that is not well-formed UTF-16 (a lone surrogate, which UTF-8 would turn into U+FFFD), so that
- * every string round-trips exactly, as it does through the JSON serde (JSON.stringify escapes
- * lone surrogates), and Serde.copy (copyEvent: the same strings) is what a round trip gives.
+ * u32 little-endian header and the bytes. The header's top two bits say what the bytes are, its
+ * low 30 bits how many there are: 01 ASCII (every byte < 0x80: the generator's strings; read as
+ * latin1, the fastest bytes -> string), 00 UTF-8 (other well-formed strings), 10 UTF-16LE code
+ * units: only for a string that is not well-formed UTF-16 (a lone surrogate, which UTF-8 would
+ * turn into U+FFFD), so that every string round-trips exactly, as it does through the JSON serde
+ * (JSON.stringify escapes lone surrogates), and Serde.copy (copyEvent: the same strings) is what
+ * a round trip gives.
  *
  * Encoding: one Buffer.allocUnsafe per event, of the exact size. Decoding: the same object (same
  * fields, same order) as decodeEventJson and copyEvent. Bytes that are not an encoding (empty,
  * truncated, an unknown type byte, trailing bytes, a bad string header, invalid UTF-8) throw an
- * EventDecodeError.
+ * EventDecodeError. (The bytes of an ASCII string are not checked to be < 0x80, nor are numbers
+ * checked: a flipped bit inside a field is not detected, as in JSON text.)
  */
 import { custom, type Serde } from '../../src/index.js';
 import { EVENT_AUCTION, EVENT_BID, EVENT_PERSON, type Auction, type Bid, type NexmarkEvent, type Person } from './model.js';
@@ -32,8 +35,10 @@ export class EventDecodeError extends Error {
 
 /** Node's Buffer string methods without the encoding dispatch of write()/toString() (public, undocumented). */
 type FastBuffer = Buffer & {
+  latin1Write(s: string, offset: number, length?: number): number;
   utf8Write(s: string, offset: number, length?: number): number;
   ucs2Write(s: string, offset: number, length?: number): number;
+  latin1Slice(start: number, end: number): string;
   utf8Slice(start: number, end: number): string;
   ucs2Slice(start: number, end: number): string;
 };
@@ -41,71 +46,91 @@ type FastBuffer = Buffer & {
 /** String.prototype.isWellFormed (Node 20; ES2024, newer than the lib this compiles against). */
 type WellFormable = string & { isWellFormed(): boolean };
 
-/** The header's flag: UTF-16LE code units follow, not UTF-8. */
-const UTF16 = 0x80000000;
+/** The header's kinds (top two bits): UTF-8, ASCII, UTF-16LE. */
+const UTF8 = 0;
+const ASCII = 1;
+const UTF16 = 2;
+const LENGTH_BITS = 0x3fffffff;
 
-/** The bytes a string takes after its 4-byte header. */
+/** The bytes a string takes after its 4-byte header: its length exactly when it is ASCII. */
 function strBytes(s: string): number {
   const n = Buffer.byteLength(s, 'utf8');
   // n === length: all ASCII (any other code unit takes 2 or more UTF-8 bytes).
-  return n === s.length || (s as WellFormable).isWellFormed() ? n : 2 * s.length;
+  if (n === s.length) return n;
+  if (!(s as WellFormable).isWellFormed()) return 2 * s.length;
+  if (n > LENGTH_BITS) throw new RangeError(`a string of ${n} UTF-8 bytes is too long for the binary event layout`);
+  return n;
 }
 
-/** Writes `s` (header and bytes) at `p`; returns the end. */
-function writeStr(b: FastBuffer, p: number, s: string): number {
-  const n = s.length === 0 ? 0 : b.utf8Write(s, p + 4);
-  if (n === s.length || (s as WellFormable).isWellFormed()) {
+/** Writes `s` (header and bytes) at `p`, `n` = strBytes(s); returns the end. */
+function writeStr(b: FastBuffer, p: number, s: string, n: number): number {
+  if (n === s.length) {
+    // ASCII (or empty).
+    b.writeUInt32LE((ASCII << 30) | n, p);
+    if (n !== 0) b.latin1Write(s, p + 4, n);
+  } else if ((s as WellFormable).isWellFormed()) {
     b.writeUInt32LE(n, p);
-    return p + 4 + n;
+    b.utf8Write(s, p + 4, n);
+  } else {
+    b.writeUInt32LE(((UTF16 << 30) | n) >>> 0, p);
+    b.ucs2Write(s, p + 4, n);
   }
-  const u = b.ucs2Write(s, p + 4);
-  b.writeUInt32LE((UTF16 | u) >>> 0, p);
-  return p + 4 + u;
+  return p + 4 + n;
 }
 
 /** The event's bytes (see the layout above). */
 export function encodeEventBinary(e: NexmarkEvent): Buffer {
   switch (e.type) {
     case 'bid': {
-      const b = Buffer.allocUnsafe(1 + 8 * 4 + 12 + strBytes(e.channel) + strBytes(e.url) + strBytes(e.extra)) as FastBuffer;
+      const channel = strBytes(e.channel);
+      const url = strBytes(e.url);
+      const extra = strBytes(e.extra);
+      const b = Buffer.allocUnsafe(1 + 8 * 4 + 12 + channel + url + extra) as FastBuffer;
       b[0] = EVENT_BID;
       b.writeDoubleLE(e.auction, 1);
       b.writeDoubleLE(e.bidder, 9);
       b.writeDoubleLE(e.price, 17);
-      let p = writeStr(b, 25, e.channel);
-      p = writeStr(b, p, e.url);
+      let p = writeStr(b, 25, e.channel, channel);
+      p = writeStr(b, p, e.url, url);
       b.writeDoubleLE(e.dateTime, p);
-      writeStr(b, p + 8, e.extra);
+      writeStr(b, p + 8, e.extra, extra);
       return b;
     }
     case 'auction': {
-      const b = Buffer.allocUnsafe(1 + 8 * 7 + 12 + strBytes(e.itemName) + strBytes(e.description) + strBytes(e.extra)) as FastBuffer;
+      const itemName = strBytes(e.itemName);
+      const description = strBytes(e.description);
+      const extra = strBytes(e.extra);
+      const b = Buffer.allocUnsafe(1 + 8 * 7 + 12 + itemName + description + extra) as FastBuffer;
       b[0] = EVENT_AUCTION;
       b.writeDoubleLE(e.id, 1);
-      let p = writeStr(b, 9, e.itemName);
-      p = writeStr(b, p, e.description);
+      let p = writeStr(b, 9, e.itemName, itemName);
+      p = writeStr(b, p, e.description, description);
       p = b.writeDoubleLE(e.initialBid, p);
       p = b.writeDoubleLE(e.reserve, p);
       p = b.writeDoubleLE(e.dateTime, p);
       p = b.writeDoubleLE(e.expires, p);
       p = b.writeDoubleLE(e.seller, p);
       p = b.writeDoubleLE(e.category, p);
-      writeStr(b, p, e.extra);
+      writeStr(b, p, e.extra, extra);
       return b;
     }
     case 'person': {
-      const b = Buffer.allocUnsafe(
-        1 + 8 * 2 + 24 + strBytes(e.name) + strBytes(e.emailAddress) + strBytes(e.creditCard) + strBytes(e.city) + strBytes(e.state) + strBytes(e.extra),
-      ) as FastBuffer;
+      const name = strBytes(e.name);
+      const email = strBytes(e.emailAddress);
+      const card = strBytes(e.creditCard);
+      const city = strBytes(e.city);
+      const state = strBytes(e.state);
+      const extra = strBytes(e.extra);
+      const b = Buffer.allocUnsafe(1 + 8 * 2 + 24 + name + email + card + city + state + extra) as FastBuffer;
       b[0] = EVENT_PERSON;
       b.writeDoubleLE(e.id, 1);
-      let p = writeStr(b, 9, e.name);
-      p = writeStr(b, p, e.emailAddress);
-      p = writeStr(b, p, e.creditCard);
-      p = writeStr(b, p, e.city);
-      p = writeStr(b, p, e.state);
+      let p = writeStr(b, 9, e.name, name);
+      p = writeStr(b, p, e.emailAddress, email);
+      p = writeStr(b, p, e.creditCard, card);
+      p = writeStr(b, p, e.city, city);
+      p = writeStr(b, p, e.state, state);
       p = b.writeDoubleLE(e.dateTime, p);
-      writeStr(b, p, e.extra);
+      writeStr(b, p, e.extra, extra);
       return b;
     }
     default:
@@ -131,11 +156,12 @@ function str(): string {
   if (p + 4 > end) throw new EventDecodeError(`truncated: a string header at byte ${p} of ${end}`);
   const h = b.readUInt32LE(p);
   p += 4;
-  const n = h & 0x7fffffff;
+  const n = h & LENGTH_BITS;
   if (p + n > end) throw new EventDecodeError(`truncated: a string of ${n} bytes at byte ${p} of ${end}`);
   pos = p + n;
-  if (h === n) {
-    if (n === 0) return '';
+  const kind = h >>> 30;
+  if (kind === ASCII) return n === 0 ? '' : b.latin1Slice(p, p + n);
+  if (kind === UTF8) {
     const s = b.utf8Slice(p, p + n);
     // Invalid UTF-8 decodes to U+FFFD: a string holding one is checked against its bytes.
     if (s.includes('\ufffd') && Buffer.compare(Buffer.from(s, 'utf8'), b.subarray(p, p + n)) !== 0) {
@@ -143,8 +169,8 @@ function str(): string {
     }
     return s;
   }
-  if ((n & 1) !== 0) throw new EventDecodeError(`odd UTF-16 byte length ${n} at byte ${p}`);
-  return b.ucs2Slice(p, p + n);
+  if (kind === UTF16 && (n & 1) === 0) return b.ucs2Slice(p, p + n);
+  throw new EventDecodeError(`bad string header 0x${h.toString(16)} at byte ${p - 4}`);
 }
 
 function person(): Person {

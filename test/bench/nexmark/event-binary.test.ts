@@ -112,13 +112,26 @@ test('an unknown type byte, trailing bytes and bad string headers throw EventDec
   const flagged = Buffer.from(b);
   flagged.writeUInt32LE(0xffffffff, 25);
   throwsDecodeError(flagged, 'a UTF-16 string longer than the bytes');
-  // An odd UTF-16 byte length; invalid UTF-8.
-  const odd = encodeEventBinary({ ...BID, channel: 'abc' } as NexmarkEvent);
+  // The header's kinds (top two bits): 01 ASCII, 00 UTF-8, 10 UTF-16LE; 11 is none. An odd UTF-16
+  // byte length; invalid UTF-8.
+  const abc = encodeEventBinary({ ...BID, channel: 'abc' } as NexmarkEvent);
+  assert.equal(abc.readUInt32LE(25), 0x40000003);
+  const odd = Buffer.from(abc);
   odd.writeUInt32LE(0x80000003, 25);
   throwsDecodeError(odd, 'odd UTF-16 length');
-  const invalid = encodeEventBinary({ ...BID, channel: 'abc' } as NexmarkEvent);
-  invalid[30] = 0xff;
-  throwsDecodeError(invalid, 'invalid UTF-8');
+  const none = Buffer.from(abc);
+  none.writeUInt32LE(0xc0000003, 25);
+  throwsDecodeError(none, 'header kind 11');
+  const utf8 = encodeEventBinary({ ...BID, channel: 'aéc' } as NexmarkEvent);
+  assert.equal(utf8.readUInt32LE(25), 4);
+  for (const [at, byte] of [[30, 0xff], [30, 0x41], [31, 0xc3]] as const) {
+    const invalid = Buffer.from(utf8);
+    invalid[at] = byte;
+    throwsDecodeError(invalid, `invalid UTF-8: byte ${at} = ${byte}`);
+  }
+  // An encoded U+FFFD is valid UTF-8.
+  same(decodeEventBinary(encodeEventBinary({ ...BID, channel: 'a\ufffdc' } as NexmarkEvent)), { ...BID, channel: 'a\ufffdc' } as NexmarkEvent);
+  assert.equal(encodeEventBinary({ ...BID, channel: '\ud800' } as NexmarkEvent).readUInt32LE(25), 0x80000002);
   // A JSON event is not a binary one.
   throwsDecodeError(Buffer.from(eventToJson(BID)), 'JSON text');
 });

@@ -1,12 +1,19 @@
 package dev.tributary.peers;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -234,5 +241,66 @@ final class Model {
     return Serdes.serdeFrom(ser, de);
   }
 
-  static final Serde<Event> EVENT = json(Event.class);
+  // ---- the events, projected ----
+
+  /** The text fields of each event type (numbers are always read), as bench/nexmark/event-json.ts. */
+  private static final Map<String, List<String>> TEXT = Map.of(
+      "person", List.of("name", "emailAddress", "creditCard", "city", "state", "extra"),
+      "auction", List.of("itemName", "description", "extra"),
+      "bid", List.of("channel", "url", "extra"));
+  private static final Map<String, Class<?>> CLASSES = Map.of("person", Person.class, "auction", Auction.class, "bid", Bid.class);
+  private static final List<String> TYPES = List.of("person", "auction", "bid"); // by event_type 0, 1, 2
+  private static final byte[] HEAD = "{\"event_type\":".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * The serde of the events for a query that reads `reads` (type -> the text fields read; a type
+   * missing is not read): the same projection as Tributary's source of that query (its `reads:`,
+   * decoded by bench/nexmark/event-json.ts), for a like-for-like comparison. An event of a type not
+   * read is not parsed past its event_type: a shared placeholder of its type comes back (an Event
+   * whose person/auction/bid is an empty object, so the `e.bid != null` filters drop it as they drop
+   * any other type). Text fields not read are ignored properties: Jackson steps over their values
+   * without making Strings (and does not write them).
+   */
+  static Serde<Event> events(Map<String, List<String>> reads) {
+    ObjectMapper mapper = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    Event[] unread = new Event[3];
+    for (int t = 0; t < 3; t++) {
+      String type = TYPES.get(t);
+      List<String> read = reads.get(type);
+      if (read == null) {
+        Event e = unread[t] = new Event();
+        e.event_type = t;
+        if (t == 0) e.person = new Person();
+        else if (t == 1) e.auction = new Auction();
+        else e.bid = new Bid();
+        continue;
+      }
+      Set<String> skipped = new HashSet<>(TEXT.get(type));
+      skipped.removeAll(read);
+      mapper.configOverride(CLASSES.get(type)).setIgnorals(JsonIgnoreProperties.Value.forIgnoredProperties(skipped).withIgnoreUnknown());
+    }
+    ObjectReader reader = mapper.readerFor(Event.class);
+    Serializer<Event> ser = (topic, value) -> {
+      if (value == null) return null;
+      try {
+        return mapper.writeValueAsBytes(value);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+    Deserializer<Event> de = (topic, bytes) -> {
+      if (bytes == null) return null;
+      // {"event_type":N, with N a type not read: the placeholder (the layout eventToJson writes)
+      if (bytes.length > 16 && bytes[15] == ',' && Arrays.equals(bytes, 0, 14, HEAD, 0, 14)) {
+        int t = bytes[14] - '0';
+        if (t >= 0 && t < 3 && unread[t] != null) return unread[t];
+      }
+      try {
+        return reader.readValue(bytes);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+    return Serdes.serdeFrom(ser, de);
+  }
 }
