@@ -69,7 +69,7 @@ final class NexmarkTopologies {
           .mapValues(e -> new Q2Row(e.bid.auction, e.bid.price))
           .to(output, Produced.with(BYTES, json(Q2Row.class)));
       case "q3" -> q3(events, output);
-      case "q4" -> q4(b, events, serde, output);
+      case "q4" -> q4(b, events, output);
       case "q5" -> q5(b, events, output);
       case "q7" -> q7(b, events, output);
       case "q8" -> q8(events, output);
@@ -102,12 +102,13 @@ final class NexmarkTopologies {
   // bids keyed by auction id, with the running maximum of the bids inside [dateTime, expires].
   // Stage 2 (DSL): the auctions' maxima as a table, grouped by category, sum and count with a
   // subtractor, so a new maximum replaces the old one (Flink's retraction).
-  private static void q4(StreamsBuilder b, KStream<byte[], Event> events, Serde<Event> serde, String output) {
+  private static void q4(StreamsBuilder b, KStream<byte[], Event> events, String output) {
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("q4-auctions"), LONG, json(AuctionState.class)));
     events
         .filter((k, e) -> e.bid != null || e.auction != null)
         .selectKey((k, e) -> e.bid != null ? e.bid.auction : e.auction.id)
-        .repartition(Repartitioned.<Long, Event>as("q4-by-auction").withKeySerde(LONG).withValueSerde(serde))
+        // The hop carries whole events: binary, as Tributary's hops (Model.eventBinary), not JSON.
+        .repartition(Repartitioned.<Long, Event>as("q4-by-auction").withKeySerde(LONG).withValueSerde(Model.eventBinary()))
         .process(() -> new Processor<Long, Event, Long, AuctionMax>() {
           private KeyValueStore<Long, AuctionState> store;
           private ProcessorContext<Long, AuctionMax> ctx;
