@@ -64,19 +64,55 @@ export class RecordColumns {
     return chunk.subarray(at, at + len);
   }
 
-  /** The headers of record i, parsed now (values are views); the shared empty list when it has none. */
+  /**
+   * The headers last parsed: their bytes (chunk, start, byte length), count and list. Records of a
+   * run often carry the same header bytes (a repartition topic's records carry the writer's
+   * watermark stamp, which moves in steps), and the engine asks for a record's headers twice.
+   */
+  private lastHeaderChunk: Buffer | undefined;
+  private lastHeaderStart = 0;
+  private lastHeaderBytes = 0;
+  private lastHeaderCount = 0;
+  private lastHeaders: readonly RecordHeader[] = NO_HEADERS;
+
+  /**
+   * The headers of record i (values are views); the shared empty list when it has none. A record
+   * whose header bytes are those of the last parsed gets the same (read-only) list: headers are
+   * self-delimiting, so the same count and the same bytes are the same headers.
+   */
   headers(i: number): readonly RecordHeader[] {
     const count = this.headerCounts[i]!;
     if (count === 0) return NO_HEADERS;
     const chunk = this.chunks[this.chunkOf[i]!]!;
+    const start = this.headerStarts[i]!;
+    const last = this.lastHeaderChunk;
+    if (last !== undefined && count === this.lastHeaderCount && this.sameHeaderBytes(chunk, start, last)) return this.lastHeaders;
     // The record's bounds were checked when it was read: its headers end before the chunk does.
-    return readHeadersAt(chunk, { pos: this.headerStarts[i]!, end: chunk.length }, count, i);
+    const cursor = { pos: start, end: chunk.length };
+    const headers = readHeadersAt(chunk, cursor, count, i);
+    this.lastHeaderChunk = chunk;
+    this.lastHeaderStart = start;
+    this.lastHeaderBytes = cursor.pos - start;
+    this.lastHeaderCount = count;
+    this.lastHeaders = headers;
+    return headers;
+  }
+
+  private sameHeaderBytes(chunk: Buffer, start: number, last: Buffer): boolean {
+    const n = this.lastHeaderBytes;
+    const from = this.lastHeaderStart;
+    if (chunk === last && start === from) return true;
+    if (start + n > chunk.length) return false;
+    for (let j = 0; j < n; j++) if (chunk[start + j] !== last[from + j]) return false;
+    return true;
   }
 
   /** Drops the records (the arrays are kept for the next read). */
   clear(): void {
     this.length = 0;
     this.chunks.length = 0;
+    this.lastHeaderChunk = undefined;
+    this.lastHeaders = NO_HEADERS;
   }
 
   /**

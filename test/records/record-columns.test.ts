@@ -76,6 +76,38 @@ test('keys and values are views of the batch bytes; a record without headers ans
   assert.equal(c.headers(0), NO_HEADERS);
 });
 
+test('records with the same header bytes share one parsed list; different bytes, counts or a new read parse again', () => {
+  const h = (k: string, v: string | null) => ({ key: k, value: v === null ? null : Buffer.from(v) });
+  const records = [
+    { key: null, value: Buffer.from('1'), timestamp: 1, headers: [h('s', 'aaaa')] },
+    { key: null, value: Buffer.from('2'), timestamp: 2, headers: [h('s', 'aaaa')] },
+    { key: null, value: Buffer.from('3'), timestamp: 3, headers: [h('s', 'aaab')] },
+    { key: null, value: Buffer.from('4'), timestamp: 4, headers: [h('s', 'aaab'), h('t', null)] },
+    { key: null, value: Buffer.from('5'), timestamp: 5, headers: [h('s', 'aaab')] },
+    { key: null, value: Buffer.from('6'), timestamp: 6 },
+    { key: null, value: Buffer.from('7'), timestamp: 7, headers: [h('s', 'aaab')] },
+  ];
+  const c = new RecordColumns();
+  new RecordBatch(encodeRecordBatch({ records })).readColumns(c);
+  const got = records.map((_, i) => c.headers(i));
+  assert.deepEqual(
+    got.map((hs) => hs.map((x) => [x.key, x.value?.toString() ?? null])),
+    records.map((r) => (r.headers ?? []).map((x) => [x.key, x.value?.toString() ?? null])),
+  );
+  assert.equal(got[1], got[0], 'same bytes as the last parsed: the same list');
+  assert.notEqual(got[2], got[1], 'a different value');
+  assert.notEqual(got[3], got[2], 'a different count');
+  assert.notEqual(got[4], got[3]);
+  assert.equal(got[5], NO_HEADERS);
+  assert.equal(got[6], got[4], 'a record without headers in between keeps the last parsed');
+  assert.equal(c.headers(6), got[6], 'asked again: the same list');
+  c.clear();
+  new RecordBatch(encodeRecordBatch({ records: records.slice(6) })).readColumns(c);
+  const again = c.headers(0);
+  assert.notEqual(again, got[6], 'after clear() the list is parsed from the new bytes');
+  assert.equal(again[0]!.value!.toString(), 'aaab');
+});
+
 test('damaged records: readColumns fails exactly when forEachRecord does, with the same error (property)', () => {
   fc.assert(
     fc.property(batchInput(fc.constant('none')), fc.nat(), fc.integer({ min: 0, max: 255 }), (input, at, byte) => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { q3 } from '../../../bench/nexmark/queries/q3.js';
-import { q4, type Q4Row } from '../../../bench/nexmark/queries/q4.js';
+import { MaxChangeDecodeError, maxChangeBytes, q4, type Q4Row } from '../../../bench/nexmark/queries/q4.js';
 import { q8 } from '../../../bench/nexmark/queries/q8.js';
 import { q20 } from '../../../bench/nexmark/queries/q20.js';
 import { auctions, bids, lastPerKey, persons, runQuery, sorted } from './support.js';
@@ -62,4 +62,13 @@ test('q8 finds people who opened an auction in the 10 s window they registered i
     .map((p) => ({ id: p.id, name: p.name, stime: win(p.dateTime) }));
   assert.ok(expected.length > 10, `${expected.length} rows`);
   assert.deepEqual(sorted(runQuery(q8)), sorted(expected));
+});
+
+test("q4's max changes cross to stage 2 as 24 bytes and back, and other bytes throw a typed error", () => {
+  for (const m of [{ category: 10, sum: 12_345_678, count: 1 }, { category: 14, sum: -250, count: 0 }, { category: 11, sum: 0.5, count: 0 }]) {
+    const b = maxChangeBytes.serialize(m);
+    assert.equal(b.length, 24);
+    assert.deepEqual(maxChangeBytes.deserialize(b), m);
+  }
+  assert.throws(() => maxChangeBytes.deserialize(Buffer.alloc(23)), (e: unknown) => e instanceof MaxChangeDecodeError && e.code === 'NEXMARK_MAX_CHANGE_DECODE');
 });
