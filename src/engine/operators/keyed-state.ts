@@ -220,8 +220,12 @@ export class KeyedStateBackend implements KeyedState {
     return spec;
   }
 
+  /** State names as UTF-8, made once (prefix() runs per state access). */
+  private readonly nameBytes = new Map<string, Buffer>();
+
   private prefix(name: string): Buffer {
-    const n = Buffer.from(name, 'utf8');
+    let n = this.nameBytes.get(name);
+    if (n === undefined) this.nameBytes.set(name, (n = Buffer.from(name, 'utf8')));
     const k = this.key;
     const out = Buffer.allocUnsafe(2 + n.length + 4 + k.length);
     out.writeUInt16BE(n.length, 0);

@@ -91,7 +91,17 @@ export class SourceOperator extends Operator {
 
 const ENGINE_HEADER_PREFIX = 'tributary.';
 
+/** The last list stripped and what it gave: record columns hand out one list for a run of records with the same header bytes. */
+let lastRaw: readonly RecordHeader[] | undefined;
+let lastStripped: readonly RecordHeader[] = Rec.NO_HEADERS;
+
 export function stripEngineHeaders(headers: readonly RecordHeader[]): readonly RecordHeader[] {
+  if (headers === lastRaw) return lastStripped;
+  lastRaw = headers;
+  return (lastStripped = withoutEngineHeaders(headers));
+}
+
+function withoutEngineHeaders(headers: readonly RecordHeader[]): readonly RecordHeader[] {
   let engine = 0;
   for (let i = 0; i < headers.length; i++) if (headers[i]!.key.startsWith(ENGINE_HEADER_PREFIX)) engine++;
   if (engine === 0) return headers;
