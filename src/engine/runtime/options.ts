@@ -50,7 +50,12 @@ export interface RuntimeOptions {
   readonly instanceId?: string;
   /** How often tasks see the wall clock (idleness, processing-time timers, closeIdleWindowsAfter); default 100 ms. */
   readonly wallClockIntervalMs?: number;
-  /** Output bytes buffered before they are appended (in the open transaction): bounds memory. Default 32 MiB. */
+  /**
+   * Output bytes buffered before they are appended (in the open transaction): bounds memory.
+   * Default 1 MiB (about one batch, as Kafka's producer sends full batches without waiting for the
+   * commit): output records held for a whole commit interval outlive V8's young generation, and
+   * copying them in every scavenge was ~15 % of a passthrough query's CPU time at 32 MiB.
+   */
   readonly maxBufferedBytes?: number;
   /** Bytes fetched per partition and fetch; default 512 KiB. */
   readonly fetchMaxBytesPerPartition?: number;
@@ -166,7 +171,7 @@ export function resolveRuntimeOptions(app: RuntimeOptions, call: RuntimeOptions 
     stateCacheMaxBytes: o.stateCacheMaxBytes === undefined || o.stateCacheMaxBytes === Infinity ? o.stateCacheMaxBytes : positive('stateCacheMaxBytes', o.stateCacheMaxBytes, 0),
     instanceId,
     wallClockIntervalMs: positive('wallClockIntervalMs', o.wallClockIntervalMs, 100),
-    maxBufferedBytes: positive('maxBufferedBytes', o.maxBufferedBytes, 32 * 1024 * 1024),
+    maxBufferedBytes: positive('maxBufferedBytes', o.maxBufferedBytes, 1024 * 1024),
     fetchMaxBytesPerPartition: positive('fetchMaxBytesPerPartition', o.fetchMaxBytesPerPartition, 512 * 1024),
     fetchMaxBytes: positive('fetchMaxBytes', o.fetchMaxBytes, 2 * 1024 * 1024),
     maxPendingAsync: positive('maxPendingAsync', o.maxPendingAsync, 10_000),
