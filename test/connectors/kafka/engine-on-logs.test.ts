@@ -106,7 +106,9 @@ for (const target of targets()) {
       const { dir, cleanup } = tempDir();
       try {
         await admin.createTopics(topicsKept('clicks3', 'counts3', 'zz-dlq'));
-        const { records } = generate(4_000, 5);
+        // Enough input that the zombie is still mid-stream at its third commit however fast it runs
+        // (with 4,000 records a quick run sometimes ended first).
+        const { records } = generate(12_000, 5);
         await produceVia(admin, 'clicks3', records);
         const ref = timeWindowReference(eventsOf(records), REF_OPTS, count);
         // localRepartition off: the zombie's open transaction is watched on the repartition topic.
