@@ -15,13 +15,13 @@ export const EVENTS_TOPIC = 'nexmark-events';
 /** nexmark/nexmark's DDL: WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND. */
 export const MAX_OUT_OF_ORDERNESS_MS = 4000;
 
+/** The events' JSON serde, parsed by `deserialize`. */
+function jsonEvents(deserialize: (bytes: Buffer) => NexmarkEvent): Serde<NexmarkEvent> {
+  return custom<NexmarkEvent>({ name: 'nexmark-event', serialize: (e) => Buffer.from(eventToJson(e)), deserialize, copy: copyEvent });
+}
+
 /** The events' JSON, parsed into the model's objects (event-json.ts: eventFromJson's objects, faster). */
-export const nexmarkEvent: Serde<NexmarkEvent> = custom<NexmarkEvent>({
-  name: 'nexmark-event',
-  serialize: (e) => Buffer.from(eventToJson(e)),
-  deserialize: (b) => decodeEventJson(b),
-  copy: copyEvent,
-});
+export const nexmarkEvent: Serde<NexmarkEvent> = jsonEvents((b) => decodeEventJson(b));
 
 /**
  * eventFromJson(eventToJson(e)) without the text (Serde.copy: a keyBy kept in one process hands
@@ -107,18 +107,14 @@ export interface NexmarkQuery {
 function eventSerde(reads: EventReads | undefined, onFirst: (() => void) | undefined): Serde<NexmarkEvent> {
   if (reads === undefined && onFirst === undefined) return nexmarkEvent;
   const p = projection(reads);
-  let seen = onFirst === undefined;
-  return custom<NexmarkEvent>({
-    name: 'nexmark-event',
-    serialize: (e) => Buffer.from(eventToJson(e)),
-    deserialize: (b) => {
-      if (!seen) {
-        seen = true;
-        onFirst?.();
-      }
-      return decodeEventJson(b, p);
-    },
-    copy: copyEvent,
+  if (onFirst === undefined) return jsonEvents((b) => decodeEventJson(b, p));
+  let seen = false;
+  return jsonEvents((b) => {
+    if (!seen) {
+      seen = true;
+      onFirst();
+    }
+    return decodeEventJson(b, p);
   });
 }
 
