@@ -124,3 +124,42 @@ test('text off the fast layout gives the whole event under a projection; an unre
   assert.equal(unread.dateTime, 0);
   assert.ok(Object.isFrozen(unread));
 });
+
+/** decodeEventJson and eventFromJson agree on `bytes`: the same event, or the same error class. */
+function sameOutcome(bytes: Buffer): void {
+  let ref: unknown;
+  try {
+    ref = eventFromJson(bytes);
+  } catch (e) {
+    assert.throws(() => decodeEventJson(bytes), (e as Error).constructor as new () => Error, String(bytes));
+    return;
+  }
+  const ours = decodeEventJson(bytes);
+  assert.deepEqual(ours, ref, String(bytes));
+}
+
+test('any one byte of an event changed: the same event or the same error as JSON.parse, wherever the event sits in its memory', () => {
+  const g = new NexmarkGenerator({ numEvents: 3 });
+  const batch = new JsonEventBatch(10);
+  g.fillJson(batch);
+  // One person, one auction, one bid; each copied to several offsets of one shared buffer (the
+  // layout's literals are compared four bytes at a time through a view on that memory).
+  for (let i = 0; i < batch.count; i++) {
+    const text = Buffer.from(batch.value(i));
+    const shared = Buffer.alloc(text.length * 2 + 8);
+    for (let at = 0; at < 4; at++) {
+      for (let p = 0; p < text.length; p++) {
+        for (const c of [0x58, 0x22, 0x7d]) {
+          if (text[p] === c) continue;
+          shared.fill(0);
+          text.copy(shared, at);
+          shared[at + p] = c;
+          sameOutcome(shared.subarray(at, at + text.length));
+          // And the same bytes in a memory of their own, right after.
+          const own = Buffer.from(shared.subarray(at, at + text.length));
+          sameOutcome(own);
+        }
+      }
+    }
+  }
+});
