@@ -64,7 +64,7 @@ let pos = 0;
  * buf's memory as a DataView (for expect's word compares), and where buf starts in it. The
  * values of one fetched batch share their memory, so the view is made once per batch.
  */
-let view = new DataView(new ArrayBuffer(0));
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 let viewOffset = 0;
 
 function expect(l: Lit): void {
