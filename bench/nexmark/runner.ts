@@ -16,6 +16,11 @@
  * Events per CPU-core-second = events / (user + system CPU seconds of this process over the
  * timed part): Nexmark's "cores" measure, and what stays stable on a shared machine.
  *
+ * `kafka` (bootstrap servers): the same on a real Kafka cluster (or `tributary broker`) instead of
+ * the embedded log: the events are produced into a topic of their own (`source 'log'`: before the
+ * timed run; 'generator': while the app runs), the app runs on `kafka({ brokers })`, and the run's
+ * topics (events, output, the app's internal topics) are deleted afterwards.
+ *
  * Repartitions (keyBy) go in memory by default (`localRepartition: true`, docs/runtime.md
  * "Repartition in memory"): one process runs every task, as Flink's parallelism-1 run exchanges
  * records between its tasks without a broker. `repartition: 'log'` writes and reads the
@@ -24,12 +29,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StreamsApp, embedded } from '../../src/index.js';
+import { StreamsApp, embedded, kafka, type LogConnector } from '../../src/index.js';
 import { LogManager, silentLogger } from '../../src/log/index.js';
 import { encodeRecordBatch } from '../../src/records/record-batch.js';
 import { RssSampler } from '../support/rss-sampler.js';
 import { jsonEventBatches } from './parallel-generator.js';
 import { EVENTS_TOPIC, buildQuery, queryNamed } from './queries/index.js';
+import type { Log, LogProducer } from '../../src/connectors/log.js';
 import { blackhole } from './queries/query.js';
 
 export type NexmarkSource = 'generator' | 'log';
@@ -61,6 +67,8 @@ export interface NexmarkRunOptions {
   readonly repartition?: NexmarkRepartition;
   /** Where the rows go (default 'log'). */
   readonly sink?: NexmarkSink;
+  /** Bootstrap servers of a Kafka cluster to run on instead of the embedded log. */
+  readonly kafka?: string;
   /** Called with the events processed (or written) so far. */
   readonly onProgress?: (phase: 'write' | 'process', done: number, total: number) => void;
 }
@@ -68,6 +76,8 @@ export interface NexmarkRunOptions {
 export interface NexmarkResult {
   readonly query: string;
   readonly source: NexmarkSource;
+  /** The log the run used: 'embedded', or 'kafka' (bootstrap servers given). */
+  readonly log?: 'embedded' | 'kafka';
   /** How repartitions went: 'memory' (local exchange) or 'log' (through the repartition topics). */
   readonly repartition: NexmarkRepartition;
   readonly sink: NexmarkSink;
@@ -89,8 +99,6 @@ export interface NexmarkResult {
   readonly seconds_from_first_event?: number;
 }
 
-const OUTPUT = 'nexmark-out';
-
 export class NexmarkRunError extends Error {
   readonly code = 'NEXMARK_RUN_ERROR';
 }
@@ -102,12 +110,85 @@ export function runArgument<T extends string>(name: string, value: string | unde
 }
 
 /**
- * Appends `count` events to the topic in batches, round-robin over its partitions; calls back per
- * batch. `parallel`: generate on worker threads (parallel-generator.ts; same batches), for the
- * untimed pre-generation of `--source log`.
+ * Where a run's events go and its application runs: the embedded log in a temporary directory,
+ * or a Kafka cluster (topics named for the run, deleted by `close`).
+ */
+interface RunLog {
+  readonly kind: 'embedded' | 'kafka';
+  readonly connector: LogConnector;
+  readonly eventsTopic: string;
+  readonly outputTopic: string;
+  readonly applicationId: string;
+  /** Appends one partition's records; resolves to the partition's end offset after them. */
+  append(partition: number, records: ReadonlyArray<{ key: null; value: Buffer; timestamp: number }>): Promise<number>;
+  /** Releases the log; `internalTopics`: the application's own topics, deleted on Kafka. */
+  close(internalTopics: readonly string[]): Promise<void>;
+}
+
+async function embeddedRunLog(dir: string, query: string, partitions: number): Promise<RunLog> {
+  const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
+  await log.createTopic(EVENTS_TOPIC, { partitions, config: { 'retention.ms': -1 } });
+  return {
+    kind: 'embedded',
+    connector: embedded({ manager: log }),
+    eventsTopic: EVENTS_TOPIC,
+    outputTopic: 'nexmark-out',
+    applicationId: `nexmark-${query}`,
+    append: async (p, records) => (await log.partition(EVENTS_TOPIC, p).append(encodeRecordBatch({ records }))).lastOffset + 1,
+    close: () => log.close(),
+  };
+}
+
+async function kafkaRunLog(brokers: string, query: string, partitions: number): Promise<RunLog> {
+  const run = `${query}-${process.pid}-${Date.now()}`;
+  const eventsTopic = `nexmark-events-${run}`;
+  const outputTopic = `nexmark-out-${run}`;
+  // Kept until the run deletes them: the events carry 2015 times, which time-based retention would delete.
+  const config = { 'retention.ms': -1 };
+  const admin: Log = await kafka({ brokers, clientId: 'tributary-bench-nexmark' }).connect();
+  let producer: LogProducer | undefined;
+  try {
+    await admin.createTopics([
+      { name: eventsTopic, partitions, config },
+      { name: outputTopic, partitions: 1, config },
+    ]);
+    producer = await admin.producer();
+  } catch (e) {
+    await admin.close();
+    throw e;
+  }
+  const p = producer;
+  // A fresh topic and a plain producer: a partition's end offset is the number of records sent to it.
+  const ends = new Array<number>(partitions).fill(0);
+  return {
+    kind: 'kafka',
+    connector: kafka({ brokers }),
+    eventsTopic,
+    outputTopic,
+    applicationId: `nexmark-${run}`,
+    async append(partition, records) {
+      for (const r of records) p.send({ topic: eventsTopic, partition, timestamp: r.timestamp, key: null, value: r.value, headers: [] });
+      await p.flush();
+      return (ends[partition]! += records.length);
+    },
+    async close(internalTopics) {
+      try {
+        await p.close();
+        await admin.deleteTopics([eventsTopic, outputTopic, ...internalTopics]);
+      } finally {
+        await admin.close();
+      }
+    },
+  };
+}
+
+/**
+ * Appends `count` events to the run's events topic in batches, round-robin over its partitions;
+ * calls back per batch. `parallel`: generate on worker threads (parallel-generator.ts; same
+ * batches), for the untimed pre-generation of `--source log`.
  */
 async function appendEvents(
-  log: LogManager,
+  log: RunLog,
   count: number,
   partitions: number,
   onBatch: (partition: number, endOffset: number, appended: number) => Promise<void> | void,
@@ -119,15 +200,11 @@ async function appendEvents(
   for await (const batch of jsonEventBatches({ numEvents: count }, { batchEvents: 1000, ...(parallel ? {} : { threads: 1 }) })) {
     records.length = 0;
     for (let i = 0; i < batch.count; i++) records.push({ key: null, value: batch.value(i), timestamp: batch.timestamps[i]! });
-    const r = await log.partition(EVENTS_TOPIC, p).append(encodeRecordBatch({ records }));
+    const end = await log.append(p, records);
     appended += batch.count;
-    await onBatch(p, r.lastOffset + 1, appended);
+    await onBatch(p, end, appended);
     p = (p + 1) % partitions;
   }
-}
-
-function outputCount(summary: { recordsOut: Record<string, number> }): number {
-  return summary.recordsOut[OUTPUT] ?? 0;
 }
 
 export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
@@ -136,34 +213,37 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
   const partitions = o.partitions ?? 1;
   const dir = mkdtempSync(join(tmpdir(), `tributary-nexmark-${o.query}-`));
   const rss = new RssSampler();
-  const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
+  let log: RunLog | undefined;
+  let app: StreamsApp | undefined;
   try {
-    await log.createTopic(EVENTS_TOPIC, { partitions, config: { 'retention.ms': -1 } });
+    log = o.kafka === undefined ? await embeddedRunLog(dir, o.query, partitions) : await kafkaRunLog(o.kafka, o.query, partitions);
+    const output = log.outputTopic;
     // Idleness is a wall-clock rule; a starved partition on a loaded machine must not turn idle.
-    const app = new StreamsApp({ applicationId: `nexmark-${o.query}`, idleTimeout: '1h' });
+    app = new StreamsApp({ applicationId: log.applicationId, idleTimeout: '1h' });
     let first: { cpu: NodeJS.CpuUsage; at: number } | undefined;
     let blackholed = 0;
     const sink = o.sink ?? 'log';
-    buildQuery(app, query, sink === 'log' ? OUTPUT : blackhole(() => blackholed++), {
+    buildQuery(app, query, sink === 'log' ? output : blackhole(() => blackholed++), {
+      topic: log.eventsTopic,
       onFirstEvent: () => {
         first = { cpu: process.cpuUsage(), at: performance.now() };
       },
     });
     const outputs = (summary: { recordsOut: Record<string, number> } | undefined): number =>
-      sink === 'log' ? (summary ? outputCount(summary) : 0) : blackholed;
+      sink === 'log' ? (summary?.recordsOut[output] ?? 0) : blackholed;
     const repartition = o.repartition ?? 'memory';
     const runtime = {
-      log: embedded({ manager: log }),
+      log: log.connector,
       stateDir: join(dir, 'state'),
       localRepartition: repartition !== 'log',
       localRepartitionObjects: repartition === 'memory',
     };
     const progressTimer = (total: number): NodeJS.Timeout =>
       setInterval(() => {
-        const rt = app.activeRuntime;
+        const rt = app?.activeRuntime;
         if (!rt || !o.onProgress) return;
         void rt.inputProgress().then((ps) => {
-          const done = ps.filter((x) => x.topic === EVENTS_TOPIC).reduce((s, x) => s + x.processed, 0);
+          const done = ps.filter((x) => x.topic === log?.eventsTopic).reduce((s, x) => s + x.processed, 0);
           o.onProgress?.('process', done, total);
         });
       }, 250);
@@ -204,7 +284,7 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
         const rt = app.activeRuntime;
         if (rt) {
           const committed = new Map<number, number>();
-          for (const x of await rt.inputProgress()) if (x.topic === EVENTS_TOPIC) committed.set(x.partition, x.committed);
+          for (const x of await rt.inputProgress()) if (x.topic === log.eventsTopic) committed.set(x.partition, x.committed);
           const now = performance.now();
           let done = 0;
           for (let i = 0; i < pending.length; i++) {
@@ -239,7 +319,8 @@ export async function runNexmark(o: NexmarkRunOptions): Promise<NexmarkResult> {
     return result(o, outputs(summary), seconds, cpu, latencies.length ? [pct(0.5), pct(0.99)] : null, rss.peakMb());
   } finally {
     rss.stop();
-    await log.close();
+    const topology = app?.topology();
+    await log?.close(topology ? [...topology.repartitionTopics, ...topology.changelogTopics, ...(topology.deadLetterTopic ? [topology.deadLetterTopic] : [])] : []);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -262,6 +343,7 @@ function result(
   return {
     query: o.query,
     source: o.source,
+    log: o.kafka === undefined ? 'embedded' : 'kafka',
     repartition: o.repartition ?? 'memory',
     sink: o.sink ?? 'log',
     events: o.events,

@@ -26,6 +26,8 @@ export interface SuiteOptions {
   readonly repartition?: NexmarkRepartition;
   /** Where the rows go: 'log' (default: JSON to the output topic) or 'blackhole' (a counting forEach). */
   readonly sink?: NexmarkSink;
+  /** Bootstrap servers of a Kafka cluster to run on instead of the embedded log. */
+  readonly kafka?: string;
   /** Show a progress bar (on a TTY). */
   readonly progress: boolean;
   /** Write bench/results/nexmark.{json,svg}. */
@@ -45,7 +47,7 @@ export function expandQueries(spec: string): string[] {
 
 function runChild(query: string, o: SuiteOptions, onProgress: (done: number, total: number, phase: string) => void): Promise<NexmarkResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'child.ts'), query, String(o.events), o.source, String(o.rate ?? 0), String(o.partitions ?? 1), o.repartition ?? 'memory', '--sink', o.sink ?? 'log'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'child.ts'), query, String(o.events), o.source, String(o.rate ?? 0), String(o.partitions ?? 1), o.repartition ?? 'memory', '--sink', o.sink ?? 'log', ...(o.kafka === undefined ? [] : ['--kafka', o.kafka])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -87,7 +89,7 @@ export async function runSuite(o: SuiteOptions): Promise<NexmarkResult[]> {
   return results;
 }
 
-export function saveResults(results: readonly NexmarkResult[], o: Pick<SuiteOptions, 'events' | 'source' | 'repartition' | 'sink'>): void {
+export function saveResults(results: readonly NexmarkResult[], o: Pick<SuiteOptions, 'events' | 'source' | 'repartition' | 'sink' | 'kafka'>): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const doc = {
     bench: 'nexmark',
@@ -97,11 +99,12 @@ export function saveResults(results: readonly NexmarkResult[], o: Pick<SuiteOpti
     source: o.source,
     repartition: o.repartition ?? 'memory',
     sink: o.sink ?? 'log',
+    log: o.kafka === undefined ? 'embedded' : 'kafka',
     results,
   };
   writeFileSync(join(RESULTS_DIR, 'nexmark.json'), JSON.stringify(doc, null, 2) + '\n');
   const svg = barChartSvg(
-    `Nexmark on Tributary: ${o.events.toLocaleString('en-US')} events, source ${o.source}, repartition ${o.repartition ?? 'memory'}, sink ${o.sink ?? 'log'}, exactly-once, 1 partition`,
+    `Nexmark on Tributary: ${o.events.toLocaleString('en-US')} events, ${o.kafka === undefined ? 'embedded log' : 'Kafka'}, source ${o.source}, repartition ${o.repartition ?? 'memory'}, sink ${o.sink ?? 'log'}, exactly-once, 1 partition`,
     results.map((r) => r.query),
     [{ name: 'Tributary', color: '#2b7bb9', values: new Map(results.map((r) => [r.query, r.events_per_core_sec])) }],
   );

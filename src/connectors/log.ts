@@ -79,6 +79,8 @@ export interface Log {
    * deletes whole segments below the offset.
    */
   deleteRecords?(offsets: readonly PartitionOffset[]): Promise<void>;
+  /** Kafka's DeleteTopics: the topics and their records go; a topic that does not exist is no error. */
+  deleteTopics(names: readonly string[]): Promise<void>;
   /** A transactional producer (with `transactionalId`) or a plain one; see the contract above. */
   producer(options?: ProducerOptions): Promise<LogProducer>;
   /** Releases the connection (the embedded log: closes the LogManager when this was its last user). */

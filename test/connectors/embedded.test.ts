@@ -56,6 +56,21 @@ test('admin: createTopics creates what is missing with its config and leaves exi
     assert.equal(d.has('nope'), false);
   }));
 
+test('admin: deleteTopics removes topics and their records (an absent one is no error); the name can be used again', () =>
+  withLog(async (log) => {
+    await log.createTopics([{ name: 'gone', partitions: 2 }, { name: 'stays', partitions: 1 }]);
+    const p = await log.producer();
+    p.send(rec('gone', 1, 'old'));
+    await p.flush();
+    await p.close();
+    await log.deleteTopics(['gone', 'never-was']);
+    const d = await log.describeTopics(['gone', 'stays']);
+    assert.equal(d.has('gone'), false);
+    assert.equal(d.get('stays')!.partitions, 1);
+    await log.createTopics([{ name: 'gone', partitions: 2 }]);
+    assert.deepEqual(await log.endOffsets([{ topic: 'gone', partition: 1 }], 'read_uncommitted'), [0]);
+  }));
+
 test('transactions: read_committed sees committed records and offsets only; aborted ones never', () =>
   withLog(async (log) => {
     await log.createTopics([{ name: 'out', partitions: 2 }]);

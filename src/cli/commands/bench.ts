@@ -11,19 +11,20 @@ interface NexmarkCommandOptions {
   partitions: number;
   repartition: string;
   sink: string;
+  brokers?: string;
   save: boolean;
   json?: boolean;
 }
 
 /**
- * `tributary bench nexmark`: the Nexmark queries on the embedded log (bench/nexmark). The bench
+ * `tributary bench nexmark`: the Nexmark queries on the embedded log or Kafka (bench/nexmark). The bench
  * code is loaded only when the command runs: it is not part of the library.
  */
 export function registerBench(program: Command, globals: () => GlobalOptions): void {
   const bench = program.command('bench').description('benchmarks');
   bench
     .command('nexmark')
-    .description('run Nexmark queries on the embedded log: events/s, events per CPU-core-second, latency, peak RSS')
+    .description('run Nexmark queries on the embedded log (or Kafka): events/s, events per CPU-core-second, latency, peak RSS')
     .option('-q, --query <name>', 'q0..q22, a comma-separated list, or all', 'all')
     .option('-n, --events <N>', 'events to generate', positiveInt('--events'), 1_000_000)
     .option('--source <source>', 'log: pre-generate into the log, time the engine alone; generator: generate while the app runs', 'log')
@@ -31,6 +32,7 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
     .option('--partitions <P>', 'partitions of the events topic', positiveInt('--partitions'), 1)
     .option('--repartition <how>', 'memory: keyBy records go to the reading task in memory (one process, as Flink at parallelism 1); log: through the repartition topics', 'memory')
     .option('--sink <sink>', "log: each row as JSON to the output topic, exactly-once; blackhole: rows end in a forEach that counts them (Flink's blackhole connector)", 'log')
+    .option('--brokers <host:port,...>', 'run on a Kafka cluster or `tributary broker` (kafka({ brokers })) instead of the embedded log; the run\'s topics are deleted after it')
     .option('--no-save', 'do not write bench/results/nexmark.{json,svg}')
     .option('--json', 'print the results as one JSON object')
     .addHelpText(
@@ -41,7 +43,8 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
         '\nResults: bench/results/nexmark.json and the chart bench/results/nexmark.svg.' +
         '\n\nExamples:\n  tributary bench nexmark --query q5 --events 200000\n  tributary bench nexmark --query all --json' +
         '\n  tributary bench nexmark --query q0 --source generator --rate 50000' +
-        '\n  tributary bench nexmark --query q0,q1,q2 --sink blackhole',
+        '\n  tributary bench nexmark --query q0,q1,q2 --sink blackhole' +
+        '\n  tributary bench nexmark --query q5 --brokers 127.0.0.1:9092',
     )
     .action(async (o: NexmarkCommandOptions) => {
       const json = o.json === true || globals().json;
@@ -66,11 +69,12 @@ export function registerBench(program: Command, globals: () => GlobalOptions): v
         partitions: o.partitions,
         repartition: o.repartition,
         sink: o.sink,
+        kafka: o.brokers,
         progress: !json && process.stderr.isTTY === true,
         save: o.save,
       });
       if (json) {
-        process.stdout.write(JSON.stringify({ bench: 'nexmark', events: o.events, source: o.source, repartition: o.repartition, sink: o.sink, results }) + '\n');
+        process.stdout.write(JSON.stringify({ bench: 'nexmark', events: o.events, source: o.source, repartition: o.repartition, sink: o.sink, log: o.brokers === undefined ? 'embedded' : 'kafka', results }) + '\n');
         return;
       }
       const rows = results.map((r) => [r.query, String(r.events_per_sec), String(r.events_per_core_sec), r.p50_ms === null ? '-' : `${r.p50_ms}/${r.p99_ms}`, String(r.peak_rss_mb), String(r.outputs)]);

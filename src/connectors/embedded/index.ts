@@ -158,6 +158,10 @@ export class EmbeddedLog implements Log {
     for (const o of offsets) await this.manager.partition(o.topic, o.partition).deleteRecordsBefore(o.offset);
   }
 
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    for (const name of names) if (this.manager.hasTopic(name)) await this.manager.deleteTopic(name);
+  }
+
   consumer(options?: ConsumerOptions): LogConsumer {
     return new EmbeddedConsumer(this.manager, options);
   }

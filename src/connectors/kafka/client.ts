@@ -51,6 +51,7 @@ const PREFERRED: Readonly<Record<number, number>> = {
   [ApiKeys.SyncGroup]: 5,
   [ApiKeys.ApiVersions]: 3,
   [ApiKeys.CreateTopics]: 7,
+  [ApiKeys.DeleteTopics]: 6,
   [ApiKeys.InitProducerId]: 4,
   [ApiKeys.AddPartitionsToTxn]: 3,
   [ApiKeys.AddOffsetsToTxn]: 3,

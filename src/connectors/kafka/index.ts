@@ -26,6 +26,9 @@ import { KafkaProducer } from './producer.js';
 
 export { KafkaResponseError, KafkaConnectionError, GroupMembershipLostError } from './errors.js';
 
+/** The null topic id: a DeleteTopics v6 entry named by its name. */
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 export interface KafkaOptions {
   /** Bootstrap servers: "host:port" strings (or one comma-separated string). */
   readonly brokers: readonly string[] | string;
@@ -137,6 +140,19 @@ export class KafkaLog implements Log {
         check(t.errorCode, `Metadata ${t.name}`);
         for (const p of t.partitions) if (p.leaderId < 0) throw new KafkaResponseError(5, `Metadata ${t.name}-${p.partitionIndex}`);
       }
+    });
+  }
+
+  /** DeleteTopics by name (through any broker, which forwards it to the controller); unknown topics are skipped. */
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.client.retry('DeleteTopics', async () => {
+      const r = await this.client.anyBroker((b) =>
+        this.client.call(b, ApiKeys.DeleteTopics, (version) =>
+          version >= 6 ? { topics: names.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs: 30_000 } : { topicNames: [...names], timeoutMs: 30_000 },
+        ),
+      );
+      for (const t of r.responses) if (t.errorCode !== CODES.UNKNOWN_TOPIC_OR_PARTITION) check(t.errorCode, `DeleteTopics ${t.name ?? t.topicId}`, t.errorMessage);
     });
   }
 

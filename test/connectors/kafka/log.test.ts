@@ -34,6 +34,37 @@ for (const target of targets()) {
       }
     });
 
+    test('admin: delete topics (records gone, the name free again); an absent topic is no error', { timeout: 120_000 }, async () => {
+      const { admin } = await open(await target.start());
+      try {
+        await admin.createTopics([{ name: 'lt-del-a', partitions: 2 }, { name: 'lt-del-b', partitions: 1 }]);
+        const p = await admin.producer();
+        send(p, 'lt-del-a', 1, 'old');
+        await p.flush();
+        await p.close();
+        await admin.deleteTopics(['lt-del-a', 'lt-del-absent']);
+        // Kafka deletes asynchronously: the topic leaves the metadata shortly after the answer.
+        for (let i = 0; (await admin.describeTopics(['lt-del-a'])).has('lt-del-a'); i++) {
+          assert.ok(i < 100, 'lt-del-a still described 10 s after its deletion');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal((await admin.describeTopics(['lt-del-b'])).get('lt-del-b')?.partitions, 1, 'the other topic stays');
+        // The name can be used again, and the new topic holds none of the old records.
+        for (let i = 0; ; i++) {
+          try {
+            await admin.createTopics([{ name: 'lt-del-a', partitions: 2 }]);
+            break;
+          } catch (e) {
+            if (i >= 100) throw e;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+        assert.deepEqual(await admin.endOffsets([{ topic: 'lt-del-a', partition: 1 }], 'read_uncommitted'), [0]);
+      } finally {
+        await admin.close();
+      }
+    });
+
     test('transactions: committed data and offsets visible together; aborted data skipped read_committed, seen read_uncommitted; end offsets; a new epoch fences the old producer', { timeout: 120_000 }, async () => {
       const { admin } = await open(await target.start());
       try {
