@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from './run-cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from './run-cli.js';
 
 // The commands of src/cli (others' commands, e.g. users/acls/connect, have their own tests).
 const COMMANDS = [
@@ -51,4 +52,15 @@ test('long-running commands take --log-level', { timeout: 600_000 }, async () =>
 test('an unknown command or option is a usage error (exit 2)', { timeout: 600_000 }, async () => {
   assert.equal((await runCli(['frobnicate'])).code, 2);
   assert.equal((await runCli(['groups', 'list', '--frob'])).code, 2);
+});
+
+test('a reader that closes the pipe early (| head) ends the output quietly: exit 0, no EPIPE trace', { timeout: 120_000 }, async () => {
+  const child = spawn(process.execPath, [BIN, 'broker', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Closed before the CLI has started: its first write finds no reader.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Unhandled/);
 });
