@@ -30,6 +30,16 @@ export function readTimestamp(buf: Uint8Array, offset: number): number {
   return b.readUInt32BE(offset) * TWO32 + b.readUInt32BE(offset + 4) - OFFSET;
 }
 
+/** A big-endian u32 from four latin1 chars (each one byte) of `s` at `at`. */
+export function readUInt32Latin1(s: string, at: number): number {
+  return s.charCodeAt(at) * 0x1000000 + ((s.charCodeAt(at + 1) << 16) | (s.charCodeAt(at + 2) << 8) | s.charCodeAt(at + 3));
+}
+
+/** readTimestamp of a key held as its latin1 string (one char per byte). */
+export function readTimestampLatin1(s: string, at: number): number {
+  return readUInt32Latin1(s, at) * TWO32 + readUInt32Latin1(s, at + 4) - OFFSET;
+}
+
 /** `[u32 length][key]`: the prefix of every composite key that belongs to one record key. */
 export function keyPrefix(key: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(4 + key.length);

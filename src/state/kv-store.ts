@@ -37,6 +37,12 @@ export interface KeyValueStore {
    * sorted index for it (sorting a million keys is most of a restored store's open).
    */
   unordered?(): IterableIterator<KeyValueEntry>;
+  /**
+   * As `unordered()`, each key as its latin1 string (one char per byte) instead of a Buffer
+   * (optional): a store keyed by such strings (in memory) hands out its own map keys, so loading
+   * a million entries makes no Buffer per key.
+   */
+  unorderedById?(): IterableIterator<[id: string, value: Buffer]>;
   readonly size: number;
   /**
    * Bytes of decoded state an operator may cache in front of this store (see record-cache.ts);

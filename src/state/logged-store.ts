@@ -84,6 +84,12 @@ export class LoggedKeyValueStore implements KeyValueStore {
     return this.inner.unordered ? this.inner.unordered() : this.inner.all();
   }
 
+  /** The inner store's, when it has one (a getter, so that callers see it absent otherwise). */
+  get unorderedById(): (() => IterableIterator<[string, Buffer]>) | undefined {
+    const inner = this.inner;
+    return inner.unorderedById && (() => inner.unorderedById!());
+  }
+
   /**
    * Restores keep derived entries in step through `deriver` when they were valid before the
    * restore (the marker present) or the store was empty (nothing derived to be wrong): the marker

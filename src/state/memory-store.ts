@@ -114,6 +114,10 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     for (const [k, value] of this.map) yield { key: Buffer.from(k, 'latin1'), value };
   }
 
+  unorderedById(): IterableIterator<[string, Buffer]> {
+    return this.map.entries();
+  }
+
   restore(records: Iterable<ChangelogRecord>): void {
     for (const r of records) {
       if (r.value === null) this.delete(r.key);

@@ -1,4 +1,4 @@
-import { keyPrefix, keyWithTime, prefixEnd, readTimestamp, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from './bytes.js';
+import { keyPrefix, keyWithTime, prefixEnd, readTimestamp, readUInt32Latin1, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from './bytes.js';
 import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
 import { DERIVED_ENTRIES_VALID } from './logged-store.js';
 
@@ -118,6 +118,11 @@ export function splitTimeIndexKey(indexKey: Buffer): { time: number; key: Buffer
 /** True for keys of the time index (its entries and its marker), false for window entries. */
 export function isTimeIndexKey(storeKey: Buffer): boolean {
   return storeKey.length >= 4 && storeKey.readUInt32BE(0) === 0xffffffff;
+}
+
+/** isTimeIndexKey of a store key held as its latin1 string (KeyValueStore.unorderedById). */
+export function isTimeIndexId(id: string): boolean {
+  return id.length >= 4 && readUInt32Latin1(id, 0) === 0xffffffff;
 }
 
 /** The window entries of a store, without its time index: what readers of window state scan. */

@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '../../state/kv-store.js';
-import { keyPrefix, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
+import { keyPrefix, prefixEnd, readTimestampLatin1, readUInt32Latin1, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
-import { isTimeIndexKey, TIME_INDEX_PREFIX } from '../../state/window-store.js';
+import { isTimeIndexId, isTimeIndexKey, TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { timeIndexDeriver } from '../../state/time-index-restore.js';
 import type { Aggregation } from '../aggregation.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
@@ -21,8 +21,11 @@ interface KeySlots {
   /** Record cache bookkeeping (see record-cache.ts). */
   bytes: number;
   ref: boolean;
-  /** The record key as it came (emitted in the Windowed key). */
-  readonly key: unknown;
+  /**
+   * The record key as it came (emitted in the Windowed key); UNDECODED for a key loaded from the
+   * store until it is needed (keyOf): most restored keys are read again only when they close.
+   */
+  key: unknown;
   /** The store key bytes as latin1 (each char one byte): the map key, and the prefix of every slot's store key. */
   readonly id: string;
   starts: number[];
@@ -183,13 +186,26 @@ export class WindowAggregateOperator extends Operator {
     // is read in hash order: no sort of every restored key.
     const close = this.windows.size + this.grace;
     const stale: Buffer[] = [];
-    for (const e of this.store.unordered?.() ?? this.store.all()) {
-      if (isTimeIndexKey(e.key)) {
-        stale.push(e.key);
-        continue;
+    const byId = this.store.unorderedById?.();
+    if (byId) {
+      // The store's own key strings: `[u32 length][key][timestamp]` as latin1, no Buffer per entry.
+      for (const [sid, value] of byId) {
+        if (isTimeIndexId(sid)) {
+          stale.push(Buffer.from(sid, 'latin1'));
+          continue;
+        }
+        const len = readUInt32Latin1(sid, 0);
+        insertSlot(this.slotsOf(sid.substring(4, 4 + len), undefined), readTimestampLatin1(sid, 4 + len), decodeState(value));
       }
-      const { key: kb, time: start } = splitKeyWithTime(e.key);
-      insertSlot(this.slotsOf(kb.toString('latin1'), undefined), start, decodeState(e.value));
+    } else {
+      for (const e of this.store.unordered?.() ?? this.store.all()) {
+        if (isTimeIndexKey(e.key)) {
+          stale.push(e.key);
+          continue;
+        }
+        const { key: kb, time: start } = splitKeyWithTime(e.key);
+        insertSlot(this.slotsOf(kb.toString('latin1'), undefined), start, decodeState(e.value));
+      }
     }
     for (const k of stale) (this.store.unlogged ?? this.store).delete(k);
     // Each key's timer: its earliest window with a slot that the restored watermark has not closed.
@@ -419,7 +435,7 @@ export class WindowAggregateOperator extends Operator {
     if (this.emit === 'final') {
       const acc = this.windowAcc(ks, start);
       if (acc !== NONE) {
-        const wk: Windowed<unknown> = { key: ks.key, start, end };
+        const wk: Windowed<unknown> = { key: this.keyOf(ks), start, end };
         this.forward(new Rec(wk, this.agg.result(acc), end - 1, Rec.NO_HEADERS, stamp, undefined));
       }
     }
@@ -490,7 +506,7 @@ export class WindowAggregateOperator extends Operator {
       const s = ks.starts[i]!;
       if (s < start) continue;
       if (s >= end) break;
-      acc = acc === NONE ? ks.accs[i] : this.agg.merge!(acc, ks.accs[i], ks.key);
+      acc = acc === NONE ? ks.accs[i] : this.agg.merge!(acc, ks.accs[i], this.keyOf(ks));
     }
     return acc;
   }
@@ -560,8 +576,9 @@ export class WindowAggregateOperator extends Operator {
   /** The key's slots by id (the latin1 string of its store-key bytes); `key` undefined: decode it from the id. */
   private slotsOf(id: string, key: unknown): KeySlots {
     let ks = this.keys.get(id);
+    if (ks !== undefined && ks.key === UNDECODED && key !== undefined) ks.key = key;
     if (!ks) {
-      ks = { bytes: 0, ref: false, key: key === undefined ? this.keyCodec.decode(Buffer.from(id, 'latin1')) : key, id, starts: [], accs: [], changed: NaN, changed2: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, lastKeyId: undefined, gen: 0, due: NaN, armed: undefined };
+      ks = { bytes: 0, ref: false, key: key === undefined ? UNDECODED : key, id, starts: [], accs: [], changed: NaN, changed2: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, lastKeyId: undefined, gen: 0, due: NaN, armed: undefined };
       if (this.keys.bounded) {
         // Not cached: whatever the store holds for the key is its state.
         const prefix = keyPrefix(Buffer.from(id, 'latin1'));
@@ -572,6 +589,12 @@ export class WindowAggregateOperator extends Operator {
       this.keys.add(id, ks);
     }
     return ks;
+  }
+
+  /** The key's record key, decoded from its id the first time it is needed. */
+  private keyOf(ks: KeySlots): unknown {
+    if (ks.key === UNDECODED) ks.key = this.keyCodec.decode(Buffer.from(ks.id, 'latin1'));
+    return ks.key;
   }
 
   /** Estimated bytes of a cached key: encoded accumulators plus fixed overheads (what Kafka Streams' cache counts). */
@@ -593,6 +616,8 @@ export class WindowAggregateOperator extends Operator {
 }
 
 const NONE: unique symbol = Symbol('no window');
+/** A KeySlots key not decoded yet (see KeySlots.key). */
+const UNDECODED: unique symbol = Symbol('key not decoded');
 /** Window entries read per step of an index rebuild. */
 const BUILD_CHUNK = 4096;
 const ZERO = Buffer.from([0]);
