@@ -77,6 +77,12 @@ export class SessionAggregateOperator extends Operator {
       ks.evicted = true;
       this.writeChanges(ks);
     });
+    // No order is needed (the timers sort): an in-memory store hands out its key strings unsorted.
+    const byId = this.store.unorderedById?.();
+    if (byId) {
+      for (const [id, value] of byId) this.timers.add(decodeState<[number, unknown]>(value)[0] + this.grace, id);
+      return;
+    }
     for (const e of this.store.all()) {
       const [end] = decodeState<[number, unknown]>(e.value);
       this.timers.add(end + this.grace, e.key.toString('latin1'));
