@@ -114,7 +114,6 @@ export function runArgument<T extends string>(name: string, value: string | unde
  * or a Kafka cluster (topics named for the run, deleted by `close`).
  */
 interface RunLog {
-  readonly kind: 'embedded' | 'kafka';
   readonly connector: LogConnector;
   readonly eventsTopic: string;
   readonly outputTopic: string;
@@ -129,7 +128,6 @@ async function embeddedRunLog(dir: string, query: string, partitions: number): P
   const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
   await log.createTopic(EVENTS_TOPIC, { partitions, config: { 'retention.ms': -1 } });
   return {
-    kind: 'embedded',
     connector: embedded({ manager: log }),
     eventsTopic: EVENTS_TOPIC,
     outputTopic: 'nexmark-out',
@@ -161,7 +159,6 @@ async function kafkaRunLog(brokers: string, query: string, partitions: number): 
   // A fresh topic and a plain producer: a partition's end offset is the number of records sent to it.
   const ends = new Array<number>(partitions).fill(0);
   return {
-    kind: 'kafka',
     connector: kafka({ brokers }),
     eventsTopic,
     outputTopic,

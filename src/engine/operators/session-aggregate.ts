@@ -1,4 +1,4 @@
-import type { KeyValueStore } from '../../state/kv-store.js';
+import { unorderedById, type KeyValueStore } from '../../state/kv-store.js';
 import { keyPrefix, keyWithTime, prefixEnd, splitKeyWithTime } from '../../state/bytes.js';
 import { RecordCache, type CachedEntry } from '../../state/record-cache.js';
 import type { Aggregation } from '../aggregation.js';
@@ -78,15 +78,7 @@ export class SessionAggregateOperator extends Operator {
       this.writeChanges(ks);
     });
     // No order is needed (the timers sort): an in-memory store hands out its key strings unsorted.
-    const byId = this.store.unorderedById?.();
-    if (byId) {
-      for (const [id, value] of byId) this.timers.add(decodeState<[number, unknown]>(value)[0] + this.grace, id);
-      return;
-    }
-    for (const e of this.store.all()) {
-      const [end] = decodeState<[number, unknown]>(e.value);
-      this.timers.add(end + this.grace, e.key.toString('latin1'));
-    }
+    for (const [id, value] of unorderedById(this.store)) this.timers.add(decodeState<[number, unknown]>(value)[0] + this.grace, id);
   }
 
   /** @internal The record cache (tests check its bound). */

@@ -1,7 +1,7 @@
-import type { KeyValueStore } from '../../state/kv-store.js';
+import { unorderedById, type KeyValueStore } from '../../state/kv-store.js';
 import { keyPrefix, prefixEnd, readTimestampLatin1, readUInt32Latin1, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
-import { isTimeIndexId, isTimeIndexKey, TIME_INDEX_PREFIX } from '../../state/window-store.js';
+import { isTimeIndexId, TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { timeIndexDeriver } from '../../state/time-index-restore.js';
 import type { Aggregation } from '../aggregation.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
@@ -186,26 +186,14 @@ export class WindowAggregateOperator extends Operator {
     // is read in hash order: no sort of every restored key.
     const close = this.windows.size + this.grace;
     const stale: Buffer[] = [];
-    const byId = this.store.unorderedById?.();
-    if (byId) {
-      // The store's own key strings: `[u32 length][key][timestamp]` as latin1, no Buffer per entry.
-      for (const [sid, value] of byId) {
-        if (isTimeIndexId(sid)) {
-          stale.push(Buffer.from(sid, 'latin1'));
-          continue;
-        }
-        const len = readUInt32Latin1(sid, 0);
-        insertSlot(this.slotsOf(sid.substring(4, 4 + len), undefined), readTimestampLatin1(sid, 4 + len), decodeState(value));
+    // `[u32 length][key][timestamp]` as latin1 strings: an in-memory store's own, no Buffer per entry.
+    for (const [sid, value] of unorderedById(this.store)) {
+      if (isTimeIndexId(sid)) {
+        stale.push(Buffer.from(sid, 'latin1'));
+        continue;
       }
-    } else {
-      for (const e of this.store.unordered?.() ?? this.store.all()) {
-        if (isTimeIndexKey(e.key)) {
-          stale.push(e.key);
-          continue;
-        }
-        const { key: kb, time: start } = splitKeyWithTime(e.key);
-        insertSlot(this.slotsOf(kb.toString('latin1'), undefined), start, decodeState(e.value));
-      }
+      const len = readUInt32Latin1(sid, 0);
+      insertSlot(this.slotsOf(sid.substring(4, 4 + len), undefined), readTimestampLatin1(sid, 4 + len), decodeState(value));
     }
     for (const k of stale) (this.store.unlogged ?? this.store).delete(k);
     // Each key's timer: its earliest window with a slot that the restored watermark has not closed.
