@@ -18,4 +18,8 @@ export const keyAmountSerde: Serde<KeyAmount> = custom<KeyAmount>({
     return b;
   },
   deserialize: (b) => ({ k: b.readUInt32BE(0), a: b.readUInt32BE(4) }),
+  deserializeRange: (b, start, end) => {
+    if (end - start < 8) throw new RangeError(`key-amount: a value of ${end - start} bytes, not 8`);
+    return { k: b.readUInt32BE(start), a: b.readUInt32BE(start + 4) };
+  },
 });

@@ -126,9 +126,26 @@ export class TopicCodec {
   decode(b: Buffer | null, headers: readonly RecordHeader[]): unknown {
     if (b === null) return null;
     if (this.serde) return this.serde.deserialize(b);
+    return decodeAuto(b, this.format(headers));
+  }
+
+  /**
+   * `decode(chunk.subarray(start, start + length), headers)` (length -1: null) without the view
+   * where the serde reads in place (Serde.deserializeRange) or the auto format is a string.
+   */
+  decodeRange(chunk: Buffer, start: number, length: number, headers: readonly RecordHeader[]): unknown {
+    if (length < 0) return null;
+    const end = start + length;
+    const serde = this.serde;
+    if (serde) return serde.deserializeRange ? serde.deserializeRange(chunk, start, end) : serde.deserialize(chunk.subarray(start, end));
+    const format = this.format(headers);
+    return format === 's' ? chunk.toString('utf8', start, end) : decodeAuto(chunk.subarray(start, end), format);
+  }
+
+  private format(headers: readonly RecordHeader[]): string | undefined {
     const f = headerValue(headers, this.header);
     // One-byte formats: a one-character string V8 keeps cached, not a new string per record.
-    return decodeAuto(b, f ? (f.length === 1 ? String.fromCharCode(f[0]!) : f.toString('latin1')) : undefined);
+    return f ? (f.length === 1 ? String.fromCharCode(f[0]!) : f.toString('latin1')) : undefined;
   }
 
   /**

@@ -16,6 +16,13 @@ export interface Serde<T> {
    * repartition". It must not throw for a value serialize() accepts.
    */
   copy?(value: T): T | undefined;
+  /**
+   * Optional (Flink's TypeSerializer reading from a memory segment): what
+   * `deserialize(bytes.subarray(start, end))` returns, read in place. The engine's sources call it
+   * on the fetched bytes: a Buffer view per key and value costs more than decoding a short key or a
+   * fixed-width value. It may keep `bytes` no more than deserialize may keep its argument.
+   */
+  deserializeRange?(bytes: Buffer, start: number, end: number): T;
 }
 
 /**
@@ -43,12 +50,14 @@ export function json<T>(schema?: Schema<T>): Serde<T> {
       name: 'json(schema)',
       serialize: (v) => Buffer.from(JSON.stringify(v), 'utf8'),
       deserialize: (b) => schema.parse(JSON.parse(b.toString('utf8'))),
+      deserializeRange: (b, start, end) => schema.parse(JSON.parse(b.toString('utf8', start, end))),
     };
   }
   return {
     name: 'json',
     serialize: (v) => Buffer.from(JSON.stringify(v), 'utf8'),
     deserialize: (b) => JSON.parse(b.toString('utf8')) as T,
+    deserializeRange: (b, start, end) => JSON.parse(b.toString('utf8', start, end)) as T,
     copy: (v) => jsonCopy(v) as T | undefined,
   };
 }
@@ -59,6 +68,7 @@ export function string(): Serde<string> {
     name: 'string',
     serialize: (v) => Buffer.from(v, 'utf8'),
     deserialize: (b) => b.toString('utf8'),
+    deserializeRange: (b, start, end) => b.toString('utf8', start, end),
     // UTF-8 replaces lone surrogates with U+FFFD, as toWellFormed() does; strings are immutable.
     copy: (v) => (typeof v === 'string' ? (v as WellFormable).toWellFormed() : undefined),
   };
@@ -84,9 +94,17 @@ export function bytes(): Serde<Buffer> {
 }
 
 /** A user serde; `name` shows up in describe(). */
-export function custom<T>(serde: { serialize(value: T): Buffer; deserialize(bytes: Buffer): T; name?: string; copy?(value: T): T | undefined }): Serde<T> {
+export function custom<T>(serde: {
+  serialize(value: T): Buffer;
+  deserialize(bytes: Buffer): T;
+  name?: string;
+  copy?(value: T): T | undefined;
+  deserializeRange?(bytes: Buffer, start: number, end: number): T;
+}): Serde<T> {
   const made: Serde<T> = { name: serde.name ?? 'custom', serialize: (v) => serde.serialize(v), deserialize: (b) => serde.deserialize(b) };
-  return serde.copy ? { ...made, copy: (v) => serde.copy!(v) } : made;
+  if (serde.copy) made.copy = (v) => serde.copy!(v);
+  if (serde.deserializeRange) made.deserializeRange = (b, start, end) => serde.deserializeRange!(b, start, end);
+  return made;
 }
 
 /** A window's key: the record key and the window's [start, end) in event time (ms). */
@@ -186,6 +204,11 @@ export function float64(): Serde<number> {
       return b;
     },
     deserialize: (b) => b.readDoubleBE(0),
+    deserializeRange: (b, start, end) => {
+      // As readDoubleBE on the view would: a value shorter than 8 bytes is refused.
+      if (end - start < 8) throw new RangeError(`float64: a value of ${end - start} bytes, not 8`);
+      return b.readDoubleBE(start);
+    },
     // Every number survives an IEEE double round trip (-0 and NaN included).
     copy: (v) => (typeof v === 'number' ? v : undefined),
   };

@@ -18,7 +18,11 @@ import { crc32c } from '../records/crc32c.js';
 import { CorruptRecordError } from '../records/errors.js';
 import { writeInt64 } from '../records/int64.js';
 import { RecordBatch } from '../records/record-batch.js';
+import { RecordColumns } from '../records/record-columns.js';
 import { InvalidRecordError, MessageTooLargeError, RecordListTooLargeError } from './errors.js';
+
+/** Reused by every compacted-topic append (appends run one at a time on the one thread). */
+let keyCheck = new RecordColumns(1024);
 
 export interface AppendLimits {
   /** max.message.bytes: the largest single batch. */
@@ -80,11 +84,20 @@ export function validateAppend(buf: Buffer, limits: AppendLimits): AppendShape {
     // producerId >= 0 exactly when the high half of the int64 is non-negative.
     if (buf.readInt32BE(at + PRODUCER_ID) >= 0 || (attributes & (CONTROL_BIT | TRANSACTIONAL_BIT)) !== 0) special++;
     if (limits.requireKeys && (attributes & CONTROL_BIT) === 0) {
-      let index = 0;
-      new RecordBatch(buf.subarray(at, at + size)).forEachRecord((_offset, _ts, key) => {
-        if (key === null) throw new InvalidRecordError(`record ${index} of batch ${batches} has a null key; a compacted topic needs a key on every record`);
-        index++;
-      });
+      // Key lengths from the columns reader: no key or value view per record (every changelog
+      // append of a stateful task passes here, one record per changed key).
+      const columns = keyCheck;
+      columns.clear();
+      try {
+        new RecordBatch(buf.subarray(at, at + size)).readColumns(columns);
+        const lengths = columns.keyLengths;
+        for (let i = 0; i < columns.length; i++) {
+          if (lengths[i]! < 0) throw new InvalidRecordError(`record ${i} of batch ${batches} has a null key; a compacted topic needs a key on every record`);
+        }
+      } finally {
+        columns.clear(); // holds no reference to the appended bytes
+        if (columns.offsets.length > 65_536) keyCheck = new RecordColumns(1024); // nor the arrays a huge batch grew
+      }
     }
     batches++;
     records += count;

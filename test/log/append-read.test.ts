@@ -167,7 +167,15 @@ test('bad appends are rejected with typed errors and leave the log unchanged', a
   await assert.rejects(p.append(Buffer.concat([valuesBatch('a', 2), corrupt])), CorruptRecordError);
 
   const c = log.partition('c', 0);
-  await assert.rejects(c.append(batch([{ key: 'a', value: '1' }, { key: null, value: '2' }])), (e: unknown) => e instanceof InvalidRecordError && e.code === 'INVALID_RECORD');
+  await assert.rejects(
+    c.append(batch([{ key: 'a', value: '1' }, { key: null, value: '2' }])),
+    (e: unknown) => e instanceof InvalidRecordError && e.code === 'INVALID_RECORD' && /record 1 of batch 0 has a null key/.test(e.message),
+  );
+  // The second batch of an append, after a valid one: the check sees each batch's own records.
+  await assert.rejects(
+    c.append(Buffer.concat([batch([{ key: 'a', value: '1' }]), batch([{ key: 'b', value: '1' }, { key: 'c', value: '2' }, { key: null, value: '3' }])])),
+    (e: unknown) => e instanceof InvalidRecordError && /record 2 of batch 1 has a null key/.test(e.message),
+  );
   await assert.rejects(c.append(batch([{ key: null, value: '2' }], { compression: 'gzip' })), InvalidRecordError);
   assert.equal(c.logEndOffset, 0);
   await c.append(batch([{ key: 'a', value: '1' }]));

@@ -5,6 +5,8 @@ import { ExchangedRecord, Rec, type InputRecord } from '../records.js';
 import { Operator } from './operator.js';
 import type { UserFn } from './user-fn.js';
 
+const NULL_VALUE = 'null value on a stream (tombstones belong to tables)';
+
 /**
  * Reads one input topic: decodes key and value, extracts the event time, and hands the record to
  * the operators after it. Records that fail to decode, or whose timestamp extractor throws or
@@ -35,7 +37,7 @@ export class SourceOperator extends Operator {
     try {
       rec.key = input.keyFor(this.keyCodec);
       const value = input.valueFor(this.valueCodec);
-      if (value === null) throw new Error('null value on a stream (tombstones belong to tables)');
+      if (value === null) throw new Error(NULL_VALUE);
       rec.value = value;
     } catch (e) {
       this.ctx.deadLetter(rec, e, `${this.name} (deserialize)`);
@@ -52,13 +54,27 @@ export class SourceOperator extends Operator {
   ingestAt(batch: InputBatch, i: number, stamp: number): number {
     const raw = batch.hasHeaders(i) ? batch.headers(i) : Rec.NO_HEADERS;
     const headers = this.internal && raw.length > 0 ? stripEngineHeaders(raw) : raw;
-    return this.ingestParts(new Rec(null, null, batch.timestamp(i), headers, stamp, batch, i), batch.key(i), batch.value(i), raw);
+    const rec = new Rec(null, null, batch.timestamp(i), headers, stamp, batch, i);
+    if (batch.copy) return this.ingestParts(rec, batch.key(i), batch.value(i), raw);
+    // Decoded where they lie in the fetched bytes: no key or value view per record.
+    const c = batch.columns;
+    const chunk = c.chunks[c.chunkOf[i]!]!;
+    try {
+      rec.key = this.keyCodec.decodeRange(chunk, c.keyStarts[i]!, c.keyLengths[i]!, raw);
+      const valueLength = c.valueLengths[i]!;
+      if (valueLength < 0) throw new Error(NULL_VALUE);
+      rec.value = this.valueCodec.decodeRange(chunk, c.valueStarts[i]!, valueLength, raw);
+    } catch (e) {
+      this.ctx.deadLetter(rec, e, `${this.name} (deserialize)`);
+      return NaN;
+    }
+    return this.afterDecode(rec);
   }
 
   private ingestParts(rec: Rec, key: Buffer | null, value: Buffer | null, rawHeaders: readonly RecordHeader[]): number {
     try {
       rec.key = this.keyCodec.decode(key, rawHeaders);
-      if (value === null) throw new Error('null value on a stream (tombstones belong to tables)');
+      if (value === null) throw new Error(NULL_VALUE);
       rec.value = this.valueCodec.decode(value, rawHeaders);
     } catch (e) {
       this.ctx.deadLetter(rec, e, `${this.name} (deserialize)`);
