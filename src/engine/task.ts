@@ -129,6 +129,9 @@ export class Task {
   private lastSources: readonly SourceOperator[] | undefined;
   /** The input after whose record advance() last ran in the current call (see advanceAfterInput). */
   private steadyClock: PartitionClock | undefined;
+  /** The last repartitioned record's header list that held a stamp, and that stamp (see processColumns). */
+  private stampedHeaders: readonly RecordHeader[] | undefined;
+  private stampOfHeaders = NaN;
   /** The watermark last written to the watermark store (undefined: none written or restored yet). */
   private persistedW: number | undefined;
   /** @internal Records after which advance() was skipped as a no-op (tests check the shortcut is taken). */
@@ -309,16 +312,26 @@ export class Task {
       let stamp: number;
       if (repartition) {
         const headers = batch.headers(i);
-        const marker = readMarker(headers);
-        if (marker) {
-          clock.onMarker(marker);
-          this.steadyClock = undefined;
-          this.advance();
-          continue;
+        if (headers === this.stampedHeaders) {
+          // A run of records with the same header bytes shares one list (RecordColumns.headers): the same stamp.
+          this.noteInput(clock);
+          stamp = this.stampOfHeaders;
+        } else {
+          const marker = readMarker(headers);
+          if (marker) {
+            clock.onMarker(marker);
+            this.steadyClock = undefined;
+            this.advance();
+            continue;
+          }
+          this.noteInput(clock);
+          const s = headerValue(headers, STAMP_HEADER);
+          if (s) {
+            stamp = decodeDouble(s);
+            this.stampedHeaders = headers;
+            this.stampOfHeaders = stamp;
+          } else stamp = clock.watermark();
         }
-        this.noteInput(clock);
-        const s = headerValue(headers, STAMP_HEADER);
-        stamp = s ? decodeDouble(s) : clock.watermark();
       } else {
         this.noteInput(clock);
         stamp = clock.watermark();

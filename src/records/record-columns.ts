@@ -86,7 +86,12 @@ export class RecordColumns {
     const chunk = this.chunks[this.chunkOf[i]!]!;
     const start = this.headerStarts[i]!;
     const last = this.lastHeaderChunk;
-    if (last !== undefined && count === this.lastHeaderCount && this.sameHeaderBytes(chunk, start, last)) return this.lastHeaders;
+    if (last !== undefined && count === this.lastHeaderCount && this.sameHeaderBytes(chunk, start, last)) {
+      // The same bytes here: the next ask for this record (the engine asks twice) is then a position compare.
+      this.lastHeaderChunk = chunk;
+      this.lastHeaderStart = start;
+      return this.lastHeaders;
+    }
     // The record's bounds were checked when it was read: its headers end before the chunk does.
     const cursor = { pos: start, end: chunk.length };
     const headers = readHeadersAt(chunk, cursor, count, i);
