@@ -1,6 +1,9 @@
 import type { RecordColumns } from '../records/record-columns.js';
 import type { RecordHeader } from '../records/record.js';
+import { headerValue } from './codec.js';
 import type { InputRecord } from './records.js';
+import { stampSkip } from './stamped-value.js';
+import { STAMP_HEADER } from './watermarks.js';
 
 /**
  * Records of one input partition as the runtime hands them to a task: the columns a fetch was
@@ -20,6 +23,8 @@ export class InputBatch {
     readonly to: number,
     /** Keys and values are copied out of the fetched bytes (inputs whose bytes a store keeps). */
     readonly copy: boolean,
+    /** A repartition topic's: values start with the writer's stamp (stamped-value.ts), which `value(i)` leaves out. */
+    readonly stamped = false,
   ) {}
 
   get length(): number {
@@ -28,7 +33,7 @@ export class InputBatch {
 
   /** Records [from, to) of the same columns (absolute indexes). */
   slice(from: number, to: number): InputBatch {
-    return new InputBatch(this.topic, this.partition, this.columns, from, to, this.copy);
+    return new InputBatch(this.topic, this.partition, this.columns, from, to, this.copy, this.stamped);
   }
 
   offset(i: number): number {
@@ -45,8 +50,22 @@ export class InputBatch {
   }
 
   value(i: number): Buffer | null {
-    const v = this.columns.value(i);
+    const skip = this.valueSkip(i);
+    let v = this.columns.value(i);
+    if (skip !== 0) v = skip < 0 ? null : v!.subarray(skip);
     return this.copy && v !== null ? Buffer.from(v) : v;
+  }
+
+  /**
+   * Where record i's value bytes start past a stamp (stampSkip: STAMP_PREFIX, or -1 for a null
+   * value); 0 on other topics, and for a record whose stamp is in a header (earlier versions).
+   */
+  valueSkip(i: number): number {
+    if (!this.stamped) return 0;
+    const c = this.columns;
+    if (c.headerCounts[i] !== 0 && headerValue(c.headers(i), STAMP_HEADER) !== undefined) return 0;
+    const length = c.valueLengths[i]!;
+    return length < 0 ? 0 : stampSkip(c.chunks[c.chunkOf[i]!]!, c.valueStarts[i]!, length);
   }
 
   hasHeaders(i: number): boolean {

@@ -10,7 +10,8 @@ import type { Operator, OperatorContext } from './operators/operator.js';
 import type { SourceOperator } from './operators/source.js';
 import { InputBatch } from './input-batch.js';
 import { RollbackRequiredError, type PoisonRecords } from './poison.js';
-import type { InputRecord, OutputRecord, Rec, RecordCollector } from './records.js';
+import { ExchangedRecord, type InputRecord, type OutputRecord, type Rec, type RecordCollector } from './records.js';
+import { readStamp, stampSkip } from './stamped-value.js';
 import { PartitionClock, decodeDouble, markerHeaders, readMarker, STAMP_HEADER, type ClockState } from './watermarks.js';
 import { headerValue } from './codec.js';
 
@@ -129,9 +130,6 @@ export class Task {
   private lastSources: readonly SourceOperator[] | undefined;
   /** The input after whose record advance() last ran in the current call (see advanceAfterInput). */
   private steadyClock: PartitionClock | undefined;
-  /** The last repartitioned record's header list that held a stamp, and that stamp (see processColumns). */
-  private stampedHeaders: readonly RecordHeader[] | undefined;
-  private stampOfHeaders = NaN;
   /** The watermark last written to the watermark store (undefined: none written or restored yet). */
   private persistedW: number | undefined;
   /** @internal Records after which advance() was skipped as a no-op (tests check the shortcut is taken). */
@@ -309,14 +307,11 @@ export class Task {
     const { clock, sources } = this.inputOf(batch.topic);
     const repartition = clock.kind === 'repartition';
     for (let i = batch.from; i < batch.to; i++) {
-      let stamp: number;
+      let stamp = NaN;
+      let skip = 0;
       if (repartition) {
-        const headers = batch.headers(i);
-        if (headers === this.stampedHeaders) {
-          // A run of records with the same header bytes shares one list (RecordColumns.headers): the same stamp.
-          this.noteInput(clock);
-          stamp = this.stampOfHeaders;
-        } else {
+        if (batch.hasHeaders(i)) {
+          const headers = batch.headers(i);
           const marker = readMarker(headers);
           if (marker) {
             clock.onMarker(marker);
@@ -324,20 +319,25 @@ export class Task {
             this.advance();
             continue;
           }
-          this.noteInput(clock);
+          // Written by an earlier version: the stamp in a header, the value as it is.
           const s = headerValue(headers, STAMP_HEADER);
-          if (s) {
-            stamp = decodeDouble(s);
-            this.stampedHeaders = headers;
-            this.stampOfHeaders = stamp;
-          } else stamp = clock.watermark();
+          if (s) stamp = decodeDouble(s);
+        }
+        this.noteInput(clock);
+        if (stamp !== stamp) {
+          const c = batch.columns;
+          const length = c.valueLengths[i]!;
+          const chunk = c.chunks[c.chunkOf[i]!]!;
+          const at = c.valueStarts[i]!;
+          skip = length < 0 ? 0 : stampSkip(chunk, at, length);
+          stamp = skip !== 0 ? readStamp(chunk, at) : clock.watermark();
         }
       } else {
         this.noteInput(clock);
         stamp = clock.watermark();
       }
       let eventTime = NaN;
-      for (let j = 0; j < sources.length; j++) eventTime = sources[j]!.ingestAt(batch, i, stamp);
+      for (let j = 0; j < sources.length; j++) eventTime = sources[j]!.ingestAt(batch, i, stamp, skip);
       const moved = eventTime === eventTime && !repartition && clock.observe(eventTime);
       this.advanceAfterInput(clock, moved);
     }
@@ -393,8 +393,17 @@ export class Task {
         return;
       }
       this.noteInput(clock);
+      // In a header: a record kept in this process (ExchangedRecord), or written by an earlier version.
       const s = headerValue(input.headers, STAMP_HEADER);
-      stamp = s ? decodeDouble(s) : clock.watermark();
+      // (An ExchangedRecord makes its value's bytes only when asked: it always has the header.)
+      const v = s || input instanceof ExchangedRecord ? null : input.value;
+      const skip = v === null ? 0 : stampSkip(v, 0, v.length);
+      if (s) stamp = decodeDouble(s);
+      else if (skip !== 0) {
+        stamp = readStamp(v!, 0);
+        // The record as it was sent, for the sources and a dead letter.
+        input = { ...input, value: skip < 0 ? null : v!.subarray(skip) };
+      } else stamp = clock.watermark();
     } else {
       this.noteInput(clock);
       stamp = clock.watermark();

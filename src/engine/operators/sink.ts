@@ -3,12 +3,14 @@ import type { RecordHeader } from '../../records/record.js';
 import { NOT_COPIED, type TopicCodec } from '../codec.js';
 import { defaultPartition, type Partitioner } from '../partitioner.js';
 import { AS_BYTES, ExchangedRecord, type Rec } from '../records.js';
+import { stampValue } from '../stamped-value.js';
 import { encodeDouble, STAMP_HEADER } from '../watermarks.js';
 import { Operator } from './operator.js';
 
 /**
  * Writes records to a topic: an output topic of the application, or a repartition topic (then
- * the record's watermark stamp travels along in a header, see watermarks.ts). The partition is
+ * the record's watermark stamp travels along before the value, see stamped-value.ts; in a header
+ * when the record stays in this process). The partition is
  * the partitioner's choice, by default Kafka's murmur2 of the key bytes; null keys go
  * round-robin. A record that fails to serialize, or a partitioner that throws or answers out of
  * range, sends the record to the dead-letter topic.
@@ -78,20 +80,8 @@ export class SinkOperator extends Operator {
       this.ctx.deadLetter(recKey === rec.key && recValue === rec.value ? rec : rec.with(recKey, recValue), e, this.name);
       return;
     }
-    if (this.internal) {
-      // Stamps repeat across consecutive records (a partition's watermark moves in steps): one header for a run of them.
-      if (rec.stamp !== this.lastStamp || this.stampHeader === undefined) {
-        this.lastStamp = rec.stamp;
-        this.stampHeader = { key: STAMP_HEADER, value: encodeDouble(rec.stamp) };
-        this.stampOnly = [this.stampHeader];
-      }
-      if (added.length === 0 && rec.headers.length === 0) {
-        // Nobody changes a record's headers array once sent: one array for the run of records with this stamp.
-        this.ctx.send(this.topic, partition, rec.timestamp, key, value, this.stampOnly);
-        return;
-      }
-      added.push(this.stampHeader);
-    }
+    // A repartition record's stamp goes before its value's bytes (stamped-value.ts).
+    if (this.internal) value = stampValue(rec.stamp, value);
     const headers = added.length === 0 ? rec.headers : rec.headers.length === 0 ? added.slice() : [...rec.headers, ...added];
     this.ctx.send(this.topic, partition, rec.timestamp, key, value, headers);
   }

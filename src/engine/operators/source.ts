@@ -47,23 +47,24 @@ export class SourceOperator extends Operator {
   }
 
   /**
-   * Record `i` of a columnar batch (the runtime's path): key and value views are made here, the
+   * Record `i` of a columnar batch (the runtime's path): key and value are decoded in place, the
    * headers are parsed only when the record has any, and the InputRecord object only if someone
    * asks for the record's origin. Same results as `ingest(batch.record(i), stamp)`.
    */
-  ingestAt(batch: InputBatch, i: number, stamp: number): number {
+  ingestAt(batch: InputBatch, i: number, stamp: number, valueSkip = 0): number {
     const raw = batch.hasHeaders(i) ? batch.headers(i) : Rec.NO_HEADERS;
     const headers = this.internal && raw.length > 0 ? stripEngineHeaders(raw) : raw;
     const rec = new Rec(null, null, batch.timestamp(i), headers, stamp, batch, i);
     if (batch.copy) return this.ingestParts(rec, batch.key(i), batch.value(i), raw);
-    // Decoded where they lie in the fetched bytes: no key or value view per record.
+    // Decoded where they lie in the fetched bytes: no key or value view per record. A repartition
+    // record's value starts past its stamp (`valueSkip`, InputBatch.valueSkip; -1: a null value).
     const c = batch.columns;
     const chunk = c.chunks[c.chunkOf[i]!]!;
     try {
       rec.key = this.keyCodec.decodeRange(chunk, c.keyStarts[i]!, c.keyLengths[i]!, raw);
-      const valueLength = c.valueLengths[i]!;
+      const valueLength = valueSkip < 0 ? -1 : c.valueLengths[i]! - valueSkip;
       if (valueLength < 0) throw new Error(NULL_VALUE);
-      rec.value = this.valueCodec.decodeRange(chunk, c.valueStarts[i]!, valueLength, raw);
+      rec.value = this.valueCodec.decodeRange(chunk, c.valueStarts[i]! + valueSkip, valueLength, raw);
     } catch (e) {
       this.ctx.deadLetter(rec, e, `${this.name} (deserialize)`);
       return NaN;

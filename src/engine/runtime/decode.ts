@@ -46,7 +46,7 @@ export function decodeFetched(f: FetchedPartition, copy: boolean, stopAt: number
  * count, without an object, a key or value view or a header array per record: the task asks for
  * what its sources need.
  */
-export function decodeFetchedBatch(f: FetchedPartition, copy: boolean, stopAt: number): { batch: InputBatch; next: number; markers: number } {
+export function decodeFetchedBatch(f: FetchedPartition, copy: boolean, stopAt: number, stamped = false): { batch: InputBatch; next: number; markers: number } {
   // Sized for the whole fetch at once: grown by doubling from a small start, the columns of a 1 MB
   // fetch were copied about ten times over (9 typed arrays each time).
   const columns = new RecordColumns(columnCapacity(f.records));
@@ -66,7 +66,7 @@ export function decodeFetchedBatch(f: FetchedPartition, copy: boolean, stopAt: n
     { fromOffset: f.fetchOffset },
   );
   const next = cut ? stopAt : Math.min(f.nextOffset, stopAt);
-  return { batch: new InputBatch(f.topic, f.partition, columns, 0, columns.length, copy), next, markers: countMarkers(columns) };
+  return { batch: new InputBatch(f.topic, f.partition, columns, 0, columns.length, copy, stamped), next, markers: countMarkers(columns) };
 }
 
 // A function of its own: V8 compiles this long loop on its own (on-stack replacement), and as part of

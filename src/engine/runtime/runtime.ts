@@ -761,7 +761,7 @@ export class StreamsRuntime {
   private async route(f: FetchedPartition): Promise<void> {
     const input = this.inputs.get(tpKey(f.topic, f.partition));
     if (!input) return;
-    const { batch: records, next, markers } = decodeFetchedBatch(f, input.kind === 'table', input.stopAt);
+    const { batch: records, next, markers } = decodeFetchedBatch(f, input.kind === 'table', input.stopAt, input.kind === 'repartition');
     if (records.length > 0) {
       input.count.records += records.length - markers;
       const tasks = input.tasks;
