@@ -2,7 +2,7 @@ import type { RecordColumns } from '../records/record-columns.js';
 import type { RecordHeader } from '../records/record.js';
 import { headerValue } from './codec.js';
 import type { InputRecord } from './records.js';
-import { stampSkip } from './stamped-value.js';
+import { readStamp, stampSkip } from './stamped-value.js';
 import { STAMP_HEADER } from './watermarks.js';
 
 /**
@@ -66,6 +66,12 @@ export class InputBatch {
     if (c.headerCounts[i] !== 0 && headerValue(c.headers(i), STAMP_HEADER) !== undefined) return 0;
     const length = c.valueLengths[i]!;
     return length < 0 ? 0 : stampSkip(c.chunks[c.chunkOf[i]!]!, c.valueStarts[i]!, length);
+  }
+
+  /** The stamp before record i's value (valueSkip(i) answered non-zero). */
+  stampOf(i: number): number {
+    const c = this.columns;
+    return readStamp(c.chunks[c.chunkOf[i]!]!, c.valueStarts[i]!);
   }
 
   hasHeaders(i: number): boolean {

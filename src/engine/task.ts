@@ -325,12 +325,8 @@ export class Task {
         }
         this.noteInput(clock);
         if (stamp !== stamp) {
-          const c = batch.columns;
-          const length = c.valueLengths[i]!;
-          const chunk = c.chunks[c.chunkOf[i]!]!;
-          const at = c.valueStarts[i]!;
-          skip = length < 0 ? 0 : stampSkip(chunk, at, length);
-          stamp = skip !== 0 ? readStamp(chunk, at) : clock.watermark();
+          skip = batch.valueSkip(i);
+          stamp = skip !== 0 ? batch.stampOf(i) : clock.watermark();
         }
       } else {
         this.noteInput(clock);

@@ -306,10 +306,17 @@ export class KafkaProducer implements LogProducer {
     this.requireTransactional();
     if (this.fenced) throw this.fenced;
     if (!this._inTransaction) return;
-    await this.flush();
     const offsets = this.pendingOffsets;
-    try {
+    // The offsets (AddOffsetsToTxn, then TxnOffsetCommit) go while the records are produced, as
+    // Java's producer sends them: EndTxn needs both done, neither needs the other. In sequence they
+    // were two more round trips in every commit, a wait of the application's loop.
+    const committingOffsets = (async () => {
       for (const o of offsets) await this.commitOffsetsInTxn(o.group, o.offsets, o.member);
+    })();
+    const [flushed, offsetsDone] = await Promise.allSettled([this.flush(), committingOffsets]);
+    if (flushed.status === 'rejected') throw flushed.reason; // flush() gives its errors translated
+    try {
+      if (offsetsDone.status === 'rejected') throw offsetsDone.reason;
       this.pendingOffsets = [];
       if (this.txnPartitions.length > 0 || offsets.length > 0) await this.endTxn(true);
     } catch (e) {
