@@ -11,6 +11,10 @@
  * Records written by earlier versions carry a `tributary.stamp` header and an unprefixed value:
  * a record with that header is read the old way.
  */
+import type { RecordHeader } from '../records/record.js';
+import { headerValue } from './codec.js';
+import { STAMP_HEADER } from './watermarks.js';
+
 export const STAMP_PREFIX = 9;
 const STAMPED_VALUE = 0x53; // 'S'
 const STAMPED_NULL = 0x4e; // 'N'
@@ -44,4 +48,13 @@ export function stampSkip(chunk: Buffer, at: number, length: number): number {
 /** The stamp of a stamped value at `at` (stampSkip answered non-zero). */
 export function readStamp(chunk: Buffer, at: number): number {
   return chunk.readDoubleBE(at + 1);
+}
+
+/**
+ * stampSkip for a repartition record as an object: 0 when its headers hold the stamp (written by
+ * an earlier version, the value as it is) or it has no value.
+ */
+export function recordStampSkip(value: Buffer | null, headers: readonly RecordHeader[]): number {
+  if (value === null || headerValue(headers, STAMP_HEADER) !== undefined) return 0;
+  return stampSkip(value, 0, value.length);
 }

@@ -11,7 +11,7 @@ import type { SourceOperator } from './operators/source.js';
 import { InputBatch } from './input-batch.js';
 import { RollbackRequiredError, type PoisonRecords } from './poison.js';
 import { ExchangedRecord, type InputRecord, type OutputRecord, type Rec, type RecordCollector } from './records.js';
-import { readStamp, stampSkip } from './stamped-value.js';
+import { readStamp, recordStampSkip } from './stamped-value.js';
 import { PartitionClock, decodeDouble, markerHeaders, readMarker, STAMP_HEADER, type ClockState } from './watermarks.js';
 import { headerValue } from './codec.js';
 
@@ -389,16 +389,16 @@ export class Task {
         return;
       }
       this.noteInput(clock);
-      // In a header: a record kept in this process (ExchangedRecord), or written by an earlier version.
+      // In a header: a record kept in this process (ExchangedRecord, which makes its value's bytes
+      // only when asked), or written by an earlier version.
       const s = headerValue(input.headers, STAMP_HEADER);
-      // (An ExchangedRecord makes its value's bytes only when asked: it always has the header.)
-      const v = s || input instanceof ExchangedRecord ? null : input.value;
-      const skip = v === null ? 0 : stampSkip(v, 0, v.length);
+      const skip = s || input instanceof ExchangedRecord ? 0 : recordStampSkip(input.value, input.headers);
       if (s) stamp = decodeDouble(s);
       else if (skip !== 0) {
-        stamp = readStamp(v!, 0);
+        const v = input.value!;
+        stamp = readStamp(v, 0);
         // The record as it was sent, for the sources and a dead letter.
-        input = { ...input, value: skip < 0 ? null : v!.subarray(skip) };
+        input = { ...input, value: skip < 0 ? null : v.subarray(skip) };
       } else stamp = clock.watermark();
     } else {
       this.noteInput(clock);

@@ -3,7 +3,7 @@ import type { KeyValueStore, KeyValueStoreFactory } from '../state/kv-store.js';
 import type { RecordHeader } from '../records/record.js';
 import { partitionForKey } from '../records/partitioner.js';
 import type { StreamsApp } from './app.js';
-import { headerValue, KEY_FORMAT_HEADER, TopicCodec, VALUE_FORMAT_HEADER } from './codec.js';
+import { KEY_FORMAT_HEADER, TopicCodec, VALUE_FORMAT_HEADER } from './codec.js';
 import { toMillis, type Duration } from './duration.js';
 import { TopologyError } from './errors.js';
 import { PoisonRecords, RollbackRequiredError } from './poison.js';
@@ -14,8 +14,8 @@ import { Stream } from './stream.js';
 import { Table } from './table.js';
 import type { Task, TaskMetrics } from './task.js';
 import type { PartitionPlan, Topology } from './topology.js';
-import { stampSkip } from './stamped-value.js';
-import { readMarker, STAMP_HEADER } from './watermarks.js';
+import { recordStampSkip } from './stamped-value.js';
+import { readMarker } from './watermarks.js';
 
 export interface TestDriverOptions {
   /** Partition counts by topic: sources, outputs, and overrides for repartition topics. Default 1. */
@@ -528,7 +528,7 @@ export class TestOutputTopic<K, V> {
 
   private decode(r: InputRecord): TestRecord<K, V> {
     let value = r.value;
-    const skip = this.stamped && value !== null && headerValue(r.headers, STAMP_HEADER) === undefined ? stampSkip(value, 0, value.length) : 0;
+    const skip = this.stamped ? recordStampSkip(value, r.headers) : 0;
     if (skip !== 0) value = skip < 0 ? null : value!.subarray(skip);
     return {
       topic: r.topic,
