@@ -903,10 +903,10 @@ export class StreamsRuntime {
 
   /**
    * Repartition records below the committed offsets are never read again: the log may delete them
-   * (whole segments, embedded). In the background, as Kafka Streams does it: a DeleteRecords round
-   * trip after every commit held up the loop (on Kafka, about a tenth of a process's wall clock went
-   * to commits and their round trips). While one purge is under way none is started; the next
-   * commit's purge covers what this one skipped (it asks up to each partition's committed offset).
+   * (whole segments, embedded). In the background, as Kafka Streams does it: awaited, a DeleteRecords
+   * round trip after every commit held up the loop. While one purge is under way none is started;
+   * the next commit's purge covers what this one skipped (it asks up to each partition's committed
+   * offset).
    */
   private purgeRepartitionTopics(): void {
     const deleteRecords = this.log.deleteRecords;
