@@ -1,9 +1,7 @@
 import type { RecordColumns } from '../records/record-columns.js';
-import type { RecordHeader } from '../records/record.js';
-import { headerValue } from './codec.js';
+import { NO_HEADERS, type RecordHeader } from '../records/record.js';
 import type { InputRecord } from './records.js';
-import { readStamp, stampSkip } from './stamped-value.js';
-import { STAMP_HEADER } from './watermarks.js';
+import { readStamp, recordStampSkip, withoutStamp } from './stamped-value.js';
 
 /**
  * Records of one input partition as the runtime hands them to a task: the columns a fetch was
@@ -50,9 +48,8 @@ export class InputBatch {
   }
 
   value(i: number): Buffer | null {
-    const skip = this.valueSkip(i);
     let v = this.columns.value(i);
-    if (skip !== 0) v = skip < 0 ? null : v!.subarray(skip);
+    if (v !== null) v = withoutStamp(v, this.valueSkip(i));
     return this.copy && v !== null ? Buffer.from(v) : v;
   }
 
@@ -63,9 +60,8 @@ export class InputBatch {
   valueSkip(i: number): number {
     if (!this.stamped) return 0;
     const c = this.columns;
-    if (c.headerCounts[i] !== 0 && headerValue(c.headers(i), STAMP_HEADER) !== undefined) return 0;
-    const length = c.valueLengths[i]!;
-    return length < 0 ? 0 : stampSkip(c.chunks[c.chunkOf[i]!]!, c.valueStarts[i]!, length);
+    const headers = c.headerCounts[i] !== 0 ? c.headers(i) : NO_HEADERS;
+    return recordStampSkip(headers, c.chunks[c.chunkOf[i]!]!, c.valueStarts[i]!, c.valueLengths[i]!);
   }
 
   /** The stamp before record i's value (valueSkip(i) answered non-zero). */

@@ -51,10 +51,17 @@ export function readStamp(chunk: Buffer, at: number): number {
 }
 
 /**
- * stampSkip for a repartition record as an object: 0 when its headers hold the stamp (written by
- * an earlier version, the value as it is) or it has no value.
+ * stampSkip for a repartition record whose value is the `length` bytes at `at` of `chunk` (-1: a
+ * null value): 0 also when its headers hold the stamp (written by an earlier version, the value
+ * as it is).
  */
-export function recordStampSkip(value: Buffer | null, headers: readonly RecordHeader[]): number {
-  if (value === null || headerValue(headers, STAMP_HEADER) !== undefined) return 0;
-  return stampSkip(value, 0, value.length);
+export function recordStampSkip(headers: readonly RecordHeader[], chunk: Buffer, at: number, length: number): number {
+  if (length < 0 || headerValue(headers, STAMP_HEADER) !== undefined) return 0;
+  return stampSkip(chunk, at, length);
+}
+
+/** The value past its stamp, as `skip` (recordStampSkip) says: the bytes after it, or null. */
+export function withoutStamp(value: Buffer, skip: number): Buffer | null {
+  if (skip === 0) return value;
+  return skip < 0 ? null : value.subarray(skip);
 }

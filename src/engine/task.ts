@@ -11,7 +11,7 @@ import type { SourceOperator } from './operators/source.js';
 import { InputBatch } from './input-batch.js';
 import { RollbackRequiredError, type PoisonRecords } from './poison.js';
 import { ExchangedRecord, type InputRecord, type OutputRecord, type Rec, type RecordCollector } from './records.js';
-import { readStamp, recordStampSkip } from './stamped-value.js';
+import { readStamp, recordStampSkip, withoutStamp } from './stamped-value.js';
 import { PartitionClock, decodeDouble, markerHeaders, readMarker, STAMP_HEADER, type ClockState } from './watermarks.js';
 import { headerValue } from './codec.js';
 
@@ -392,13 +392,13 @@ export class Task {
       // In a header: a record kept in this process (ExchangedRecord, which makes its value's bytes
       // only when asked), or written by an earlier version.
       const s = headerValue(input.headers, STAMP_HEADER);
-      const skip = s || input instanceof ExchangedRecord ? 0 : recordStampSkip(input.value, input.headers);
+      const v = s || input instanceof ExchangedRecord ? null : input.value;
+      const skip = v === null ? 0 : recordStampSkip(input.headers, v, 0, v.length);
       if (s) stamp = decodeDouble(s);
       else if (skip !== 0) {
-        const v = input.value!;
-        stamp = readStamp(v, 0);
+        stamp = readStamp(v!, 0);
         // The record as it was sent, for the sources and a dead letter.
-        input = { ...input, value: skip < 0 ? null : v.subarray(skip) };
+        input = { ...input, value: withoutStamp(v!, skip) };
       } else stamp = clock.watermark();
     } else {
       this.noteInput(clock);

@@ -14,7 +14,7 @@ import { Stream } from './stream.js';
 import { Table } from './table.js';
 import type { Task, TaskMetrics } from './task.js';
 import type { PartitionPlan, Topology } from './topology.js';
-import { recordStampSkip } from './stamped-value.js';
+import { recordStampSkip, withoutStamp } from './stamped-value.js';
 import { readMarker } from './watermarks.js';
 
 export interface TestDriverOptions {
@@ -454,7 +454,6 @@ export class TestInputTopic<K, V> {
     readonly topic: string,
     keySerde: Serde<unknown> | undefined,
     valueSerde: Serde<unknown> | undefined,
-    private readonly stamped = false,
   ) {
     this.keyCodec = new TopicCodec(keySerde, KEY_FORMAT_HEADER, false);
     this.valueCodec = new TopicCodec(valueSerde, VALUE_FORMAT_HEADER, false);
@@ -528,8 +527,7 @@ export class TestOutputTopic<K, V> {
 
   private decode(r: InputRecord): TestRecord<K, V> {
     let value = r.value;
-    const skip = this.stamped ? recordStampSkip(value, r.headers) : 0;
-    if (skip !== 0) value = skip < 0 ? null : value!.subarray(skip);
+    if (this.stamped && value !== null) value = withoutStamp(value, recordStampSkip(r.headers, value, 0, value.length));
     return {
       topic: r.topic,
       partition: r.partition,
