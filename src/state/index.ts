@@ -3,7 +3,7 @@
  */
 export type { ChangelogApply, ChangelogBatch, ChangelogCollector, ChangelogEntry, ChangelogRecord } from './changelog.js';
 export { applyChangelogBatch } from './changelog.js';
-export type { KeyValueEntry, KeyValueStore, KeyValueStoreFactory, RestoreDeriver } from './kv-store.js';
+export type { EntrySource, KeyValueEntry, KeyValueStore, KeyValueStoreFactory, RestoreDeriver } from './kv-store.js';
 export { timeIndexDeriver, type WindowGeometry } from './time-index-restore.js';
 export { InMemoryKeyValueStore } from './memory-store.js';
 export { LoggedKeyValueStore } from './logged-store.js';

@@ -76,9 +76,36 @@ export interface KeyValueStore {
    * runtime awaits this after a restore, before the store is read or written otherwise.
    */
   restoreSettled?(): Promise<void>;
+  /**
+   * Hands the store's entries over to `source`, an operator that holds all of them as JS values
+   * (optional: in-memory stores). From then on the store keeps nothing: reads are answered by
+   * `source`, writes only reach the changelog (a logged store), and a delete reports true — the
+   * owner deletes only entries it wrote. An in-memory store behind an operator's unbounded cache
+   * was a second copy of the state, kept only so it could be read (Flink's heap state backend
+   * keeps one copy); keeping it cost a hash-map insert and delete per entry, and its garbage.
+   * Call it after the restore, once the operator has loaded the entries; a restore after it throws.
+   */
+  serveFrom?(source: EntrySource): void;
   /** Makes writes durable (no-op in memory). Called before the task commits. */
   flush(): void | Promise<void>;
   close(): void;
+}
+
+/**
+ * What a store handed over (KeyValueStore.serveFrom) reads: its owner's entries, encoded on
+ * demand as the owner would write them at a flush.
+ */
+export interface EntrySource {
+  get(key: Buffer): Buffer | undefined;
+  /** Every entry, in no order. */
+  entries(): IterableIterator<KeyValueEntry>;
+  /**
+   * The entries whose keys start with `prefix`, in any order, when the owner finds them without a
+   * scan (a composite key's `[length][key]`: one key's windows or buffered records); undefined:
+   * the store filters every entry.
+   */
+  withPrefix(prefix: Buffer): KeyValueEntry[] | undefined;
+  readonly size: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { applyChangelogBatch, type ChangelogApply, type ChangelogBatch, type ChangelogCollector, type ChangelogRecord } from './changelog.js';
-import type { KeyValueEntry, KeyValueStore, RestoreBatchOptions, RestoreDeriver } from './kv-store.js';
+import type { EntrySource, KeyValueEntry, KeyValueStore, RestoreBatchOptions, RestoreDeriver } from './kv-store.js';
 
 /**
  * The key of the marker entry that says a store's unlogged, derived entries (a window store's
@@ -88,6 +88,12 @@ export class LoggedKeyValueStore implements KeyValueStore {
   get unorderedById(): (() => IterableIterator<[string, Buffer]>) | undefined {
     const inner = this.inner;
     return inner.unorderedById && (() => inner.unorderedById!());
+  }
+
+  /** The inner store's, when it has one: the changelog still gets every write. */
+  get serveFrom(): ((source: EntrySource) => void) | undefined {
+    const inner = this.inner;
+    return inner.serveFrom && ((source: EntrySource) => inner.serveFrom!(source));
   }
 
   /**

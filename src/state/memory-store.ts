@@ -1,5 +1,6 @@
 import type { ChangelogBatch, ChangelogRecord } from './changelog.js';
-import type { KeyValueEntry, KeyValueStore } from './kv-store.js';
+import { prefixEnd } from './bytes.js';
+import type { EntrySource, KeyValueEntry, KeyValueStore } from './kv-store.js';
 
 /**
  * Bytes of one slab restored values are copied into. Small, because one live value keeps its
@@ -25,6 +26,10 @@ const MAX_CHUNK = 512;
  * dropped again after more writes than keys without a scan. Operators that cache their state and
  * use the store for point writes and the changelog (windows) then pay a hash-map write, not an
  * ordered insert; operators that scan on every record (joins) keep it.
+ *
+ * An operator that holds every entry itself (an unbounded cache) hands the store over once it has
+ * loaded it (`serveFrom`): the map is dropped, writes are no-ops (their changelog records are the
+ * logged wrapper's), and reads ask the operator.
  */
 export class InMemoryKeyValueStore implements KeyValueStore {
   readonly name: string;
@@ -39,6 +44,8 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   private layout = 0;
   /** Times the sorted index was built (a sort of every key): tests check that who needs no order causes none. */
   sortedIndexBuilds = 0;
+  /** Set by `serveFrom`: the owner of every entry, which answers reads; the map is empty. */
+  private source: EntrySource | undefined;
 
   /** `cacheMaxBytes` bounds the operators' caches in front of this store (tests of the bounded path). */
   constructor(name: string, options: { cacheMaxBytes?: number } = {}) {
@@ -47,14 +54,29 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   }
 
   get size(): number {
-    return this.map.size;
+    return this.source === undefined ? this.map.size : this.source.size;
   }
 
   get(key: Buffer): Buffer | undefined {
-    return this.map.get(key.toString('latin1'));
+    return this.source === undefined ? this.map.get(key.toString('latin1')) : this.source.get(key);
+  }
+
+  /** Whether the store was handed over (`serveFrom`). */
+  get served(): boolean {
+    return this.source !== undefined;
+  }
+
+  serveFrom(source: EntrySource): void {
+    this.source = source;
+    this.map.clear();
+    this.chunks = [];
+    this.indexed = false;
+    this.layout++;
+    this.slab = undefined;
   }
 
   put(key: Buffer, value: Buffer, id?: string): void {
+    if (this.source !== undefined) return;
     // A caller's kept id is the string the map holds already: no new string to make and hash,
     // and the map's key comparison is one of identity.
     const k = id ?? key.toString('latin1');
@@ -63,6 +85,7 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   }
 
   delete(key: Buffer, id?: string): boolean {
+    if (this.source !== undefined) return true; // the owner deletes only what it wrote
     const k = id ?? key.toString('latin1');
     if (!this.map.delete(k)) return false;
     if (!this.indexed || !this.keepIndex()) return true;
@@ -76,6 +99,10 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   }
 
   *range(from: Buffer | undefined, to: Buffer | undefined): IterableIterator<KeyValueEntry> {
+    if (this.source !== undefined) {
+      yield* sourceRange(this.source, from, to);
+      return;
+    }
     this.buildIndex();
     const end = to === undefined ? undefined : to.toString('latin1');
     // A cursor (chunk, index) steps through the chunks while their layout stays; a write that
@@ -111,14 +138,23 @@ export class InMemoryKeyValueStore implements KeyValueStore {
 
   /** Every entry in hash-map order: no sorted index is built (see KeyValueStore.unordered). */
   *unordered(): IterableIterator<KeyValueEntry> {
+    if (this.source !== undefined) {
+      yield* this.source.entries();
+      return;
+    }
     for (const [k, value] of this.map) yield { key: Buffer.from(k, 'latin1'), value };
   }
 
-  unorderedById(): IterableIterator<[string, Buffer]> {
-    return this.map.entries();
+  *unorderedById(): IterableIterator<[string, Buffer]> {
+    if (this.source === undefined) {
+      yield* this.map.entries();
+      return;
+    }
+    for (const e of this.source.entries()) yield [e.key.toString('latin1'), e.value];
   }
 
   restore(records: Iterable<ChangelogRecord>): void {
+    this.refuseRestoreWhenServed();
     for (const r of records) {
       if (r.value === null) this.delete(r.key);
       else this.put(r.key, r.value);
@@ -131,6 +167,7 @@ export class InMemoryKeyValueStore implements KeyValueStore {
    * Buffer.from per value); the key becomes its latin1 string, a copy already.
    */
   restoreBatch(batch: ChangelogBatch): void {
+    this.refuseRestoreWhenServed();
     batch((key, value) => {
       if (value === null) this.delete(key);
       else this.put(key, this.copyValue(value));
@@ -140,6 +177,7 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   flush(): void {}
 
   close(): void {
+    this.source = undefined;
     this.map.clear();
     this.chunks = [];
     this.indexed = false;
@@ -148,6 +186,11 @@ export class InMemoryKeyValueStore implements KeyValueStore {
 
   private slab: Buffer | undefined;
   private slabAt = 0;
+
+  /** A restore writes the map, which a served store no longer reads: the owner would never see it. */
+  private refuseRestoreWhenServed(): void {
+    if (this.source !== undefined) throw new Error(`store '${this.name}': restore after the store was handed to its operator`);
+  }
 
   private copyValue(value: Buffer): Buffer {
     const n = value.length;
@@ -219,6 +262,19 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     chunk.splice(lowerBound(chunk, k), 0, k);
     if (chunk.length > MAX_CHUNK * 2) this.chunks.splice(c + 1, 0, chunk.splice(MAX_CHUNK));
   }
+}
+
+/** A served store's range: the owner's entries of one key prefix when the bounds are one, else all its entries, filtered and sorted. */
+function sourceRange(source: EntrySource, from: Buffer | undefined, to: Buffer | undefined): KeyValueEntry[] {
+  let entries: KeyValueEntry[] | undefined;
+  if (from !== undefined && to !== undefined && from.length > 0 && prefixEnd(from)?.equals(to)) entries = source.withPrefix(from);
+  const out: KeyValueEntry[] = [];
+  for (const e of entries ?? source.entries()) {
+    if (from !== undefined && Buffer.compare(e.key, from) < 0) continue;
+    if (to !== undefined && Buffer.compare(e.key, to) >= 0) continue;
+    out.push(e);
+  }
+  return out.sort((a, b) => Buffer.compare(a.key, b.key));
 }
 
 function lowerBound(a: string[], k: string): number {

@@ -75,11 +75,14 @@ function latency(h: LatencyHistogram): LatencySnapshot {
   return { counts: [...h.counts], sum: h.sum, count: h.count };
 }
 
-/** Bytes of keys and values of a store: exact for small stores, else extrapolated from a prefix of EXACT_BYTES_LIMIT entries. */
+/**
+ * Bytes of keys and values of a store: exact for small stores, else extrapolated from the first
+ * EXACT_BYTES_LIMIT entries, in whatever order the store has them (no sort of a large store per sample).
+ */
 export function storeBytes(store: KeyValueStore): number {
   let n = 0;
   let bytes = 0;
-  for (const e of store.all()) {
+  for (const e of store.unordered?.() ?? store.all()) {
     bytes += e.key.length + e.value.length;
     if (++n >= EXACT_BYTES_LIMIT) break;
   }

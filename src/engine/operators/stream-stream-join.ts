@@ -1,5 +1,5 @@
-import type { KeyValueStore } from '../../state/kv-store.js';
-import { keyPrefix, prefixEnd, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
+import type { EntrySource, KeyValueEntry, KeyValueStore } from '../../state/kv-store.js';
+import { keyPrefix, prefixEnd, readTimestamp, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
 import { TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
@@ -107,6 +107,8 @@ export class StreamStreamJoinOperator extends Operator {
   /** Groups per side in `keys` (the unbounded caches' sizes). */
   private readonly groupCounts: [number, number] = [0, 0];
   private bounded = false;
+  /** The stores were handed over (KeyValueStore.serveFrom): they read the buffered records from here and keep no map to key by id. */
+  private served = false;
   /** Estimated encoded bytes of one buffered record (a running average of what was written). */
   private entryBytes = 64;
   private readonly ports: [InputPort, InputPort];
@@ -180,6 +182,9 @@ export class StreamStreamJoinOperator extends Operator {
             if (i === 0 || g.entries[i - 1]!.ts !== t) this.queues[side].add(this.expiry(t), g);
           }
         }
+        // Every buffered record is in the cache now: an in-memory store need not keep a second copy.
+        this.stores[side]!.serveFrom?.(this.entrySource(side));
+        this.served = this.stores[side]!.serveFrom !== undefined;
         continue;
       }
       // Bounded: groups are read from the store when needed, timers stay in its index. The
@@ -189,6 +194,38 @@ export class StreamStreamJoinOperator extends Operator {
       this.scanBuffered(side, complete ? undefined : index);
       if (!complete) index.markComplete();
     }
+  }
+
+  /** What a side's handed-over store reads: the records written at the last flush, encoded as written. */
+  private entrySource(side: 0 | 1): EntrySource {
+    const op = this;
+    const entry = (e: Entry): KeyValueEntry => ({ key: op.storeKey(e), value: op.encodeBuffered(side, e.value, e.matched) });
+    const written = (prefixOrKey: Buffer): Entry[] => {
+      const n = prefixOrKey.readUInt32BE(0);
+      return op.findGroup(side, prefixOrKey.toString('latin1', 4, 4 + n), undefined)?.entries.filter((e) => e.persisted) ?? [];
+    };
+    return {
+      get(key) {
+        if (key.length < 4 || key.length !== 4 + key.readUInt32BE(0) + TIMESTAMP_BYTES + 4) return undefined;
+        const at = key.length - TIMESTAMP_BYTES - 4;
+        const ts = readTimestamp(key, at);
+        const seq = key.readUInt32BE(at + TIMESTAMP_BYTES);
+        const e = written(key).find((x) => x.ts === ts && x.seq >>> 0 === seq);
+        return e && op.encodeBuffered(side, e.value, e.matched);
+      },
+      *entries() {
+        for (const g of op.groupsOf(side)) for (const e of g.entries) if (e.persisted) yield entry(e);
+      },
+      withPrefix(prefix) {
+        if (prefix.length < 4 || prefix.length !== 4 + prefix.readUInt32BE(0)) return undefined;
+        return written(prefix).map(entry);
+      },
+      get size() {
+        let n = 0;
+        for (const g of op.groupsOf(side)) for (const e of g.entries) if (e.persisted) n++;
+        return n;
+      },
+    };
   }
 
   /**
@@ -541,7 +578,7 @@ export class StreamStreamJoinOperator extends Operator {
     const b = this.encodeBuffered(side, e.value, e.matched);
     this.entryBytes += (b.length - this.entryBytes) / 16;
     const key = this.storeKey(e);
-    if (this.bounded) this.stores[side]!.put(key, b);
+    if (this.bounded || this.served) this.stores[side]!.put(key, b);
     else {
       const sid = e.sid ?? key.toString('latin1');
       this.stores[side]!.put(key, b, sid);

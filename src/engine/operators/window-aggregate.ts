@@ -1,5 +1,5 @@
-import { unorderedById, type KeyValueStore } from '../../state/kv-store.js';
-import { keyPrefix, prefixEnd, readTimestampLatin1, readUInt32Latin1, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
+import { unorderedById, type EntrySource, type KeyValueEntry, type KeyValueStore } from '../../state/kv-store.js';
+import { keyPrefix, prefixEnd, readTimestamp, readTimestampLatin1, readUInt32Latin1, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
 import { isTimeIndexId, TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { timeIndexDeriver } from '../../state/time-index-restore.js';
@@ -39,6 +39,12 @@ interface KeySlots {
   changed: number;
   changed2: number;
   moreChanged: number[] | undefined;
+  /**
+   * Which of the changed slots were created since the key's changes were last written (bit 0:
+   * `changed`, bit 1: `changed2`, bit 2 + j: `moreChanged[j]`): such a slot, gone again, was never
+   * written, and its delete is skipped — a store handed over to this operator cannot tell.
+   */
+  fresh: number;
   /**
    * The store key of the slot written last (at `lastKeyStart`), kept by an unbounded cache: a slot
    * is written at every flush it changed in, and its key is the same Buffer each time (stores and
@@ -138,6 +144,8 @@ export class WindowAggregateOperator extends Operator {
   private readonly keySlab = new KeySlab();
   /** Pane length, or undefined: slots are windows. */
   private readonly pane: number | undefined;
+  /** The store was handed over (KeyValueStore.serveFrom): it reads the slots from here and keeps no map to key by id. */
+  private served = false;
 
   constructor(
     name: string,
@@ -206,6 +214,41 @@ export class WindowAggregateOperator extends Operator {
         }
       }
     }
+    // Every slot is in the cache now: an in-memory store need not keep a second copy.
+    this.store.serveFrom?.(this.entrySource());
+    this.served = this.store.serveFrom !== undefined;
+  }
+
+  /** What a handed-over store reads: the slots, encoded as a flush writes them. */
+  private entrySource(): EntrySource {
+    const entry = (ks: KeySlots, i: number): KeyValueEntry => ({ key: slotKey(ks.id, ks.starts[i]!), value: encodeAcc(ks.accs[i]) });
+    const keyOfSlot = (key: Buffer): { id: string; start: number } | undefined => {
+      const n = key.length >= 4 ? key.readUInt32BE(0) : -1;
+      if (n < 0 || key.length !== 4 + n + TIMESTAMP_BYTES) return undefined;
+      return { id: key.toString('latin1', 4, 4 + n), start: readTimestamp(key, 4 + n) };
+    };
+    const op = this;
+    return {
+      get(key) {
+        const at = keyOfSlot(key);
+        const ks = at && op.keys.get(at.id);
+        const i = ks ? indexOf(ks.starts, at!.start) : -1;
+        return i < 0 ? undefined : encodeAcc(ks!.accs[i]);
+      },
+      *entries() {
+        for (const ks of op.keys.values()) for (let i = 0; i < ks.starts.length; i++) yield entry(ks, i);
+      },
+      withPrefix(prefix) {
+        if (prefix.length < 4 || prefix.length !== 4 + prefix.readUInt32BE(0)) return undefined;
+        const ks = op.keys.get(prefix.toString('latin1', 4));
+        return ks ? ks.starts.map((_, i) => entry(ks, i)) : [];
+      },
+      get size() {
+        let n = 0;
+        for (const ks of op.keys.values()) n += ks.starts.length;
+        return n;
+      },
+    };
   }
 
   /** The start of the earliest window holding the slot at `slot` that watermark `W` has not closed; NaN when all have closed. */
@@ -338,7 +381,7 @@ export class WindowAggregateOperator extends Operator {
           this.schedule(ks, s + close);
         }
       }
-      this.touch(ks, ps);
+      this.touch(ks, ps, i < 0);
       if (this.emit === 'update') {
         for (let s = first; s <= last; s += advance) if (s + close > W) this.forwardWindow(ks, s, rec);
       }
@@ -370,7 +413,7 @@ export class WindowAggregateOperator extends Operator {
           this.indexTimer(s + close, ks.id);
         } else this.schedule(ks, s + close);
       }
-      this.touch(ks, s);
+      this.touch(ks, s, i < 0);
       if (this.emit === 'update') this.forwardWindow(ks, s, rec);
     }
   }
@@ -438,7 +481,7 @@ export class WindowAggregateOperator extends Operator {
     if (drop === ks.starts.length) {
       // The key is gone: its deletes go to the store now rather than at the next flush, so a pass
       // closing a million windows does not hold a million keys (and their change lists) until then.
-      for (let i = 0; i < drop; i++) markChanged(ks, ks.starts[i]!);
+      for (let i = 0; i < drop; i++) markChanged(ks, ks.starts[i]!, false);
       ks.starts = [];
       ks.accs = [];
       ks.armed = undefined;
@@ -446,7 +489,7 @@ export class WindowAggregateOperator extends Operator {
       this.keys.delete(ks.id);
       return;
     }
-    for (let i = 0; i < drop; i++) this.touch(ks, ks.starts[i]!);
+    for (let i = 0; i < drop; i++) this.touch(ks, ks.starts[i]!, false);
     dropFirst(ks.starts, drop);
     dropFirst(ks.accs, drop);
     if (ks.armed !== undefined) dropFirst(ks.armed, drop);
@@ -511,21 +554,27 @@ export class WindowAggregateOperator extends Operator {
   private writeChanges(ks: KeySlots): void {
     const first = ks.changed;
     if (first !== first) return; // NaN: nothing changed
+    const fresh = ks.fresh;
     ks.changed = NaN;
-    this.writeSlot(ks, first);
+    ks.fresh = 0;
+    this.writeSlot(ks, first, (fresh & 1) !== 0);
     const second = ks.changed2;
     if (second !== second) return; // no second change, and so no more
     ks.changed2 = NaN;
-    this.writeSlot(ks, second);
+    this.writeSlot(ks, second, (fresh & 2) !== 0);
     const more = ks.moreChanged;
     if (more === undefined) return;
     ks.moreChanged = undefined;
-    for (let j = 0; j < more.length; j++) this.writeSlot(ks, more[j]!);
+    for (let j = 0; j < more.length; j++) this.writeSlot(ks, more[j]!, j < MAX_FRESH_MORE && (fresh & (4 << j)) !== 0);
   }
 
-  /** Writes one slot's state to the store: its accumulator, or a delete when the slot is gone. */
-  private writeSlot(ks: KeySlots, start: number): void {
+  /**
+   * Writes one slot's state to the store: its accumulator, or a delete when the slot is gone —
+   * unless it is `fresh` (created since the key's last write): then it was never written.
+   */
+  private writeSlot(ks: KeySlots, start: number, fresh: boolean): void {
     const i = indexOf(ks.starts, start);
+    if (i < 0 && fresh) return;
     let sk = ks.lastKey;
     let sid = ks.lastKeyId;
     if (sk === undefined || ks.lastKeyStart !== start) {
@@ -536,13 +585,13 @@ export class WindowAggregateOperator extends Operator {
         sid = undefined;
       } else {
         sk = ks.lastKey = slotKey(ks.id, start, this.keySlab);
-        sid = ks.lastKeyId = sk.toString('latin1');
+        sid = ks.lastKeyId = this.served ? undefined : sk.toString('latin1'); // a served store has no map to key
         ks.lastKeyStart = start;
       }
     }
     if (i < 0) {
       this.store.delete(sk, sid);
-      if (sid !== undefined) {
+      if (ks.lastKeyStart === start) {
         ks.lastKey = undefined;
         ks.lastKeyId = undefined;
         ks.lastKeyStart = NaN;
@@ -566,7 +615,7 @@ export class WindowAggregateOperator extends Operator {
     let ks = this.keys.get(id);
     if (ks !== undefined && ks.key === UNDECODED && key !== undefined) ks.key = key;
     if (!ks) {
-      ks = { bytes: 0, ref: false, key: key === undefined ? UNDECODED : key, id, starts: [], accs: [], changed: NaN, changed2: NaN, moreChanged: undefined, lastKey: undefined, lastKeyStart: NaN, lastKeyId: undefined, gen: 0, due: NaN, armed: undefined };
+      ks = { bytes: 0, ref: false, key: key === undefined ? UNDECODED : key, id, starts: [], accs: [], changed: NaN, changed2: NaN, moreChanged: undefined, fresh: 0, lastKey: undefined, lastKeyStart: NaN, lastKeyId: undefined, gen: 0, due: NaN, armed: undefined };
       if (this.keys.bounded) {
         // Not cached: whatever the store holds for the key is its state.
         const prefix = keyPrefix(Buffer.from(id, 'latin1'));
@@ -590,12 +639,13 @@ export class WindowAggregateOperator extends Operator {
     return KEY_OVERHEAD + ks.id.length + ks.starts.length * (SLOT_OVERHEAD + this.accBytes);
   }
 
-  private touch(ks: KeySlots, start: number): void {
+  /** Queues the key for the next flush, its slot at `start` changed (`fresh`: created just now). */
+  private touch(ks: KeySlots, start: number, fresh: boolean): void {
     if (ks.gen !== this.gen) {
       ks.gen = this.gen;
       this.dirty.push(ks);
     }
-    markChanged(ks, start);
+    markChanged(ks, start, fresh);
   }
 
   private dropIfEmpty(ks: KeySlots): void {
@@ -681,28 +731,40 @@ function indexOf(starts: readonly number[], s: number): number {
   return -1;
 }
 
-/** Records that the slot at `start` changed (the caller writes it, or queues the key for the flush). */
-function markChanged(ks: KeySlots, start: number): void {
+/**
+ * Records that the slot at `start` changed (the caller writes it, or queues the key for the flush);
+ * `fresh`: the slot was just created. A slot already marked keeps its mark: created earlier since
+ * the last write, it is still fresh; written before, a re-creation still replaces what was written.
+ */
+function markChanged(ks: KeySlots, start: number, fresh: boolean): void {
   const c = ks.changed;
   if (c !== c) {
     ks.changed = start; // was NaN: the first change
+    if (fresh) ks.fresh |= 1;
     return;
   }
   if (c === start) return;
   const c2 = ks.changed2;
   if (c2 !== c2) {
     ks.changed2 = start;
+    if (fresh) ks.fresh |= 2;
     return;
   }
   if (c2 === start) return;
   const more = ks.moreChanged;
   if (more === undefined) {
     ks.moreChanged = [start];
+    if (fresh) ks.fresh |= 4;
     return;
   }
   for (let i = 0; i < more.length; i++) if (more[i] === start) return;
+  // Past the bits of a number a slot counts as written: its delete is at worst a spare tombstone.
+  if (fresh && more.length < MAX_FRESH_MORE) ks.fresh |= 4 << more.length;
   more.push(start);
 }
+
+/** `moreChanged` entries whose freshness KeySlots.fresh records (bits 2-30 of a small integer). */
+const MAX_FRESH_MORE = 29;
 
 /** Whether the key has a slot with from <= start < to other than `except`. */
 function hasSlotIn(ks: KeySlots, from: number, to: number, except: number): boolean {
