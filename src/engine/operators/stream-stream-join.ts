@@ -649,6 +649,12 @@ function bufferedEntries(store: KeyValueStore) {
 /** Keeps a group's entries by (time, sequence); records mostly arrive in time order, so from the end. Returns its index. */
 function insertEntry(group: KeyGroup, e: Entry): number {
   const list = group.entries;
+  if (list.length === 0) {
+    // An array of one: a push onto an empty array allocates room for 17, ~140 bytes per group
+    // that most keys of a join over many keys (one record per key and side) never use.
+    group.entries = [e];
+    return 0;
+  }
   let i = list.length;
   while (i > 0 && (list[i - 1]!.ts > e.ts || (list[i - 1]!.ts === e.ts && list[i - 1]!.seq > e.seq))) i--;
   if (i === list.length) list.push(e);
