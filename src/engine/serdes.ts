@@ -66,15 +66,57 @@ export function json<T>(schema?: Schema<T>): Serde<T> {
 export function string(): Serde<string> {
   const serde: Serde<string> = {
     name: 'string',
-    serialize: (v) => Buffer.from(v, 'utf8'),
-    deserialize: (b) => b.toString('utf8'),
-    deserializeRange: (b, start, end) => b.toString('utf8', start, end),
+    serialize: utf8Bytes,
+    deserialize: (b) => utf8Text(b, 0, b.length),
+    deserializeRange: utf8Text,
     // UTF-8 replaces lone surrogates with U+FFFD, as toWellFormed() does; strings are immutable.
     copy: (v) => (typeof v === 'string' ? (v as WellFormable).toWellFormed() : undefined),
   };
   utf8Serdes.add(serde);
   return serde;
 }
+
+/**
+ * `Buffer.from(s, 'utf8')`; a short ASCII string by a loop (its UTF-8 bytes are its char codes):
+ * the call into C++ costs more than the copy, and keys are written once per record.
+ */
+function utf8Bytes(s: string): Buffer {
+  if (typeof s === 'string' && s.length <= SHORT_ASCII) {
+    const out = Buffer.allocUnsafe(s.length);
+    if (writeAscii(out, 0, s)) return out;
+  }
+  return Buffer.from(s, 'utf8');
+}
+
+/** Writes `s` at `at` if it is all ASCII, and says whether it was (else some of it is written). */
+function writeAscii(out: Buffer, at: number, s: string): boolean {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return false;
+    out[at + i] = c;
+  }
+  return true;
+}
+
+/**
+ * `b.toString('utf8', start, end)`; a short ASCII run by a loop (keys are read once per record and
+ * then looked up in maps). Only up to SHORT_TEXT: longer concatenations make cons strings, which
+ * every map lookup would have to flatten.
+ */
+function utf8Text(b: Buffer, start: number, end: number): string {
+  if (end - start > SHORT_TEXT) return b.toString('utf8', start, end);
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c > 0x7f) return b.toString('utf8', start, end);
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** Longest text utf8Text decodes by a loop (V8 concatenates shorter strings than 13 chars flat). */
+const SHORT_TEXT = 12;
 
 /** String.prototype.toWellFormed (Node 20; ES2024, newer than the lib this compiles against). */
 type WellFormable = string & { toWellFormed(): string };
@@ -137,7 +179,7 @@ function readInt64(b: Buffer, at: number): number {
 }
 
 const TWO32 = 2 ** 32;
-/** Keys up to this length are written char by char by windowed(string()): Buffer.from's call into C++ costs more. */
+/** Strings up to this length are written char by char when ASCII (string(), windowed(string())): Buffer.from's call into C++ costs more. */
 const SHORT_ASCII = 48;
 
 /** Windowed keys as `[key bytes][start int64][end int64]`, the layout Kafka Streams uses plus the end. */
@@ -152,13 +194,7 @@ export function windowed<K>(inner: Serde<K>): Serde<Windowed<K>> {
         // into the one Buffer (a window operator emits a windowed key per window and key).
         const n = key.length;
         const out = Buffer.allocUnsafe(n + 16);
-        let i = 0;
-        for (; i < n; i++) {
-          const c = key.charCodeAt(i);
-          if (c > 0x7f) break;
-          out[i] = c;
-        }
-        if (i === n) {
+        if (writeAscii(out, 0, key)) {
           writeInt64(out, n, w.start);
           writeInt64(out, n + 8, w.end);
           return out;

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { StreamsApp, TopologyTestDriver, custom, float64, json, string, type Serde } from '../../src/index.js';
 import { encodeRecordBatch, type RecordInput } from '../../src/records/index.js';
 import { decodeFetchedBatch } from '../../src/engine/runtime/decode.js';
@@ -123,4 +124,26 @@ test('a source fed the columns of a fetch reads keys and values in place; what d
   );
   // The dead letter keeps the record's own bytes.
   assert.deepEqual(dlq.map((r) => [...r.value!]), [[0xee, 2], [5]]);
+});
+
+test("string() encodes and decodes exactly as Buffer's UTF-8 (ASCII by a loop, the rest through Buffer)", () => {
+  const s = string();
+  const text = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.constantFrom('', 'k42', 'x'.repeat(12), 'x'.repeat(13), 'é'.repeat(12), 'a\u00ff', 'a\ud800b'));
+  fc.assert(
+    fc.property(text, (v) => {
+      assert.equal(s.serialize(v).toString('hex'), Buffer.from(v, 'utf8').toString('hex'));
+    }),
+    { numRuns: 2000 },
+  );
+  const ascii = fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a.map((b) => b & 0x7f)));
+  const bytes = fc.oneof(ascii, fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a)));
+  fc.assert(
+    fc.property(bytes, fc.nat(8), (b, at) => {
+      const chunk = Buffer.concat([Buffer.alloc(at, 0x61), b, Buffer.from([0xc3])]);
+      const expected = b.toString('utf8');
+      assert.equal(s.deserializeRange!(chunk, at, at + b.length), expected);
+      assert.equal(s.deserialize(b), expected);
+    }),
+    { numRuns: 2000 },
+  );
 });
