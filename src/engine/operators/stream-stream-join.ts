@@ -28,11 +28,6 @@ interface Entry {
   matched: boolean;
   /** In the store (as of the last flush). */
   persisted: boolean;
-  /**
-   * Unbounded cache: the store key as latin1, kept from the write for the delete, so the delete
-   * makes no key string and the in-memory store hashes none (its map holds this very string).
-   */
-  sid: string | undefined;
   removed: boolean;
   /** The flush generation it was last queued in (0 once written by an eviction). */
   gen: number;
@@ -107,8 +102,6 @@ export class StreamStreamJoinOperator extends Operator {
   /** Groups per side in `keys` (the unbounded caches' sizes). */
   private readonly groupCounts: [number, number] = [0, 0];
   private bounded = false;
-  /** The stores were handed over (KeyValueStore.serveFrom): they read the buffered records from here and keep no map to key by id. */
-  private served = false;
   /** Estimated encoded bytes of one buffered record (a running average of what was written). */
   private entryBytes = 64;
   private readonly ports: [InputPort, InputPort];
@@ -173,7 +166,7 @@ export class StreamStreamJoinOperator extends Operator {
           const id = key.toString('latin1');
           const [value, matched] = this.decodeBuffered(side, e.value);
           const group = this.groupOf(side, id, undefined);
-          insertEntry(group, { ts: time, seq, value, matched, persisted: true, sid: undefined, removed: false, gen: 0, group });
+          insertEntry(group, { ts: time, seq, value, matched, persisted: true, removed: false, gen: 0, group });
         }
         // One timer per (key, event time): a group's entries are ordered by time.
         for (const g of this.groupsOf(side)) {
@@ -184,7 +177,6 @@ export class StreamStreamJoinOperator extends Operator {
         }
         // Every buffered record is in the cache now: an in-memory store need not keep a second copy.
         this.stores[side]!.serveFrom?.(this.entrySource(side));
-        this.served = this.stores[side]!.serveFrom !== undefined;
         continue;
       }
       // Bounded: groups are read from the store when needed, timers stay in its index. The
@@ -367,7 +359,7 @@ export class StreamStreamJoinOperator extends Operator {
       }
     }
     const group = own ?? (this.bounded ? this.groupOf(side, id, rec.key) : this.createUnbounded(side, id, rec.key, other));
-    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: matches > 0, persisted: false, sid: undefined, removed: false, gen: 0, group };
+    const entry: Entry = { ts, seq: this.seq++, value: rec.value, matched: matches > 0, persisted: false, removed: false, gen: 0, group };
     const at = insertEntry(group, entry);
     if (this.groups[side]!.bounded) this.groups[side]!.resize(group, this.sizeOf(group));
     this.touch(side, entry);
@@ -556,7 +548,7 @@ export class StreamStreamJoinOperator extends Operator {
       g ??= { bytes: 0, ref: false, side, id, key: key === undefined ? this.keyCodec.decode(kb) : key, entries: [], other: undefined, head: false };
       const { time, extra } = splitKeyWithTime(e.key);
       const [value, matched] = this.decodeBuffered(side, e.value);
-      insertEntry(g, { ts: time, seq: extra.readUInt32BE(0), value, matched, persisted: true, sid: undefined, removed: false, gen: 0, group: g });
+      insertEntry(g, { ts: time, seq: extra.readUInt32BE(0), value, matched, persisted: true, removed: false, gen: 0, group: g });
     }
     if (!g) return undefined;
     g.bytes = this.sizeOf(g);
@@ -577,22 +569,13 @@ export class StreamStreamJoinOperator extends Operator {
   private write(side: 0 | 1, e: Entry): void {
     const b = this.encodeBuffered(side, e.value, e.matched);
     this.entryBytes += (b.length - this.entryBytes) / 16;
-    const key = this.storeKey(e);
-    if (this.bounded || this.served) this.stores[side]!.put(key, b);
-    else {
-      const sid = e.sid ?? key.toString('latin1');
-      this.stores[side]!.put(key, b, sid);
-      e.sid = sid;
-    }
+    this.stores[side]!.put(this.storeKey(e), b);
     e.persisted = true;
   }
 
   /** Deletes a written record from its side's store. */
   private unwrite(side: 0 | 1, e: Entry): void {
-    const sid = e.sid;
-    if (sid === undefined) this.stores[side]!.delete(this.storeKey(e));
-    else this.stores[side]!.delete(latin1Bytes(sid), sid);
-    e.sid = undefined;
+    this.stores[side]!.delete(this.storeKey(e));
     e.persisted = false;
   }
 
@@ -680,15 +663,6 @@ export function storeKeyOf(id: string, ts: number, seq: number): Buffer {
   else out.write(id, 4, n, 'latin1');
   writeTimestamp(out, 4 + n, ts);
   out.writeUInt32BE(seq >>> 0, 4 + n + TIMESTAMP_BYTES);
-  return out;
-}
-
-/** `Buffer.from(s, 'latin1')` for a store key kept as latin1: by a loop when short (see storeKeyOf). */
-function latin1Bytes(s: string): Buffer {
-  const n = s.length;
-  if (n > 48) return Buffer.from(s, 'latin1');
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
   return out;
 }
 
