@@ -109,12 +109,6 @@ export interface EntrySource {
 }
 
 /**
- * Called after each restored record was applied to `store` (the unlogged store: write derived
- * entries there), with the record's key and value (null: deleted). Key and value are views valid
- * during the call only. Writes of derived entries must be idempotent: a record may be applied to
- * a store that reflects it already (a restore from the start over local state).
- */
-/**
  * Every entry of a store in no particular order, each key as its latin1 string: the store's own
  * strings where it has them (`unorderedById`), else its entries' key Buffers turned into strings.
  * For readers that load a whole store into maps keyed by such strings.
@@ -123,10 +117,17 @@ export function unorderedById(store: KeyValueStore): IterableIterator<[id: strin
   return store.unorderedById?.() ?? keysAsIds(store.unordered?.() ?? store.all());
 }
 
-function* keysAsIds(entries: Iterable<KeyValueEntry>): IterableIterator<[id: string, value: Buffer]> {
+/** Entries with each key as its latin1 string (one char per byte). */
+export function* keysAsIds(entries: Iterable<KeyValueEntry>): IterableIterator<[id: string, value: Buffer]> {
   for (const e of entries) yield [e.key.toString('latin1'), e.value];
 }
 
+/**
+ * Called after each restored record was applied to `store` (the unlogged store: write derived
+ * entries there), with the record's key and value (null: deleted). Key and value are views valid
+ * during the call only. Writes of derived entries must be idempotent: a record may be applied to
+ * a store that reflects it already (a restore from the start over local state).
+ */
 export type RestoreDeriver = ((key: Buffer, value: Buffer | null, store: KeyValueStore) => void) & {
   /** True when the deriver reads the store (gets): the restore must then apply each record at once. */
   readonly readsStore?: boolean;
