@@ -59,6 +59,22 @@ export function keyWithTime(key: Uint8Array, t: number, extra?: Uint8Array): Buf
   return out;
 }
 
+/** The record key of a keyPrefix() as latin1 (one char per byte); undefined when `prefix` is not exactly one. */
+export function prefixId(prefix: Buffer): string | undefined {
+  return prefix.length >= 4 && prefix.length === 4 + prefix.readUInt32BE(0) ? prefix.toString('latin1', 4) : undefined;
+}
+
+/**
+ * The record key (as latin1) and time of a keyWithTime() key whose extra part is `extraBytes`
+ * long; undefined when `composite` has another shape (a read of a key no such store can hold).
+ */
+export function idAndTime(composite: Buffer, extraBytes: number): { id: string; time: number } | undefined {
+  if (composite.length < 4) return undefined;
+  const n = composite.readUInt32BE(0);
+  if (composite.length !== 4 + n + TIMESTAMP_BYTES + extraBytes) return undefined;
+  return { id: composite.toString('latin1', 4, 4 + n), time: readTimestamp(composite, 4 + n) };
+}
+
 /** Splits a key built by keyWithTime. */
 export function splitKeyWithTime(composite: Uint8Array): { key: Buffer; time: number; extra: Buffer } {
   const b = Buffer.isBuffer(composite) ? composite : Buffer.from(composite);

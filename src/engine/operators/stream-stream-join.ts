@@ -1,5 +1,5 @@
 import type { EntrySource, KeyValueEntry, KeyValueStore } from '../../state/kv-store.js';
-import { keyPrefix, prefixEnd, readTimestamp, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
+import { idAndTime, keyPrefix, prefixEnd, prefixId, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
 import { TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { decodeState, encodeState, type StoreKeyCodec } from '../codec.js';
@@ -192,25 +192,21 @@ export class StreamStreamJoinOperator extends Operator {
   private entrySource(side: 0 | 1): EntrySource {
     const op = this;
     const entry = (e: Entry): KeyValueEntry => ({ key: op.storeKey(e), value: op.encodeBuffered(side, e.value, e.matched) });
-    const written = (prefixOrKey: Buffer): Entry[] => {
-      const n = prefixOrKey.readUInt32BE(0);
-      return op.findGroup(side, prefixOrKey.toString('latin1', 4, 4 + n), undefined)?.entries.filter((e) => e.persisted) ?? [];
-    };
+    const written = (id: string): Entry[] => op.findGroup(side, id, undefined)?.entries.filter((e) => e.persisted) ?? [];
     return {
       get(key) {
-        if (key.length < 4 || key.length !== 4 + key.readUInt32BE(0) + TIMESTAMP_BYTES + 4) return undefined;
-        const at = key.length - TIMESTAMP_BYTES - 4;
-        const ts = readTimestamp(key, at);
-        const seq = key.readUInt32BE(at + TIMESTAMP_BYTES);
-        const e = written(key).find((x) => x.ts === ts && x.seq >>> 0 === seq);
+        const at = idAndTime(key, 4); // the extra part: the u32 sequence number
+        if (at === undefined) return undefined;
+        const seq = key.readUInt32BE(key.length - 4);
+        const e = written(at.id).find((x) => x.ts === at.time && x.seq >>> 0 === seq);
         return e && op.encodeBuffered(side, e.value, e.matched);
       },
       *entries() {
         for (const g of op.groupsOf(side)) for (const e of g.entries) if (e.persisted) yield entry(e);
       },
       withPrefix(prefix) {
-        if (prefix.length < 4 || prefix.length !== 4 + prefix.readUInt32BE(0)) return undefined;
-        return written(prefix).map(entry);
+        const id = prefixId(prefix);
+        return id === undefined ? undefined : written(id).map(entry);
       },
       get size() {
         let n = 0;

@@ -1,5 +1,5 @@
 import { unorderedById, type EntrySource, type KeyValueEntry, type KeyValueStore } from '../../state/kv-store.js';
-import { keyPrefix, prefixEnd, readTimestamp, readTimestampLatin1, readUInt32Latin1, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
+import { idAndTime, keyPrefix, prefixEnd, prefixId, readTimestampLatin1, readUInt32Latin1, splitKeyWithTime, TIMESTAMP_BYTES, writeTimestamp } from '../../state/bytes.js';
 import { RecordCache } from '../../state/record-cache.js';
 import { isTimeIndexId, TIME_INDEX_PREFIX } from '../../state/window-store.js';
 import { timeIndexDeriver } from '../../state/time-index-restore.js';
@@ -222,25 +222,21 @@ export class WindowAggregateOperator extends Operator {
   /** What a handed-over store reads: the slots, encoded as a flush writes them. */
   private entrySource(): EntrySource {
     const entry = (ks: KeySlots, i: number): KeyValueEntry => ({ key: slotKey(ks.id, ks.starts[i]!), value: encodeAcc(ks.accs[i]) });
-    const keyOfSlot = (key: Buffer): { id: string; start: number } | undefined => {
-      const n = key.length >= 4 ? key.readUInt32BE(0) : -1;
-      if (n < 0 || key.length !== 4 + n + TIMESTAMP_BYTES) return undefined;
-      return { id: key.toString('latin1', 4, 4 + n), start: readTimestamp(key, 4 + n) };
-    };
     const op = this;
     return {
       get(key) {
-        const at = keyOfSlot(key);
+        const at = idAndTime(key, 0);
         const ks = at && op.keys.get(at.id);
-        const i = ks ? indexOf(ks.starts, at!.start) : -1;
+        const i = ks ? indexOf(ks.starts, at!.time) : -1;
         return i < 0 ? undefined : encodeAcc(ks!.accs[i]);
       },
       *entries() {
         for (const ks of op.keys.values()) for (let i = 0; i < ks.starts.length; i++) yield entry(ks, i);
       },
       withPrefix(prefix) {
-        if (prefix.length < 4 || prefix.length !== 4 + prefix.readUInt32BE(0)) return undefined;
-        const ks = op.keys.get(prefix.toString('latin1', 4));
+        const id = prefixId(prefix);
+        if (id === undefined) return undefined;
+        const ks = op.keys.get(id);
         return ks ? ks.starts.map((_, i) => entry(ks, i)) : [];
       },
       get size() {
