@@ -25,7 +25,8 @@ import { Session } from 'node:inspector';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StreamsApp, embedded, float64, hopping, string, tumbling } from '../src/index.js';
+import { StreamsApp, embedded, float64, runThreads } from '../src/index.js';
+import engineApp from './support/engine-app.js';
 import { LogManager, silentLogger } from '../src/log/index.js';
 import { encodeRecordBatch } from '../src/records/record-batch.js';
 import { visitRecords } from '../src/connectors/index.js';
@@ -42,6 +43,8 @@ interface Options {
   /** Distinct keys of cases b and c (window state size). */
   keys: number;
   child: boolean;
+  /** Threads the throughput cases run on (runThreads; 1: the application in the process's own thread). */
+  threads: number;
   /** Directory for CPU profiles of the timed runs. */
   profile: string | undefined;
   /** How keyBy's repartition goes in this one process (RuntimeOptions.localRepartition). */
@@ -55,6 +58,8 @@ interface CaseResult {
   p50_ms?: number;
   p99_ms?: number;
   peak_rss_mb: number;
+  /** Threads the case ran on (runThreads), when more than one. */
+  threads?: number;
 }
 
 const T0 = 1_700_000_000_000;
@@ -68,7 +73,7 @@ const NAMES: Record<string, string> = {
 };
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false, profile: undefined, repartition: 'log' };
+  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false, profile: undefined, repartition: 'log', threads: 1 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -85,11 +90,13 @@ function parseArgs(args: string[]): Options {
     else if (a === '--child') o.child = true;
     else if (a === '--store') o.store = value() as Options['store'];
     else if (a === '--profile') o.profile = value();
+    else if (a === '--threads') o.threads = Number(value());
     else if (a === '--repartition') o.repartition = value() as Options['repartition'];
     else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
   if (!Number.isInteger(o.keys) || o.keys < 1) throw new Error('--keys must be a positive integer');
+  if (!Number.isInteger(o.threads) || o.threads < 1) throw new Error('--threads must be a positive integer');
   for (const c of o.cases) if (!NAMES[c]) throw new Error(`unknown case ${c} (a, b, c, d, e)`);
   if (!['memory', 'lmdb'].includes(o.store)) throw new Error('--store: memory or lmdb');
   if (!['memory', 'log'].includes(o.repartition)) throw new Error('--repartition: memory or log');
@@ -159,9 +166,6 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
   const log = await LogManager.open({ dataDir: join(dir, 'log'), logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
   const n = o.events;
   const P = o.partitions;
-  // Idleness is a wall-clock feature: on a loaded machine a starved input partition could turn
-  // idle mid-run and make the other side's records late. Pre-written input is never idle.
-  const app = new StreamsApp({ applicationId: `bench-${id}`, idleTimeout: '1h' });
   let output = 'out';
   progress(`${NAMES[id]}: writing ${n} events`);
   if (id === 'd') {
@@ -187,22 +191,8 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
       }
       for (let p = 0; p < P; p++) if (per[p]!.length > 0) await log.partition(topic, p).append(encodeRecordBatch({ records: per[p]! }));
     }
-    // Payments arrive up to 3 s after their order, out of order among themselves: 3 s of out-of-orderness.
-    const orders = app.stream('orders', { key: string(), value: keyAmountSerde, maxOutOfOrderness: '3s' });
-    const payments = app.stream('payments', { key: string(), value: keyAmountSerde, maxOutOfOrderness: '3s' });
-    orders.join(payments, (a, b) => a.a + b.a, { within: '5s', name: 'pay' }).to('out', { value: float64() });
   } else {
     await writeEvents(log, 'events', n, P, (i) => ({ key: null, value: value(hash(i, 1) % o.keys, hash(i, 2) % 1000), timestamp: T0 + Math.floor(i / 100) }));
-    const s = app.stream('events', { value: keyAmountSerde });
-    if (id === 'a') {
-      s.filter((e) => e.a % 10 !== 0)
-        .mapValues((e) => e.a * 2)
-        .to('out', { value: float64() });
-    } else {
-      const keyed = s.keyBy((e) => `k${e.k}`, { key: string(), name: 'by-key' });
-      const windows = id === 'b' ? tumbling('10s') : hopping('10s', '2s');
-      keyed.window(windows, { grace: '1s' }).count({ name: 'counts' }).toStream().to('out', { value: float64() });
-    }
   }
   progress(`${NAMES[id]}: processing (exactly-once, bounded run)`);
   const profiler = o.profile === undefined ? undefined : await startProfile();
@@ -211,7 +201,12 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
   const t0 = performance.now();
   const stateStore = o.store;
   const localRepartition = o.repartition === 'memory';
-  const summary = await app.run({ until: 'end', log: embedded({ manager: log }), stateDir: join(dir, 'state'), stateStore, localRepartition });
+  const conn = embedded({ manager: log });
+  const stateDir = join(dir, 'state');
+  const summary =
+    o.threads > 1
+      ? await runThreads(new URL('./support/engine-app.ts', import.meta.url), { threads: o.threads, log: conn, until: 'end', stateDir, stateStore, args: [id] })
+      : await engineApp({ log: conn, dataDir: log.dataDir, durationMs: undefined, signal: new AbortController().signal, args: [id] }).run({ until: 'end', log: conn, stateDir, stateStore, localRepartition });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   if (profiler) await profiler.stop(join(o.profile!, `${id}.cpuprofile`));
@@ -225,6 +220,7 @@ async function throughputCase(id: string, o: Options, dir: string, rss: RssSampl
     records_per_sec: Math.round(n / seconds),
     events_per_core_sec: Math.round(n / ((cpu.user + cpu.system) / 1e6)),
     peak_rss_mb: peak,
+    ...(o.threads > 1 ? { threads: o.threads } : {}),
   };
 }
 
@@ -323,7 +319,7 @@ export async function main(args: string[]): Promise<void> {
   const results: CaseResult[] = [];
   const self = fileURLToPath(import.meta.url);
   for (const id of o.cases) {
-    const childArgs = ['--import', 'tsx', self, '--child', '--case', id, '--events', String(o.events), '--partitions', String(o.partitions), '--keys', String(o.keys), '--store', o.store, '--repartition', o.repartition];
+    const childArgs = ['--import', 'tsx', self, '--child', '--case', id, '--events', String(o.events), '--partitions', String(o.partitions), '--keys', String(o.keys), '--store', o.store, '--repartition', o.repartition, '--threads', String(o.threads)];
     if (o.profile) childArgs.push('--profile', resolve(o.profile));
     if (o.dir) childArgs.push('--dir', join(o.dir, id));
     const r = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });

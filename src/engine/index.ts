@@ -8,6 +8,7 @@ export type { StreamsAppOptions } from './options.js';
 export type { RuntimeOptions, ProcessingGuarantee, RebalanceInfo } from './runtime/options.js';
 export type { RunSummary } from './runtime/runtime.js';
 export type { RunContext, AppModule } from './app-module.js';
+export { runThreads, type ThreadsOptions, type ThreadRunOptions } from './threads/run-threads.js';
 export { embedded, type EmbeddedOptions, kafka, type KafkaOptions, type LogConnector, type Log, ProducerFencedError } from '../connectors/index.js';
 export {
   Stream,

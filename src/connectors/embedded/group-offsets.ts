@@ -43,11 +43,7 @@ export class GroupOffsetsStore {
 
   /** The records of an offset commit, in Kafka's format. */
   records(groupId: string, offsets: readonly PartitionOffset[], now: number): RecordInput[] {
-    return offsets.map((o) => ({
-      key: offsetKey(groupId, o.topic, o.partition),
-      value: offsetValue({ offset: o.offset, leaderEpoch: -1, metadata: '', commitTimestamp: now }),
-      timestamp: now,
-    }));
+    return offsetCommitRecords(groupId, offsets, now);
   }
 
   committedOffsets(groupId: string, partitions: readonly TopicPartition[]): number[] {
@@ -98,6 +94,15 @@ export class GroupOffsetsStore {
       for (const [topic, parts] of byTopic) this.apply(group, [...parts].map(([partition, o]) => ({ topic, partition, offset: o.offset })));
     }
   }
+}
+
+/** The records of an offset commit, in Kafka's format (`__consumer_offsets` keys and values). */
+export function offsetCommitRecords(groupId: string, offsets: readonly PartitionOffset[], now: number): RecordInput[] {
+  return offsets.map((o) => ({
+    key: offsetKey(groupId, o.topic, o.partition),
+    value: offsetValue({ offset: o.offset, leaderEpoch: -1, metadata: '', commitTimestamp: now }),
+    timestamp: now,
+  }));
 }
 
 function key(topic: string, partition: number): string {

@@ -36,7 +36,7 @@ export interface EmbeddedOptions {
 }
 
 /** What one LogManager shares among every Log on it in this process: coordinator, offsets. */
-interface Services {
+export interface Services {
   readonly offsets: GroupOffsetsStore;
   readonly coordinator: TxnCoordinator;
 }
@@ -118,7 +118,8 @@ export class EmbeddedLog implements Log {
 
   constructor(
     readonly manager: LogManager,
-    private readonly services: Services,
+    /** @internal The LogManager's coordinator and offsets store (what a log served to worker threads needs). */
+    readonly services: Services,
     private readonly release: () => Promise<void>,
   ) {}
 

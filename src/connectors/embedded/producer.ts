@@ -1,5 +1,3 @@
-import type { LogManager } from '../../log/log-manager.js';
-import type { PartitionLog } from '../../log/partition-log.js';
 import { TributaryError } from '../../records/errors.js';
 import { RecordBatchBuilder } from '../../records/batch-builder.js';
 import type { RecordInput } from '../../records/record.js';
@@ -20,6 +18,23 @@ export interface TxnCoordinator {
 }
 
 /**
+ * What the producer needs of a partition: the limits its batches must fit, and an append. A
+ * LogManager's PartitionLog in this thread, or one served to a worker thread (connectors/threads).
+ */
+export interface ProducerPartition {
+  readonly config: { readonly 'max.message.bytes': number; readonly 'segment.bytes': number };
+  append(batch: Buffer): Promise<unknown>;
+}
+
+/** The partitions a producer writes to (a LogManager, or its stand-in in a worker thread). */
+export interface ProducerLogs {
+  partition(topic: string, partition: number): ProducerPartition;
+}
+
+/** What the producer needs of the group offsets store: where a group's offsets go, their records, the transaction's pending commits. */
+export type ProducerOffsets = Pick<GroupOffsetsStore, 'partitionFor' | 'records' | 'addPending'>;
+
+/**
  * Records sent to one partition since the last flush, already encoded: the open batch and the
  * full ones before it (a batch is cut where the next record would take it past `limit`).
  */
@@ -37,7 +52,7 @@ class PartitionBuffer {
   constructor(
     readonly topic: string,
     readonly partition: number,
-    readonly log: PartitionLog,
+    readonly log: ProducerPartition,
     private readonly batchBytes: number,
   ) {
     this.limit = this.batchLimit();
@@ -108,8 +123,8 @@ export class EmbeddedProducer implements LogProducer {
   private readonly batchBytes: number;
 
   constructor(
-    private readonly manager: LogManager,
-    private readonly offsets: GroupOffsetsStore,
+    private readonly manager: ProducerLogs,
+    private readonly offsets: ProducerOffsets,
     private readonly coordinator: TxnCoordinator | null,
     readonly transactionalId: string | undefined,
     readonly producerId: number,

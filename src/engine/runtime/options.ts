@@ -92,6 +92,12 @@ export interface RuntimeOptions {
    * default true) or serialize them as for the topic (false: the exchange before it, for measuring).
    */
   readonly localRepartitionObjects?: boolean;
+  /**
+   * @internal Set by runThreads: this runtime is one of `count` threads of the process and runs
+   * the tasks of the partitions p with p % count === index (of every sub-topology). The threads
+   * share the embedded log; each has its own transactional producer.
+   */
+  readonly thread?: { readonly index: number; readonly count: number };
   /** Scale-out: Kafka's session.timeout.ms (a process silent this long loses its tasks); default 10 s. */
   readonly sessionTimeoutMs?: number;
   /** Scale-out: called after each rebalance with what this process got and how long it took. */
@@ -124,6 +130,7 @@ export interface RebalanceInfo {
 
 export interface ResolvedRuntimeOptions {
   readonly scaleOut: boolean;
+  readonly thread: { readonly index: number; readonly count: number } | undefined;
   readonly localRepartition: boolean;
   readonly localRepartitionObjects: boolean;
   readonly numStandbyReplicas: number;
@@ -176,7 +183,9 @@ export function resolveRuntimeOptions(app: RuntimeOptions, call: RuntimeOptions 
     fetchMaxBytes: positive('fetchMaxBytes', o.fetchMaxBytes, 2 * 1024 * 1024),
     maxPendingAsync: positive('maxPendingAsync', o.maxPendingAsync, 10_000),
     scaleOut: o.scaleOut ?? false,
-    localRepartition: !(o.scaleOut ?? false) && (o.localRepartition ?? false),
+    thread: o.thread,
+    // Another thread or process runs some of the reading tasks: the records go through the topic.
+    localRepartition: !(o.scaleOut ?? false) && o.thread === undefined && (o.localRepartition ?? false),
     localRepartitionObjects: o.localRepartitionObjects ?? true,
     numStandbyReplicas: standbyReplicas(o.numStandbyReplicas),
     sessionTimeoutMs: positive('sessionTimeoutMs', o.sessionTimeoutMs, 10_000),

@@ -258,9 +258,12 @@ export class StreamsRuntime {
     }
     // In-memory repartition queues number records afresh: their offsets do not name a record on a replay.
     if (this.exchange) this.poison = new PoisonRecords(new Set(t.repartitionTopics));
-    // Tasks: all of them in this process for now.
+    // Tasks: all of them, or this thread's share (runThreads); scale-out drops those the group gives others.
     const ids: Array<[number, number]> = [];
-    for (const s of t.subtopologies) for (let p = 0; p < this.plan.tasks[s.id]!; p++) ids.push([s.id, p]);
+    const thread = this.options.thread;
+    for (const s of t.subtopologies) {
+      for (let p = 0; p < this.plan.tasks[s.id]!; p++) if (thread === undefined || p % thread.count === thread.index) ids.push([s.id, p]);
+    }
     for (const [s, p] of ids) await this.createRunner(s, p);
 
     // Internal and output topics.

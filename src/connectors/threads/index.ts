@@ -1,0 +1,2 @@
+export { threadLog } from './client.js';
+export { serveLog, canServe } from './server.js';
