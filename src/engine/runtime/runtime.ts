@@ -195,8 +195,20 @@ export class StreamsRuntime {
     return [...this.runners.values()].map((r) => r.task);
   }
 
+  private resolveStarted: () => void = () => {};
+  /** @internal Resolves once start() is over (started, or failed: the run's promise says so). */
+  readonly started: Promise<void> = new Promise((resolve) => (this.resolveStarted = resolve));
+
   async start(): Promise<void> {
     this.startedAt = Date.now();
+    try {
+      await this.starting();
+    } finally {
+      this.resolveStarted();
+    }
+  }
+
+  private async starting(): Promise<void> {
     try {
       this.log = await this.options.log.connect();
     } catch (e) {

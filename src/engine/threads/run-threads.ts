@@ -35,6 +35,8 @@ export interface ThreadsOptions extends ThreadRunOptions {
   readonly args?: readonly string[];
   /** The module's export that makes the app; default 'default'. */
   readonly export?: string;
+  /** Called once every thread's application has started (restored its state, assigned its inputs). */
+  readonly onStarted?: () => void;
 }
 
 /** What the main thread tells a worker (worker.ts). */
@@ -51,6 +53,9 @@ export interface ThreadData {
 
 /** What a worker answers when its run ends. */
 export type ThreadResult = { readonly summary: RunSummary } | { readonly error: WireError };
+
+/** What a worker tells the main thread: its application started, then its result. */
+export type ThreadMessage = { readonly started: number } | ThreadResult;
 
 /**
  * Runs an application on several threads of this process (Kafka Streams' num.stream.threads): a
@@ -72,8 +77,9 @@ export async function runThreads(module: string | URL, options: ThreadsOptions):
   const log = await options.log.connect();
   try {
     if (!canServe(log)) throw new TopologyError(`runThreads needs the embedded log; on ${log.kind}, run processes with scaleOut instead`);
-    const { threads: _t, log: _l, until, signal, args, export: exportName, ...runOptions } = options;
+    const { threads: _t, log: _l, until, signal, args, export: exportName, onStarted, ...runOptions } = options;
     const workers: Worker[] = [];
+    let starting = count;
     const results: Array<Promise<ThreadResult>> = [];
     for (let index = 0; index < count; index++) {
       const { port1, port2 } = new MessageChannel();
@@ -92,7 +98,10 @@ export async function runThreads(module: string | URL, options: ThreadsOptions):
       workers.push(w);
       results.push(
         new Promise<ThreadResult>((resolve) => {
-          w.once('message', (r: ThreadResult) => resolve(r));
+          w.on('message', (m: ThreadMessage) => {
+            if (!('started' in m)) resolve(m);
+            else if (--starting === 0) onStarted?.();
+          });
           w.once('error', (e) => resolve({ error: { name: e.name, code: undefined, message: `thread ${index}: ${e.message}` } }));
           w.once('exit', (code) => resolve({ error: { name: 'Error', code: undefined, message: `thread ${index} exited (code ${code}) before its run ended` } }));
         }).finally(() => port1.close()),

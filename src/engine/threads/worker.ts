@@ -3,7 +3,7 @@ import { threadLog } from '../../connectors/threads/index.js';
 import { toWireError } from '../../connectors/threads/protocol.js';
 import type { RunContext } from '../app-module.js';
 import type { StreamsApp } from '../app.js';
-import type { ThreadData, ThreadResult } from './run-threads.js';
+import type { ThreadData, ThreadMessage, ThreadResult } from './run-threads.js';
 
 /**
  * One thread of runThreads: builds the application from its module, runs this thread's share of
@@ -28,8 +28,11 @@ async function main(): Promise<ThreadResult> {
   app = (await (make as (ctx: RunContext) => StreamsApp | Promise<StreamsApp>)(ctx)) as StreamsApp;
   const instanceId = `${data.options.instanceId ?? 'main'}-t${data.index}`;
   const run = app.run({ ...data.options, log, until: data.until, instanceId, thread: { index: data.index, count: data.count } });
+  run.catch(() => {});
   // Closed before the run started: it stops at once, committing nothing it did not process.
   if (ac.signal.aborted) void app.close().catch(() => {});
+  await app.activeRuntime?.started;
+  parent.postMessage({ started: data.index } satisfies ThreadMessage);
   return { summary: await run };
 }
 

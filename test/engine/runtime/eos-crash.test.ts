@@ -30,7 +30,8 @@ function launch(dir: string, mode: 'run' | 'finish', guarantee: string, store: s
 }
 
 /** Runs the kill/restart rounds, then the finishing run; returns the log dir and what happened. */
-async function crashRuns(guarantee: 'exactly-once' | 'at-least-once', kills: number, seed: number, store = 'memory', perPartition = PER_PARTITION) {
+async function crashRuns(guarantee: 'exactly-once' | 'at-least-once', kills: number, seed: number, store = 'memory', perPartition = PER_PARTITION, threads = 1) {
+  const threadArgs = threads > 1 ? [`threads:${threads}`] : [];
   const { dir, cleanup } = tempDir('tributary-eos-');
   const random = rng(seed);
   let killedRunning = 0;
@@ -42,7 +43,7 @@ async function crashRuns(guarantee: 'exactly-once' | 'at-least-once', kills: num
       // at which `eos-mapped` holds data of an open transaction, so at least one transaction is
       // certainly aborted (early in the rounds, while the driver still has input to write).
       // At-least-once writes no transactions to kill inside.
-      const run = launch(dir, 'run', guarantee, store, perPartition, [`kill-in-txn:${Math.round(200 + random() * 1_000)}`]);
+      const run = launch(dir, 'run', guarantee, store, perPartition, [`kill-in-txn:${Math.round(200 + random() * 1_000)}`, ...threadArgs]);
       assert.ok(await run.ready, 'the app started');
       assert.equal(await run.exit, null, 'killed itself by the signal, not crashed');
       assert.match(run.out(), /^IN-TXN /m, 'killed while a transaction held data in eos-mapped');
@@ -50,7 +51,7 @@ async function crashRuns(guarantee: 'exactly-once' | 'at-least-once', kills: num
       killedInTransaction++;
       continue;
     }
-    const run = launch(dir, 'run', guarantee, store, perPartition);
+    const run = launch(dir, 'run', guarantee, store, perPartition, threadArgs);
     if (k % 4 === 3) {
       // Now and then at any moment from the spawn: during start-up, restore or processing.
       await Promise.race([sleep(300 + random() * 2_500), run.exit]);
@@ -63,7 +64,7 @@ async function crashRuns(guarantee: 'exactly-once' | 'at-least-once', kills: num
     run.child.kill('SIGKILL');
     assert.equal(await run.exit, null, 'killed by the signal, not crashed');
   }
-  const fin = launch(dir, 'finish', guarantee, store, perPartition);
+  const fin = launch(dir, 'finish', guarantee, store, perPartition, threadArgs);
   assert.equal(await fin.exit, 0, 'the finishing run completes');
   const summary = JSON.parse(fin.out().trim().split('\n').pop()!) as { recordsIn: Record<string, number> };
   return { dir, cleanup, killedRunning, killedInTransaction, summary, seconds: (Date.now() - t0) / 1000 };
@@ -136,6 +137,17 @@ test('exactly-once with on-disk (LMDB) stores: SIGKILLed and restarted, local st
   const run = await crashRuns('exactly-once', 6, SEED + 2, 'lmdb', perPartition);
   try {
     await checkExactlyOnce(run, 6, perPartition, '(LMDB stores)');
+  } finally {
+    run.cleanup();
+  }
+});
+
+// runThreads: two threads of one process, each with its own transactional producer, over 3 partitions (2 + 1).
+test('exactly-once on 2 threads (runThreads): the process SIGKILLed and restarted; same exact output', { timeout: 900_000 }, async () => {
+  const perPartition = Math.ceil(Math.min(RECORDS, 90_000) / PARTITIONS);
+  const run = await crashRuns('exactly-once', 6, SEED + 3, 'memory', perPartition, 2);
+  try {
+    await checkExactlyOnce(run, 6, perPartition, '(2 threads)');
   } finally {
     run.cleanup();
   }
