@@ -1,7 +1,8 @@
 /**
  * Engine throughput on the embedded log, exactly-once on, one process:
  *
- *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--keys K] [--store memory|lmdb] [--repartition memory|log] [--profile DIR]
+ *   npm run bench -- engine [--events N] [--json] [--case a|b|c|d|e] [--dir PATH] [--partitions P] [--keys K] [--store memory|lmdb] [--repartition memory|log]
+ *                           [--threads T] [--profile DIR]
  *
  * (a) 'stateless filter+map', (b) 'tumbling count' (keyBy + 10 s tumbling count over 100K keys, `--keys`),
  * (c) 'hopping count' (keyBy + 10 s / 2 s hopping count), (d) 'windowed join' (two streams of
@@ -18,11 +19,18 @@
  * CPU profile of each case's timed run only (not the writing of the events) to DIR/<case>.cpuprofile.
  * `--repartition log` runs (b) and (c) with `localRepartition: false`: keyBy's records go through
  * the repartition topic as in a scaled-out application (the runtime's default; `memory` sets `localRepartition: true`).
+ *
+ * `--threads T` (default: the machine's cores, `os.availableParallelism()`): (a)-(d) run on T
+ * threads of the one process (runThreads, Kafka Streams' num.stream.threads; the application is
+ * bench/support/engine-app.ts, the log stays in the main thread); the timed run includes starting
+ * the threads. `--threads 1` runs the application in the process's own thread, as before. The
+ * results say `threads` when more than one. (e) runs in one thread. A profile (`--profile`)
+ * covers the main thread only: profile with `--threads 1`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StreamsApp, embedded, float64, runThreads } from '../src/index.js';
@@ -73,7 +81,7 @@ const NAMES: Record<string, string> = {
 };
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false, profile: undefined, repartition: 'log', threads: 1 };
+  const o: Options = { store: 'memory', events: 10_000_000, json: false, cases: ['a', 'b', 'c', 'd', 'e'], dir: undefined, partitions: 4, keys: 100_000, child: false, profile: undefined, repartition: 'log', threads: availableParallelism() };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = (): string => {
@@ -97,6 +105,7 @@ function parseArgs(args: string[]): Options {
   if (!Number.isInteger(o.events) || o.events < 1) throw new Error('--events must be a positive integer');
   if (!Number.isInteger(o.keys) || o.keys < 1) throw new Error('--keys must be a positive integer');
   if (!Number.isInteger(o.threads) || o.threads < 1) throw new Error('--threads must be a positive integer');
+  if (o.repartition === 'memory' && o.threads > 1) throw new Error('--repartition memory exchanges records inside one thread: add --threads 1');
   for (const c of o.cases) if (!NAMES[c]) throw new Error(`unknown case ${c} (a, b, c, d, e)`);
   if (!['memory', 'lmdb'].includes(o.store)) throw new Error('--store: memory or lmdb');
   if (!['memory', 'log'].includes(o.repartition)) throw new Error('--repartition: memory or log');
