@@ -34,7 +34,7 @@ function lines(log: LogManager, topic: string): string[] {
 }
 
 /** Runs the app to the end of its input, on `threads` threads (0: in this thread, no runThreads), and returns its outputs. */
-async function outputs(threads: number): Promise<{ views: string[]; bought: string[]; recordsIn: Record<string, number> }> {
+async function outputs(threads: number, processingGuarantee: 'exactly-once' | 'at-least-once' = 'exactly-once'): Promise<{ views: string[]; bought: string[]; recordsIn: Record<string, number> }> {
   const { dir, cleanup } = tempDir('tributary-threads-');
   const log = await openLog(join(dir, 'log'));
   try {
@@ -43,8 +43,8 @@ async function outputs(threads: number): Promise<{ views: string[]; bought: stri
     const stateDir = join(dir, 'state');
     const summary =
       threads === 0
-        ? await threadsApp({ log: conn, dataDir: dir, durationMs: undefined, signal: new AbortController().signal, args: [] }).run({ until: 'end', log: conn, stateDir })
-        : await runThreads(MODULE, { threads, log: conn, until: 'end', stateDir });
+        ? await threadsApp({ log: conn, dataDir: dir, durationMs: undefined, signal: new AbortController().signal, args: [] }).run({ until: 'end', log: conn, stateDir, processingGuarantee })
+        : await runThreads(MODULE, { threads, log: conn, until: 'end', stateDir, processingGuarantee });
     return { views: lines(log, 'views'), bought: lines(log, 'bought'), recordsIn: summary.recordsIn };
   } finally {
     await log.close();
@@ -59,6 +59,14 @@ test('runThreads: 3 threads over 4 partitions (2 + 1 + 1) give exactly the outpu
   assert.deepEqual(three.views, one.views);
   assert.deepEqual(three.bought, one.bought);
   assert.deepEqual(three.recordsIn, one.recordsIn, 'every input and repartition record read once, over all threads');
+});
+
+test('runThreads at-least-once (plain producers, offsets committed outside transactions): the same outputs as one thread when nothing fails', { timeout: 120_000 }, async () => {
+  const one = await outputs(0, 'at-least-once');
+  const two = await outputs(2, 'at-least-once');
+  assert.deepEqual(two.views, one.views);
+  assert.deepEqual(two.bought, one.bought);
+  assert.deepEqual(two.recordsIn, one.recordsIn);
 });
 
 test('runThreads: more threads than partitions — the threads without tasks end with the others', { timeout: 120_000 }, async () => {
