@@ -3,7 +3,6 @@ import { LogManager } from '../../log/log-manager.js';
 import { silentLogger } from '../../log/logger.js';
 import { CliError } from '../errors.js';
 import { EXIT_UNAVAILABLE } from '../exit-codes.js';
-import { BrokerGroupSource } from '../groups/broker-source.js';
 import { DataDirGroupSource } from '../groups/data-dir-source.js';
 import type { GroupDescription, GroupSource } from '../groups/model.js';
 import { formatTable } from '../table.js';
@@ -37,6 +36,8 @@ function bootstrapList(value: string): string[] {
 /** Runs `work` against the broker (--bootstrap) or the data directory, and always releases it. */
 async function withGroups<T>(dataDir: string, opts: GroupsOptions, work: (source: GroupSource) => Promise<T>): Promise<T> {
   if (opts.bootstrap !== undefined) {
+    // Loaded here: its Kafka client library takes most of a second to import, which every other command would pay.
+    const { BrokerGroupSource } = await import('../groups/broker-source.js');
     const source = new BrokerGroupSource(bootstrapList(opts.bootstrap));
     try {
       return await work(source);

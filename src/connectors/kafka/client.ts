@@ -1,4 +1,4 @@
-import { ConnectionPool, Writer as WireWriter, type Connection, type ConnectionOptions, type Reader as WireReader } from '@platformatic/kafka';
+import type { Connection, ConnectionOptions, ConnectionPool, Reader as WireReader } from '@platformatic/kafka';
 import { ApiKeys } from '../../protocol/api-keys.js';
 import { requestHeaderVersion, responseHeaderVersion } from '../../protocol/header.js';
 import { decodeResponseBody, encodeRequestBody, type RequestApiKey, type RequestTypes, type ResponseTypes } from '../../protocol/messages/index.js';
@@ -66,7 +66,20 @@ export const COORDINATOR_TRANSACTION = 1;
 /** How long an operation retries retriable errors (leader elections, coordinator moves, a node restarting). */
 const RETRY_MS = 90_000;
 
+/**
+ * @platformatic/kafka, loaded by the first KafkaClient.create(): importing it takes most of a
+ * second, which every process and worker thread on the embedded log (the CLI, tests, runThreads)
+ * would otherwise pay without using it.
+ */
+let wire: typeof import('@platformatic/kafka') | undefined;
+
 export class KafkaClient {
+  /** A client, once the wire library is loaded. */
+  static async create(options: KafkaClientOptions): Promise<KafkaClient> {
+    wire ??= await import('@platformatic/kafka');
+    return new KafkaClient(options);
+  }
+
   private readonly bootstrap: BrokerAddress[];
   private readonly pools: ConnectionPool[] = [];
   private readonly admin: ConnectionPool;
@@ -85,7 +98,7 @@ export class KafkaClient {
   readonly recordsProduced = new Map<string, number>();
   readonly offsetsFetched = new Map<string, number>();
 
-  constructor(readonly options: KafkaClientOptions) {
+  private constructor(readonly options: KafkaClientOptions) {
     if (options.brokers.length === 0) throw new TributaryError('INVALID_REQUEST', 'kafka({ brokers }): no bootstrap servers given');
     this.bootstrap = options.brokers.map((b, i) => {
       const at = b.lastIndexOf(':');
@@ -98,7 +111,7 @@ export class KafkaClient {
 
   /** A pool of its own (own sockets): for fetch long polls, which would hold up other requests on a shared connection. */
   newPool(): ConnectionPool {
-    const pool = new ConnectionPool(this.options.clientId, { connectTimeout: 10_000, requestTimeout: 60_000, ...this.options.connection });
+    const pool = new wire!.ConnectionPool(this.options.clientId, { connectTimeout: 10_000, requestTimeout: 60_000, ...this.options.connection });
     this.pools.push(pool);
     return pool;
   }
@@ -140,7 +153,7 @@ export class KafkaClient {
         () => {
           const w = new Writer(256);
           encodeRequestBody(apiKey, version, w, body);
-          const out = WireWriter.create();
+          const out = wire!.Writer.create();
           for (const chunk of w.finish()) out.append(chunk);
           return out;
         },

@@ -59,7 +59,7 @@ export function kafka(options: KafkaOptions): LogConnector {
   return {
     kind: 'kafka',
     async connect(): Promise<Log> {
-      const client = new KafkaClient({ brokers, clientId: options.clientId ?? 'tributary', connection: options.connection });
+      const client = await KafkaClient.create({ brokers, clientId: options.clientId ?? 'tributary', connection: options.connection });
       try {
         await client.retry('connect', () => client.metadata([]), 30_000);
       } catch (e) {
