@@ -100,8 +100,13 @@ for (const target of targets()) {
         assert.throws(() => send(p, topic, 0, 'again'), ProducerFencedError, 'fencing is final');
         send(successor, topic, 1, 'after');
         await successor.commitTransaction();
-        const got = await values(admin, topic);
-        assert.ok(!got.includes('0:zombie') && got.includes('1:after'));
+        // Kafka writes the commit's markers after EndTxn returns: read_committed sees 'after' once they are there.
+        let got = await values(admin, topic);
+        for (const deadline = Date.now() + 10_000; !got.includes('1:after') && Date.now() < deadline; got = await values(admin, topic)) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.ok(got.includes('1:after'), 'the successor’s commit becomes visible');
+        assert.ok(!got.includes('0:zombie'), 'the fenced producer’s record never does');
         await successor.close();
         await p.close();
       } finally {
