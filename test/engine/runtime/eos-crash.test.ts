@@ -25,13 +25,15 @@ const SEED = Number(process.env.EOS_SEED ?? Date.now() % 100_000);
 const PER_PARTITION = Math.ceil(RECORDS / PARTITIONS);
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'eos-app.ts');
 
-function launch(dir: string, mode: 'run' | 'finish', guarantee: string, store: string, perPartition: number, extra: string[] = []): FixtureProcess {
-  return spawnFixture(FIXTURE, [dir, mode, String(perPartition), String(RATE ?? Math.ceil((perPartition * PARTITIONS) / 15)), guarantee, store, ...extra]);
+function launch(dir: string, mode: 'run' | 'finish', guarantee: string, store: string, perPartition: number, extra: string[] = [], inputSeconds = 15): FixtureProcess {
+  return spawnFixture(FIXTURE, [dir, mode, String(perPartition), String(RATE ?? Math.ceil((perPartition * PARTITIONS) / inputSeconds)), guarantee, store, ...extra]);
 }
 
 /** Runs the kill/restart rounds, then the finishing run; returns the log dir and what happened. */
 async function crashRuns(guarantee: 'exactly-once' | 'at-least-once', kills: number, seed: number, store = 'memory', perPartition = PER_PARTITION, threads = 1) {
   const threadArgs = threads > 1 ? [`threads:${threads}`] : [];
+  // Threads take longer to start: the input lasts longer, so that the later kill-in-txn rounds still find transactions with data.
+  const inputSeconds = threads > 1 ? 45 : 15;
   const { dir, cleanup } = tempDir('tributary-eos-');
   const random = rng(seed);
   let killedRunning = 0;
@@ -43,15 +45,15 @@ async function crashRuns(guarantee: 'exactly-once' | 'at-least-once', kills: num
       // at which `eos-mapped` holds data of an open transaction, so at least one transaction is
       // certainly aborted (early in the rounds, while the driver still has input to write).
       // At-least-once writes no transactions to kill inside.
-      const run = launch(dir, 'run', guarantee, store, perPartition, [`kill-in-txn:${Math.round(200 + random() * 1_000)}`, ...threadArgs]);
+      const run = launch(dir, 'run', guarantee, store, perPartition, [`kill-in-txn:${Math.round(200 + random() * 1_000)}`, ...threadArgs], inputSeconds);
       assert.ok(await run.ready, 'the app started');
-      assert.equal(await run.exit, null, 'killed itself by the signal, not crashed');
+      assert.equal(await run.exit, null, `killed itself by the signal, not crashed:\n${run.out()}\n${run.err()}`);
       assert.match(run.out(), /^IN-TXN /m, 'killed while a transaction held data in eos-mapped');
       killedRunning++;
       killedInTransaction++;
       continue;
     }
-    const run = launch(dir, 'run', guarantee, store, perPartition, threadArgs);
+    const run = launch(dir, 'run', guarantee, store, perPartition, threadArgs, inputSeconds);
     if (k % 4 === 3) {
       // Now and then at any moment from the spawn: during start-up, restore or processing.
       await Promise.race([sleep(300 + random() * 2_500), run.exit]);
