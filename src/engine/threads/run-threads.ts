@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { LogConnector } from '../../connectors/log.js';
 import { canServe, serveLog } from '../../connectors/threads/index.js';
@@ -64,7 +66,7 @@ export type ThreadMessage = { readonly started: number } | ThreadResult;
  * which stays in this thread. The application is built in each thread by `module` — an app
  * module as `tributary run` takes it (app-module.ts): its default export gets a RunContext and
  * returns the StreamsApp, not started. Closures cannot cross threads; a module can be imported
- * again.
+ * again. `module` is a URL (`new URL('./app.ts', import.meta.url)`) or a path from the working directory.
  *
  * Each thread has its own transactional producer (`<applicationId>-<instanceId>-t<i>`), so
  * exactly-once holds per thread as across processes; a thread's records for a repartition topic
@@ -85,7 +87,7 @@ export async function runThreads(module: string | URL, options: ThreadsOptions):
       const { port1, port2 } = new MessageChannel();
       serveLog(log, port1);
       const data: ThreadData = {
-        module: String(module),
+        module: moduleUrl(module),
         exportName: exportName ?? 'default',
         index,
         count,
@@ -123,6 +125,12 @@ export async function runThreads(module: string | URL, options: ThreadsOptions):
   } finally {
     await log.close();
   }
+}
+
+/** The module as a URL the workers can import: a path is taken from this process's working directory. */
+function moduleUrl(module: string | URL): string {
+  if (typeof module !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(module)) return String(module);
+  return pathToFileURL(resolve(module)).href;
 }
 
 /** The worker's module, run through tsx when this file is TypeScript (tests, benchmarks and the CLI run under tsx). */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { embedded, runThreads, TopologyError } from '../../../src/index.js';
 import type { LogManager } from '../../../src/log/log-manager.js';
 import { openLog, produce, readTopic, rng, tempDir, type In } from '../runtime/helpers.js';
@@ -34,7 +35,7 @@ function lines(log: LogManager, topic: string): string[] {
 }
 
 /** Runs the app to the end of its input, on `threads` threads (0: in this thread, no runThreads), and returns its outputs. */
-async function outputs(threads: number, processingGuarantee: 'exactly-once' | 'at-least-once' = 'exactly-once'): Promise<{ views: string[]; bought: string[]; recordsIn: Record<string, number> }> {
+async function outputs(threads: number, processingGuarantee: 'exactly-once' | 'at-least-once' = 'exactly-once', module: string | URL = MODULE): Promise<{ views: string[]; bought: string[]; recordsIn: Record<string, number> }> {
   const { dir, cleanup } = tempDir('tributary-threads-');
   const log = await openLog(join(dir, 'log'));
   try {
@@ -44,7 +45,7 @@ async function outputs(threads: number, processingGuarantee: 'exactly-once' | 'a
     const summary =
       threads === 0
         ? await threadsApp({ log: conn, dataDir: dir, durationMs: undefined, signal: new AbortController().signal, args: [] }).run({ until: 'end', log: conn, stateDir, processingGuarantee })
-        : await runThreads(MODULE, { threads, log: conn, until: 'end', stateDir, processingGuarantee });
+        : await runThreads(module, { threads, log: conn, until: 'end', stateDir, processingGuarantee });
     return { views: lines(log, 'views'), bought: lines(log, 'bought'), recordsIn: summary.recordsIn };
   } finally {
     await log.close();
@@ -71,7 +72,8 @@ test('runThreads at-least-once (plain producers, offsets committed outside trans
 
 test('runThreads: more threads than partitions — the threads without tasks end with the others', { timeout: 120_000 }, async () => {
   const one = await outputs(0);
-  const six = await outputs(6);
+  // The module as a path relative to the working directory, as a CLI would pass it.
+  const six = await outputs(6, 'exactly-once', relative(process.cwd(), fileURLToPath(MODULE)));
   assert.deepEqual(six.views, one.views);
   assert.deepEqual(six.bought, one.bought);
 });
