@@ -37,7 +37,7 @@ export interface ThreadsOptions extends ThreadRunOptions {
   readonly args?: readonly string[];
   /** The module's export that makes the app; default 'default'. */
   readonly export?: string;
-  /** Called once every thread's application has started (restored its state, assigned its inputs). */
+  /** Called once every thread's application has started (restored its state, assigned its inputs), or failed to: then the run rejects at once. */
   readonly onStarted?: () => void;
 }
 

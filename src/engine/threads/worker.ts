@@ -26,11 +26,13 @@ async function main(): Promise<ThreadResult> {
   if (typeof make !== 'function') throw new TypeError(`${data.module} has no function export '${data.exportName}' (it should make the StreamsApp)`);
   const ctx: RunContext = { log, dataDir: data.dataDir, durationMs: undefined, signal: ac.signal, args: data.args };
   app = (await (make as (ctx: RunContext) => StreamsApp | Promise<StreamsApp>)(ctx)) as StreamsApp;
+  if (typeof app?.run !== 'function') throw new TypeError(`${data.exportName} of ${data.module} should return a StreamsApp (not started)`);
   const instanceId = `${data.options.instanceId ?? 'main'}-t${data.index}`;
   const run = app.run({ ...data.options, log, until: data.until, instanceId, thread: { index: data.index, count: data.count } });
   run.catch(() => {});
   // Closed before the run started: it stops at once, committing nothing it did not process.
   if (ac.signal.aborted) void app.close().catch(() => {});
+  // Posted after a failed start too: the run's error follows at once and ends the run.
   await app.activeRuntime?.started;
   parent.postMessage({ started: data.index } satisfies ThreadMessage);
   return { summary: await run };

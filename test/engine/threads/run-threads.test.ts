@@ -87,6 +87,7 @@ test('runThreads: a module without the export, and a thread count that is not a 
     await assert.rejects(runThreads(MODULE, { threads: 0, log: conn, until: 'end' }), TopologyError);
     await assert.rejects(runThreads(MODULE, { threads: 2, log: conn, until: 'end', export: 'notAnApp', stateDir: join(dir, 'state') }), /has no function export 'notAnApp'/);
     await assert.rejects(runThreads(MODULE, { threads: 2, log: conn, until: 'end', export: 'missing', stateDir: join(dir, 'state') }), /has no function export 'missing'/);
+    await assert.rejects(runThreads(MODULE, { threads: 2, log: conn, until: 'end', export: 'makesNoApp', stateDir: join(dir, 'state') }), /makesNoApp of .* should return a StreamsApp/);
     // The log is still usable: the failed runs released it.
     assert.equal(log.partitionCount('clicks'), 4);
   } finally {
