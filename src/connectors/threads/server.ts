@@ -62,8 +62,10 @@ export function serveLog(log: EmbeddedLog, port: MessagePort): void {
     endTxn: (tid: string, pid: number, epoch: number, commit: boolean) => services.coordinator.endTxn(tid, pid, epoch, commit),
     addPending: (pid: number, group: string, offsets: PartitionOffset[]) => services.offsets.addPending(pid, group, offsets),
     append: async (topic: string, partition: number, batch: ArrayBuffer) => {
-      await manager.partition(topic, partition).append(Buffer.from(batch));
-      return limits(topic);
+      const log = manager.partition(topic, partition);
+      await log.append(Buffer.from(batch));
+      // The partition's own config: no topic description (every partition's state) per append.
+      return [log.config['max.message.bytes'], log.config['segment.bytes']] satisfies WireLimits;
     },
     close: () => {
       for (const c of consumers.values()) c.close();
