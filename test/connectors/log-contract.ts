@@ -245,6 +245,27 @@ export function logContract(connector: (dir: string) => LogConnector): void {
       assert.equal(n, 500);
     }));
 
+  test('a batch the log refuses (MESSAGE_TOO_LARGE) fails the flush; after the abort the next transaction writes every partition again', () =>
+    withLog(async (log) => {
+      await log.createTopics([{ name: 'refused', partitions: 2, config: { 'max.message.bytes': 1024 } }]);
+      const p = await log.producer({ transactionalId: 'refused' });
+      p.send(rec('refused', 0, 'first'));
+      await p.commitTransaction();
+      // Partition 1: a batch that fits, then one too large (refused), then one more (out of order).
+      p.send(rec('refused', 1, 'aborted'));
+      p.send({ topic: 'refused', partition: 1, timestamp: 1, key: null, value: Buffer.alloc(4096, 1), headers: [] });
+      p.send(rec('refused', 1, 'after'));
+      await assert.rejects(p.flush(), (e: Error & { code?: string }) => e.code === 'MESSAGE_TOO_LARGE');
+      await p.abortTransaction();
+      p.send(rec('refused', 0, 'next0'));
+      p.send(rec('refused', 1, 'next1'));
+      await p.commitTransaction();
+      const c = log.consumer({ isolation: 'read_committed' });
+      c.assign([0, 1].map((partition) => ({ topic: 'refused', partition, offset: 0 })));
+      assert.deepEqual((await drain(c)).sort(), ['first', 'next0', 'next1']);
+      c.close();
+    }));
+
   test('one LogManager per data directory in a process: two connections share it (and its coordinator)', async () => {
     const { dir, cleanup } = tmp();
     try {

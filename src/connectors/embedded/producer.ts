@@ -207,15 +207,27 @@ export class EmbeddedProducer implements LogProducer {
         }
       }
       const appends: Promise<unknown>[] = [];
+      const sent: Array<{ b: PartitionBuffer; base: number }> = [];
       for (const b of dirty) {
         const batches = b.take();
         this._bufferedBytes -= b.bytes;
         b.bytes = 0;
         b.dirty = false;
-        for (const batch of batches) appends.push(b.log.append(this.build(batch, b)));
+        for (const batch of batches) {
+          sent.push({ b, base: b.seq });
+          appends.push(b.log.append(this.build(batch, b)));
+        }
         b.limit = b.batchLimit();
       }
-      await Promise.all(appends);
+      const results = await Promise.allSettled(appends);
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed >= 0) {
+        // As Kafka's producer does: the log expects a refused batch's sequence numbers next, so a
+        // partition's sequence goes back to its first refused batch (the later ones were refused
+        // as out of order), and the transaction after the abort appends in order.
+        for (let i = results.length - 1; i >= 0; i--) if (results[i]!.status === 'rejected') sent[i]!.b.seq = sent[i]!.base;
+        throw (results[failed] as PromiseRejectedResult).reason;
+      }
     } catch (e) {
       throw this.translate(e);
     }

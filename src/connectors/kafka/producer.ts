@@ -238,7 +238,13 @@ export class KafkaProducer implements LogProducer {
               if (!it) continue;
               byTp.delete(tpKey(t.name, p.index));
               // A retry of a batch the leader already has: it was written once, which is what counts.
-              if (p.errorCode === 0 || p.errorCode === CODES.DUPLICATE_SEQUENCE_NUMBER) continue;
+              if (p.errorCode === 0 || p.errorCode === CODES.DUPLICATE_SEQUENCE_NUMBER) {
+                // Per partition, at once: when another partition's batch fails for good, this one's
+                // sequence numbers are still taken (its next batch reusing them would be dropped as
+                // a duplicate), while the failed one's are reused, as Kafka's producer does.
+                it.b.seq = (it.b.seq + it.n) % 0x80000000;
+                continue;
+              }
               failed.push(it);
               firstError ??= new KafkaResponseError(p.errorCode, `Produce ${t.name}-${p.index}`, p.errorMessage);
             }
@@ -256,7 +262,6 @@ export class KafkaProducer implements LogProducer {
         throw firstError;
       }
     });
-    for (const it of encoded) it.b.seq = (it.b.seq + it.n) % 0x80000000;
   }
 
   private encode(records: RecordInput[], b: PartitionBuffer): Buffer {

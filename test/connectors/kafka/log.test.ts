@@ -114,6 +114,34 @@ for (const target of targets()) {
       }
     });
 
+    test('transactions: a batch the log refuses (MESSAGE_TOO_LARGE) fails the flush; after the abort the next transaction writes every partition again', { timeout: 120_000 }, async () => {
+      const { admin } = await open(await target.start());
+      try {
+        const topic = 'lt-refused';
+        await admin.createTopics([{ name: topic, partitions: 2, config: { 'max.message.bytes': 1024 } }]);
+        const p = await admin.producer({ transactionalId: 'lt-refused-tx' });
+        send(p, topic, 0, 'first');
+        await p.commitTransaction();
+        // One flush, one Produce: partition 0's batch is written, partition 1's is refused.
+        send(p, topic, 0, 'aborted');
+        p.send({ topic, partition: 1, timestamp: 1_000, key: null, value: Buffer.alloc(4096, 1), headers: [] });
+        await assert.rejects(p.flush(), (e: Error & { code?: string }) => e.code === 'MESSAGE_TOO_LARGE');
+        await p.abortTransaction();
+        // Were partition 0's sequence numbers not taken, its next batch would be dropped as a duplicate.
+        send(p, topic, 0, 'next0');
+        send(p, topic, 1, 'next1');
+        await p.commitTransaction();
+        let got = await values(admin, topic);
+        for (const deadline = Date.now() + 10_000; got.length < 3 && Date.now() < deadline; got = await values(admin, topic)) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.deepEqual(got.sort(), ['0:first', '0:next0', '1:next1']);
+        await p.close();
+      } finally {
+        await admin.close();
+      }
+    });
+
     test('consumer: raw batches from explicit positions, seek, pause/resume, a waiting fetch returns on wakeup, plain commits', { timeout: 120_000 }, async () => {
       const { admin } = await open(await target.start());
       try {
