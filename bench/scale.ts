@@ -12,17 +12,23 @@
  * - throughput: once every process is up, the group has settled and --warmup events (default
  *   100,000) went through the whole pipeline (so each process's JIT warm-up is not charged to the
  *   measured events), the bench produces N events
- *   (default 200,000: null keys round-robin over P = 4 partitions, K = 1,000 keys, 10,000 events per
- *   second of event time, so ~10 events per key and window) and times until the group's committed
+ *   (default 3,000,000: null keys round-robin over P = 4 partitions, K = 1,000 keys, 10,000 events per
+ *   second of event time, so ~10 events per key and window) in one transaction, and times from its
+ *   commit (the application, reading read_committed, sees them all at once: a backlog, and the
+ *   bench's own producing does not take the cores while the round runs) until the group's committed
  *   offsets cover them, on the input and then on the repartition topic (both sub-topologies done): events/s
  *   of wall-clock time, and events per CPU-second of the application processes (utime + stime from
  *   /proc; the figure that holds on a loaded machine), also above the processes' idle CPU (sampled for
  *   3 s before the input: commit loop, fetch polls, heartbeats - overhead that grows with wall time, so
  *   with the machine's load), and the CPU time of the Kafka JVM or broker, which both configurations
- *   share. Both configurations stay deployed and take turns for --rounds rounds (default 3) of N
- *   events each; each reports its best round (least CPU, least wall time), so that a burst of
- *   the machine's other load does not decide the comparison. `scaling` is the 2-process figure
- *   over the 1-process one.
+ *   share. Three configurations stay deployed and take turns for --rounds rounds (default 3) of N
+ *   events each: 1 process on every core, the same process on one core (it and the log pinned with
+ *   `taskset`), 2 processes on every core. Each reports its best round (least CPU, least wall time),
+ *   so that a burst of the machine's other load does not decide the comparison. `scaling.per_core`
+ *   is 2 processes on 2 cores over 1 process on 1 core: what adding a process with its core gives.
+ *   `scaling.wall` is the 2-process figure over the 1-process one on the same cores: one process
+ *   already keeps more than one core busy (V8's and libuv's threads, the log), so on 2 cores it is
+ *   bounded well below 2 (`wall_ceiling`).
  * - latency: then R events/s (default 5,000) with event time = now for S seconds (default 10); each
  *   window result's latency is from its window's end (the earliest it can be final) to the moment
  *   the bench reads it read_committed from the output topic; p50/p99.
@@ -37,10 +43,10 @@
  * 1,000,000) run to the end of its input (state: one changelog record per key), the local state
  * deleted, the run started again: its restore of every key from the changelog is timed (keys/s).
  *
- * Targets (issue 5): 2 processes >= 1.7x one process; restore >= 500K keys/s. The machine's load
+ * Targets (issue 5): 2 processes on 2 cores >= 1.7x one process (on one); restore >= 500K keys/s. The machine's load
  * average is part of the output: wall-clock figures are only comparable on an idle machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -80,6 +86,8 @@ interface Options {
 
 interface RunResult {
   processes: number;
+  /** Cores the processes and the log ran on: every core of the machine, or one (`taskset`: the 1-process run on one core). */
+  cores: number;
   /** Events per round. */
   events: number;
   /** Every round's wall time and application CPU; the figures below are the best round's. */
@@ -126,13 +134,15 @@ interface TargetResult {
    * most the wall-clock ratio can be on this machine, the 2-process configuration's app + broker
    * CPU per event spread over every core, over the 1-process events/s (one process already keeps
    * more than one core busy with V8's and libuv's threads and the broker, which share the cores).
+   * `per_core`: 2 processes on 2 cores over 1 process on 1 core, the log confined with it (the
+   * measure of scaling out: each process brings its core; null on a machine of one core).
    */
-  scaling: { wall: number | null; per_cpu_sec: number | null; per_busy_cpu_sec: number | null; wall_ceiling: number | null };
+  scaling: { wall: number | null; per_cpu_sec: number | null; per_busy_cpu_sec: number | null; wall_ceiling: number | null; per_core: number | null };
   restore: RestoreResult;
 }
 
 function parseArgs(args: readonly string[]): Options {
-  const o: Options = { events: 200_000, warmup: 100_000, rounds: 3, keys: 1_000, partitions: 4, rate: 5_000, latencySeconds: 10, restoreKeys: 1_000_000, targets: ['kafka', 'broker'], profileDir: undefined, json: false };
+  const o: Options = { events: 3_000_000, warmup: 100_000, rounds: 3, keys: 1_000, partitions: 4, rate: 5_000, latencySeconds: 10, restoreKeys: 1_000_000, targets: ['kafka', 'broker'], profileDir: undefined, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const int = (): number => {
@@ -184,6 +194,11 @@ function cpuSecondsOr0(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Sets the CPU affinity of every thread of each process (taskset -a: the JVM's and Node's threads). */
+function pinToCpus(pids: readonly number[], list: string): void {
+  for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,16 +299,33 @@ function eventValue(k: number, a: number): Buffer {
 /**
  * Sends events i = from .. from + n - 1 with key id i % keys: round-robin over the partitions with null keys, or (`keyed`)
  * with the key `k<id>` in its partition (Kafka's partitioner).
+ *
+ * With `release`, the events go in one transaction and `release` is called just before it commits:
+ * read_committed readers (the application) see none of them before and all of them at once after.
+ * A timed round then measures the application working off a backlog, not the bench's own producing,
+ * which otherwise takes ~0.4 of the machine's 2 cores while the round runs.
  */
-async function produce(admin: Log, topic: string, partitions: number, n: number, keys: number, timestamp: (i: number) => number, keyed = false, from = 0): Promise<void> {
-  const p = await admin.producer();
+async function produce(
+  admin: Log,
+  topic: string,
+  partitions: number,
+  n: number,
+  keys: number,
+  timestamp: (i: number) => number,
+  { keyed = false, from = 0, release }: { keyed?: boolean; from?: number; release?: () => void } = {},
+): Promise<void> {
+  const p = await admin.producer(release ? { transactionalId: `${topic}-bench-input`, transactionTimeoutMs: 300_000 } : {});
   for (let i = from; i < from + n; i++) {
     const key = keyed ? Buffer.from(`k${i % keys}`) : null;
     const partition = key ? partitionForKey(key, partitions) : i % partitions;
     p.send({ topic, partition, timestamp: timestamp(i), key, value: eventValue(i % keys, i % 1000), headers: [] });
     if (i % 20_000 === 19_999) await p.flush();
   }
-  await p.flush();
+  if (release) {
+    await p.flush();
+    release();
+    await p.commitTransaction();
+  } else await p.flush();
   await p.close();
 }
 
@@ -464,15 +496,18 @@ async function undeploy(d: Deployment): Promise<void> {
   await d.admin.close();
 }
 
-/** Produces the next n events and waits until both sub-topologies processed and committed them. */
-async function pushThrough(d: Deployment, o: Options, n: number): Promise<void> {
-  await produce(d.admin, inputTopic(d.app), o.partitions, n, o.keys, (i) => T0 + Math.floor(i / 10), false, d.sent);
+/**
+ * Produces the next n events (in one transaction: `release` is called as it commits) and waits until
+ * both sub-topologies processed and committed them.
+ */
+async function pushThrough(d: Deployment, o: Options, n: number, release: () => void = () => {}): Promise<void> {
+  await produce(d.admin, inputTopic(d.app), o.partitions, n, o.keys, (i) => T0 + Math.floor(i / 10), { from: d.sent, release });
   d.sent += n;
   await awaitCommitted(d.admin, d.app, o.partitions, d.sent, d.procs);
   await awaitRepartitionCommitted(d.admin, d.app, d.procs);
 }
 
-async function measureRound(d: Deployment, brokerPid: number, o: Options, round: number): Promise<Round> {
+async function measureRound(d: Deployment, cores: number, brokerPid: number, o: Options, round: number): Promise<Round> {
   const { procs, target, processes } = d;
   const appCpu = (): number => procs.reduce((s, p) => s + cpuSecondsOr0(p.child.pid!), 0);
   // What the processes burn with nothing to do (commit loop, fetch polls, heartbeats), per second.
@@ -486,10 +521,14 @@ async function measureRound(d: Deployment, brokerPid: number, o: Options, round:
     mkdirSync(o.profileDir!, { recursive: true });
     for (const p of procs) p.child.stdin!.write('PROFILE START\n');
   }
-  const cpu0 = appCpu();
-  const broker0 = cpuSecondsOr0(brokerPid);
-  const t0 = process.hrtime.bigint();
-  await pushThrough(d, o, o.events);
+  let cpu0 = 0;
+  let broker0 = 0;
+  let t0 = 0n;
+  await pushThrough(d, o, o.events, () => {
+    cpu0 = appCpu();
+    broker0 = cpuSecondsOr0(brokerPid);
+    t0 = process.hrtime.bigint();
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = appCpu() - cpu0;
   const brokerCpu = cpuSecondsOr0(brokerPid) - broker0;
@@ -502,13 +541,13 @@ async function measureRound(d: Deployment, brokerPid: number, o: Options, round:
   }
   if (profile) {
     for (let i = 0; i < procs.length; i++) {
-      const file = join(o.profileDir!, `${target}-${processes}p-p${i}.cpuprofile`);
+      const file = join(o.profileDir!, `${target}-${processes}p-${cores}c-p${i}.cpuprofile`);
       await ask(procs[i]!, `PROFILE STOP ${file}`, 'PROFILED');
       progress(`${target}, ${processes} process(es): CPU profile of process ${i} in ${file}`);
     }
   }
   progress(
-    `${target}, ${processes} process(es), round ${round + 1}: ${o.events} events in ${seconds.toFixed(2)} s (${Math.round(o.events / seconds)} events/s, ${((cpu + brokerCpu) / seconds).toFixed(2)} cores busy, app CPU ${cpu.toFixed(2)} s ` +
+    `${target}, ${processes} process(es) on ${cores} core(s), round ${round + 1}: ${o.events} events in ${seconds.toFixed(2)} s (${Math.round(o.events / seconds)} events/s, ${((cpu + brokerCpu) / seconds).toFixed(2)} cores busy, app CPU ${cpu.toFixed(2)} s ` +
       `(by thread ${JSON.stringify(threads)}), ${(idlePerSec * seconds).toFixed(2)} s of it idle overhead; ${target} CPU ${brokerCpu.toFixed(2)} s); requests per 1k events ${JSON.stringify(requests)}`,
   );
   return { seconds, cpu, idlePerSec, brokerCpu, requests, threads };
@@ -520,16 +559,17 @@ const round2 = (x: number): number => round(x, 2);
  * The run's figures from its rounds: each the best round's (least CPU, least wall time: what the
  * configuration does when the machine's other load leaves it alone), then the latency phase.
  */
-async function finishRun(d: Deployment, rounds: Round[], o: Options): Promise<RunResult> {
+async function finishRun(d: Deployment, cores: number, rounds: Round[], o: Options): Promise<RunResult> {
   const byCpu = rounds.reduce((a, b) => (b.cpu < a.cpu ? b : a));
   const fastest = Math.min(...rounds.map((r) => r.seconds));
-  progress(`${d.target}, ${d.processes} process(es): measuring latency`);
+  progress(`${d.target}, ${d.processes} process(es) on ${cores} core(s): measuring latency`);
   await drain(d.admin, d.app, o, d.sent, d.procs);
   const latency = await measureLatency(d.admin, d.app, o, d.sent + o.partitions);
-  progress(`${d.target}, ${d.processes} process(es): ${latency.windows} window results, p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms`);
+  progress(`${d.target}, ${d.processes} process(es) on ${cores} core(s): ${latency.windows} window results, p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms`);
   const busy = byCpu.cpu - byCpu.idlePerSec * byCpu.seconds;
   return {
     processes: d.processes,
+    cores,
     events: o.events,
     rounds: rounds.map((r) => ({ seconds: round2(r.seconds), app_cpu_sec: round2(r.cpu) })),
     seconds: round2(fastest),
@@ -566,7 +606,7 @@ async function restoreRun(bootstrap: string, target: TargetName, o: Options, dir
     await admin.createTopics([{ name: inputTopic(app), partitions: o.partitions, config: { 'retention.ms': -1 } }]);
     progress(`${target} restore: writing the state of ${o.restoreKeys} keys`);
     const b0 = Date.now();
-    await produce(admin, inputTopic(app), o.partitions, o.restoreKeys, o.restoreKeys, (i) => T0 + Math.floor(i / 100), true);
+    await produce(admin, inputTopic(app), o.partitions, o.restoreKeys, o.restoreKeys, (i) => T0 + Math.floor(i / 100), { keyed: true });
     const stateDir = join(dir, app);
     const first = await buildRestoreApp(app).run({ log: connector, stateDir, until: 'end' });
     const buildSeconds = (Date.now() - b0) / 1000;
@@ -601,24 +641,47 @@ async function benchTarget(target: TargetName, bootstrap: string, brokerPid: num
     // machine's other load hits both alike; each keeps its best round.
     const deployments: Deployment[] = [];
     const runs: RunResult[] = [];
+    const all = cpus().length;
     try {
       for (const processes of [1, 2]) deployments.push(await deploy(bootstrap, target, processes, o, dir));
-      const rounds: Round[][] = deployments.map(() => []);
+      const [one, two] = deployments as [Deployment, Deployment];
+      // The 1-process deployment also runs on one core with its log: scaling out gives each
+      // process its own core, and this is the run the 2-process one on two cores is that to.
+      const configs = [{ d: one, cores: all }, ...(all > 1 ? [{ d: one, cores: 1 }] : []), { d: two, cores: all }];
+      const onCores = async <T>(cores: number, d: Deployment, body: () => Promise<T>): Promise<T> => {
+        const pids = [brokerPid, ...d.procs.map((p) => p.child.pid!)];
+        if (cores < all) pinToCpus(pids, `${all - 1}`);
+        try {
+          return await body();
+        } finally {
+          if (cores < all) pinToCpus(pids, `0-${all - 1}`);
+        }
+      };
+      const rounds: Round[][] = configs.map(() => []);
       for (let r = 0; r < o.rounds; r++) {
-        for (let i = 0; i < deployments.length; i++) rounds[i]!.push(await measureRound(deployments[i]!, brokerPid, o, r));
+        for (let i = 0; i < configs.length; i++) {
+          const { d, cores } = configs[i]!;
+          rounds[i]!.push(await onCores(cores, d, () => measureRound(d, cores, brokerPid, o, r)));
+        }
       }
-      for (let i = 0; i < deployments.length; i++) runs.push(await finishRun(deployments[i]!, rounds[i]!, o));
+      for (let i = 0; i < configs.length; i++) {
+        const { d, cores } = configs[i]!;
+        runs.push(await onCores(cores, d, () => finishRun(d, cores, rounds[i]!, o)));
+      }
     } finally {
       await Promise.all(deployments.map(undeploy));
     }
-    const [one, two] = runs as [RunResult, RunResult];
+    const one = runs.find((r) => r.processes === 1 && r.cores === all)!;
+    const oneCore = runs.find((r) => r.processes === 1 && r.cores === 1);
+    const two = runs.find((r) => r.processes === 2)!;
     const ratio = (a: number, b: number): number | null => (b > 0 ? round(a / b, 2) : null);
     const restore = await restoreRun(bootstrap, target, o, dir);
     return { target, runs, scaling: {
         wall: ratio(two.events_per_sec, one.events_per_sec),
         per_cpu_sec: ratio(two.events_per_cpu_sec, one.events_per_cpu_sec),
         per_busy_cpu_sec: two.events_per_busy_cpu_sec !== null && one.events_per_busy_cpu_sec !== null ? ratio(two.events_per_busy_cpu_sec, one.events_per_busy_cpu_sec) : null,
-        wall_ceiling: ratio((cpus().length * o.events) / (two.app_cpu_sec + two.broker_cpu_sec), one.events_per_sec),
+        wall_ceiling: ratio((all * o.events) / (two.app_cpu_sec + two.broker_cpu_sec), one.events_per_sec),
+        per_core: oneCore ? ratio(two.events_per_sec, oneCore.events_per_sec) : null,
       }, restore };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -659,11 +722,11 @@ export async function main(args: string[]): Promise<void> {
   for (const r of results) {
     for (const run of r.runs) {
       process.stdout.write(
-        `${r.target.padEnd(6)} ${run.processes} process(es): ${run.events_per_sec} events/s (${run.events_per_cpu_sec} per app CPU-s, ${run.events_per_busy_cpu_sec} above idle; ${r.target} CPU ${run.broker_cpu_sec} s), ` +
+        `${r.target.padEnd(6)} ${run.processes} process(es) on ${run.cores} core(s): ${run.events_per_sec} events/s (${run.events_per_cpu_sec} per app CPU-s, ${run.events_per_busy_cpu_sec} above idle; ${r.target} CPU ${run.broker_cpu_sec} s), ` +
           `window results p50 ${run.latency.p50_ms} ms p99 ${run.latency.p99_ms} ms\n`,
       );
     }
-    process.stdout.write(`${r.target.padEnd(6)} scaling 2/1: ${r.scaling.wall}x wall (at most ${r.scaling.wall_ceiling}x with ${cpus().length} cores), ${r.scaling.per_cpu_sec}x per CPU-s, ${r.scaling.per_busy_cpu_sec}x per busy CPU-s; restore ${r.restore.keys} keys in ${r.restore.restore_ms} ms (${r.restore.keys_per_sec} keys/s, ${r.restore.keys_per_cpu_sec} per CPU-s)\n`);
+    process.stdout.write(`${r.target.padEnd(6)} scaling 2/1: ${r.scaling.per_core}x 2 processes on 2 cores over 1 on 1; on every core ${r.scaling.wall}x wall (at most ${r.scaling.wall_ceiling}x), ${r.scaling.per_cpu_sec}x per CPU-s, ${r.scaling.per_busy_cpu_sec}x per busy CPU-s; restore ${r.restore.keys} keys in ${r.restore.restore_ms} ms (${r.restore.keys_per_sec} keys/s, ${r.restore.keys_per_cpu_sec} per CPU-s)\n`);
   }
   process.stdout.write(`load average before ${load.before.join(' ')}, after ${load.after.join(' ')} (${cpus().length} cores)\n`);
 }

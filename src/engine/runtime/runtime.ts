@@ -19,6 +19,7 @@ import type { PartitionPlan, Topology } from '../topology.js';
 import { ChangelogBuffer, OutputCollector } from './collectors.js';
 import { changelogBatch } from './changelog-batch.js';
 import { decodeFetchedBatch } from './decode.js';
+import { FlushAheadProducer } from './flush-ahead.js';
 import { LocalExchange, isMarker } from './local-exchange.js';
 import type { InputRecord } from '../records.js';
 import type { ResolvedRuntimeOptions } from './options.js';
@@ -123,7 +124,7 @@ const MAX_CHANGELOG_PENDING = 200_000;
  */
 export class StreamsRuntime {
   private log!: Log;
-  private producer!: LogProducer;
+  private producer!: FlushAheadProducer;
   private consumer!: LogConsumer;
   private plan!: PartitionPlan;
   private readonly runners = new Map<string, TaskRunner>();
@@ -305,9 +306,11 @@ export class StreamsRuntime {
     // predecessor left open, so the changelogs' and inputs' last stable offsets can move.
     // Scale-out: a stopped process's open transaction blocks its partitions' new owner (their last
     // stable offset) until the coordinator aborts it: Kafka Streams' 10 s, not the default 60 s.
-    this.producer = this.exactlyOnce
-      ? await this.log.producer({ transactionalId: `${app}-${this.options.instanceId}`, ...(this.options.scaleOut ? { transactionTimeoutMs: 10_000 } : {}) })
-      : await this.log.producer();
+    this.producer = new FlushAheadProducer(
+      this.exactlyOnce
+        ? await this.log.producer({ transactionalId: `${app}-${this.options.instanceId}`, ...(this.options.scaleOut ? { transactionTimeoutMs: 10_000 } : {}) })
+        : await this.log.producer(),
+    );
 
     if (this.options.scaleOut) {
       if (!this.log.joinGroup) throw new TopologyError(`scaleOut needs a log with a group coordinator (kafka({ brokers })): the ${this.log.kind} log has none`);
@@ -764,13 +767,20 @@ export class StreamsRuntime {
     }
   }
 
-  /** Backpressure: flush a full producer, drain big changelog buffers, wait for busy mapAsync. */
+  /**
+   * Backpressure: drain big changelog buffers, wait for busy mapAsync; a full producer is flushed
+   * ahead (flush-ahead.ts), and the loop waits only when the previous flush is still under way: at
+   * most about twice maxBufferedBytes held.
+   */
   private async relieve(): Promise<void> {
     for (const r of this.runners.values()) {
       if (r.changelog.pending > MAX_CHANGELOG_PENDING) r.changelog.drainTo(this.producer, Date.now());
       if (r.task.pendingAsync > this.options.maxPendingAsync) await r.task.settle();
     }
-    if (this.producer.bufferedBytes > this.options.maxBufferedBytes) await this.producer.flush();
+    if (this.producer.bufferedBytes > this.options.maxBufferedBytes && !this.producer.flushAhead()) {
+      await this.producer.settle();
+      this.producer.flushAhead();
+    }
   }
 
   /**
