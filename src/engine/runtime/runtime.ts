@@ -115,8 +115,9 @@ const MAX_CHANGELOG_PENDING = 200_000;
  *            every commitIntervalMs: settle mapAsync, flush stores, drain changelogs, commit
  *            outputs + changelogs + input offsets in one transaction (exactly-once) or append
  *            then commit offsets (at-least-once); every wallClockIntervalMs: advanceWallClock.
- *            Backpressure: when the producer holds maxBufferedBytes, it is flushed before the
- *            next fetch; a task with maxPendingAsync calls in flight is settled first.
+ *            Backpressure: when the producer holds maxBufferedBytes, it is flushed ahead (the
+ *            loop waits only for the previous such flush); a task with maxPendingAsync calls in
+ *            flight is settled before the next fetch.
  *   bounded: the source partitions' end offsets are captured at start; once every source is
  *            read to there, tasks get endOfInput(); the run ends when every task's watermark is
  *            +∞ and the repartition topics are read to their ends; then a last commit.
