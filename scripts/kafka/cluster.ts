@@ -564,6 +564,15 @@ async function runTool(java: string, args: string[], logPath: string): Promise<{
   });
 }
 
+/** The last `lines` lines of a node's server.log: why a node stopped ('' when there is no log). */
+export function nodeLogTail(opts: KafkaClusterOptions, id: number, lines = 25): string {
+  try {
+    return readFileSync(join(nodeDir(resolveOptions(opts).runDir, id), 'server.log'), 'utf8').split('\n').slice(-lines - 1).join('\n');
+  } catch {
+    return '';
+  }
+}
+
 function lastError(logPath: string): string {
   let text = '';
   try {

@@ -21,6 +21,8 @@ import {
   kafkaAvailable as toolsAvailable,
   killNode,
   killSync,
+  nodeLogTail,
+  status,
   up,
   type ClusterInfo,
   type DownResult,
@@ -161,12 +163,27 @@ async function startTestKafkaOnce(opts: { brokers: number }): Promise<TestKafka>
     rmSync(runDir, { recursive: true, force: true });
     throw e;
   }
+  // Nodes the test stopped on purpose; any other node found down at the end died by itself, and its
+  // log's tail goes to stderr (the run dir is removed with it).
+  const stoppedOnPurpose = new Set<number>();
   return {
     ...info,
-    killNode: (id, signal = 'SIGKILL') => killNode({ ...spec, id, signal }),
-    restartNodes: () => ensureKafka(spec),
+    killNode: (id, signal = 'SIGKILL') => {
+      stoppedOnPurpose.add(id);
+      return killNode({ ...spec, id, signal });
+    },
+    restartNodes: () => {
+      stoppedOnPurpose.clear();
+      return ensureKafka(spec);
+    },
     stop: async () => {
       try {
+        const st = await status({ runDir }).catch(() => undefined);
+        for (const b of st?.brokers ?? []) {
+          if (b.state === 'up' || stoppedOnPurpose.has(b.id)) continue;
+          const what = b.state === 'down' ? 'stopped by itself during the test' : 'was running but did not answer Metadata at the end';
+          process.stderr.write(`# test Kafka: node ${b.id} (pid ${b.pid}) ${what}; the end of its log:\n${nodeLogTail({ runDir }, b.id).replace(/^/gm, '#   ')}\n`);
+        }
         await stopKafka({ runDir });
       } finally {
         unhook();
