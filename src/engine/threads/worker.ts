@@ -25,8 +25,10 @@ async function main(): Promise<ThreadResult> {
   const make = mod[data.exportName];
   if (typeof make !== 'function') throw new TypeError(`${data.module} has no function export '${data.exportName}' (it should make the StreamsApp)`);
   const ctx: RunContext = { log, dataDir: data.dataDir, durationMs: undefined, signal: ac.signal, args: data.args };
-  app = (await (make as (ctx: RunContext) => StreamsApp | Promise<StreamsApp>)(ctx)) as StreamsApp;
-  if (typeof app?.run !== 'function') throw new TypeError(`${data.exportName} of ${data.module} should return a StreamsApp (not started)`);
+  const made: unknown = await (make as (ctx: RunContext) => unknown)(ctx);
+  // Checked before it is kept: a 'close' from the main thread (another thread failed) calls app.close().
+  if (typeof (made as Partial<StreamsApp> | null)?.run !== 'function') throw new TypeError(`${data.exportName} of ${data.module} should return a StreamsApp (not started)`);
+  app = made as StreamsApp;
   const instanceId = `${data.options.instanceId ?? 'main'}-t${data.index}`;
   const run = app.run({ ...data.options, log, until: data.until, instanceId, thread: { index: data.index, count: data.count } });
   run.catch(() => {});
