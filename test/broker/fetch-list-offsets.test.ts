@@ -89,6 +89,31 @@ test('Fetch with minBytes waits until enough bytes arrived, not just the first r
   assert.ok(took >= 250 && took < 3000, `answered after ${took} ms`);
 });
 
+test('a long-polling Fetch of 16 partitions, woken by an append to one: no listener-leak warning', async (t) => {
+  const { broker, c } = await setup(t);
+  await broker.log.createTopic('many', { partitions: 16 });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => void warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  const pending = c.request(ApiKeys.Fetch, 11, {
+    maxWaitMs: 5000,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    topics: [{ topic: 'many', partitions: Array.from({ length: 16 }, (_, partition) => ({ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20 })) }],
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  await broker.log.partition('many', 7).append(batch(1, 1, 10));
+  const r = await pending;
+  assert.deepEqual(
+    r.responses[0]!.partitions.filter((p) => p.records !== null && p.records.length > 0).map((p) => p.partitionIndex),
+    [7],
+  );
+  await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+});
+
 test('ListOffsets: earliest, latest, by timestamp, max timestamp, unknown partitions', async (t) => {
   const { broker, c } = await setup(t);
   await broker.log.createTopic('lo');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { OffsetOutOfRangeError, type PartitionLog } from '../../log/index.js';
 import {
   ApiKeys,
@@ -114,6 +115,9 @@ function readAll(ctx: RequestContext, slots: Slot[], maxBytes: number, readCommi
  */
 async function waitForAny(ctx: RequestContext, slots: Slot[], remainingMs: number): Promise<void> {
   const controller = new AbortController();
+  // One listener per partition waited on, all removed when the wait ends: a Fetch of more than 10
+  // partitions is no leak (Node warns past 10).
+  setMaxListeners(0, controller.signal);
   const connection = ctx.connection.signal;
   const onClose = () => controller.abort(new CloseConnection('connection closed'));
   if (connection.aborted) throw new CloseConnection('connection closed');
