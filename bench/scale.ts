@@ -23,7 +23,7 @@
  *   with the machine's load), and the CPU time of the Kafka JVM or broker, which both configurations
  *   share. Three configurations stay deployed and take turns for --rounds rounds (default 3) of N
  *   events each: 1 process on every core, the same process on one core (it and the log pinned with
- *   `taskset`), 2 processes on every core. Each reports its best round (least CPU, least wall time),
+ *   `taskset`), 2 processes on 2 cores (every core of a 2-core machine). Each reports its best round (least CPU, least wall time),
  *   so that a burst of the machine's other load does not decide the comparison. `scaling.per_core`
  *   is 2 processes on 2 cores over 1 process on 1 core: what adding a process with its core gives.
  *   `scaling.wall` is the 2-process figure over the 1-process one on the same cores: one process
@@ -86,7 +86,7 @@ interface Options {
 
 interface RunResult {
   processes: number;
-  /** Cores the processes and the log ran on: every core of the machine, or one (`taskset`: the 1-process run on one core). */
+  /** Cores the processes and the log ran on: every core of the machine, or fewer (`taskset`): 1 process on 1, 2 processes on 2. */
   cores: number;
   /** Events per round. */
   events: number;
@@ -646,11 +646,12 @@ async function benchTarget(target: TargetName, bootstrap: string, brokerPid: num
       for (const processes of [1, 2]) deployments.push(await deploy(bootstrap, target, processes, o, dir));
       const [one, two] = deployments as [Deployment, Deployment];
       // The 1-process deployment also runs on one core with its log: scaling out gives each
-      // process its own core, and this is the run the 2-process one on two cores is that to.
-      const configs = [{ d: one, cores: all }, ...(all > 1 ? [{ d: one, cores: 1 }] : []), { d: two, cores: all }];
+      // process its own core, so the 2-process run on two cores is compared with that one.
+      const configs = [{ d: one, cores: all }, ...(all > 1 ? [{ d: one, cores: 1 }] : []), { d: two, cores: Math.min(2, all) }];
+      // Pinned to the last `cores` CPUs (with the log) when that is fewer than the machine has.
       const onCores = async <T>(cores: number, d: Deployment, body: () => Promise<T>): Promise<T> => {
         const pids = [brokerPid, ...d.procs.map((p) => p.child.pid!)];
-        if (cores < all) pinToCpus(pids, `${all - 1}`);
+        if (cores < all) pinToCpus(pids, `${all - cores}-${all - 1}`);
         try {
           return await body();
         } finally {
@@ -673,7 +674,7 @@ async function benchTarget(target: TargetName, bootstrap: string, brokerPid: num
     }
     const one = runs.find((r) => r.processes === 1 && r.cores === all)!;
     const oneCore = runs.find((r) => r.processes === 1 && r.cores === 1);
-    const two = runs.find((r) => r.processes === 2)!;
+    const two = runs.find((r) => r.processes === 2)!; // on 2 cores (every core of a 2-core machine)
     const ratio = (a: number, b: number): number | null => (b > 0 ? round(a / b, 2) : null);
     const restore = await restoreRun(bootstrap, target, o, dir);
     return { target, runs, scaling: {

@@ -235,10 +235,22 @@ describe('npm run kafka (real Apache Kafka)', () => {
         assert.equal(p.replicas.length, 3);
         assert.equal(p.isr.length, 3);
       }
-      const configs = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
-      });
+      // A broker learns of a new topic from the controller a moment after CreateTopics returns; until
+      // then it answers UNKNOWN_TOPIC_OR_PARTITION (retriable in Kafka; kafkajs does not retry it here).
+      const describe = () =>
+        admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+        });
+      let configs: Awaited<ReturnType<typeof describe>> | undefined;
+      for (const deadline = Date.now() + 15_000; configs === undefined; ) {
+        try {
+          configs = await describe();
+        } catch (e) {
+          if ((e as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION' || Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
       const minIsr = configs.resources[0]!.configEntries.find((e) => e.configName === 'min.insync.replicas');
       assert.equal(minIsr?.configValue, '2');
 
