@@ -1,7 +1,7 @@
 /**
  * Scale-out on logs of the Kafka protocol:
  *
- *   npm run bench -- scale [--events N] [--warmup N] [--rounds R] [--keys K] [--partitions P] [--rate R] [--latency-seconds S]
+ *   npm run bench -- scale [--events N] [--warmup N] [--warmup-rounds W] [--rounds R] [--semi-space MB] [--keys K] [--partitions P] [--rate R] [--latency-seconds S]
  *                          [--restore-keys N] [--targets kafka,broker] [--profile DIR] [--json]
  *
  * For each target - a real single-node Apache Kafka (scripts/kafka/cluster.ts, its own run dir and
@@ -21,8 +21,11 @@
  *   /proc; the figure that holds on a loaded machine), also above the processes' idle CPU (sampled for
  *   3 s before the input: commit loop, fetch polls, heartbeats - overhead that grows with wall time, so
  *   with the machine's load), and the CPU time of the Kafka JVM or broker, which both configurations
- *   share. Three configurations stay deployed and take turns for --rounds rounds (default 3) of N
- *   events each: 1 process on every core, the same process on one core (it and the log pinned with
+ *   share, with its CPU per thread (the JVM's compilers apart from Kafka's request handlers). Three
+ *   configurations stay deployed and take turns, first for --warmup-rounds rounds (default 2) that
+ *   are reported but not counted (Kafka's JVM compiles its per-request code for a minute or more,
+ *   and the processes their own: a compiler's CPU is not the events'), then for --rounds rounds
+ *   (default 3) of N events each: 1 process on every core, the same process on one core (it and the log pinned with
  *   `taskset`), 2 processes on 2 cores (every core of a 2-core machine). Each reports its best round (least CPU, least wall time),
  *   so that a burst of the machine's other load does not decide the comparison. `scaling.per_core`
  *   is 2 processes on 2 cores over 1 process on 1 core: what adding a process with its core gives.
@@ -33,6 +36,11 @@
  *   window result's latency is from its window's end (the earliest it can be final) to the moment
  *   the bench reads it read_committed from the output topic; p50/p99.
  *
+ * - young generation: the application processes run with --max-semi-space-size=64 (--semi-space
+ *   MB, 0 for V8's default of 16 MB), the setting README recommends for Tributary processes. With
+ *   16 MB, two processes scavenged ~35% more often per event than one, at a higher cost each (their
+ *   GC threads used +50% CPU per event): the young generation was too small for each process's
+ *   records in flight. The bench reports scavenges and mark-compacts per 1M events (`app_gc`).
  * - requests: what the application processes sent during the throughput phase, per 1,000 events:
  *   requests by Kafka API (their fixed costs: transactions per commit, fetches, heartbeats, ...),
  *   records produced and offsets fetched per topic (changelog records, watermark markers).
@@ -58,12 +66,13 @@ import { kafkaAvailable } from '../scripts/kafka/cluster.js';
 import { cpuSeconds, withKafka, withTributaryBroker } from './support/targets.js';
 import { WINDOW_MS, buildScaleApp, inputTopic, outputTopic } from './support/scale-app.js';
 import { keyAmountSerde } from './support/key-amount.js';
+import { threadCpu, threadCpuDelta } from './support/thread-cpu.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const T0 = 1_700_000_000_000;
 const IDLE_SAMPLE_MS = 3_000;
 const USAGE =
-  'usage: npm run bench -- scale [--events N] [--warmup N] [--rounds R] [--keys K] [--partitions P] [--rate R] [--latency-seconds S] [--restore-keys N] [--targets kafka,broker] [--profile DIR] [--json]';
+  'usage: npm run bench -- scale [--events N] [--warmup N] [--warmup-rounds W] [--rounds R] [--semi-space MB] [--keys K] [--partitions P] [--rate R] [--latency-seconds S] [--restore-keys N] [--targets kafka,broker] [--profile DIR] [--json]';
 
 type TargetName = 'kafka' | 'broker';
 
@@ -71,8 +80,12 @@ interface Options {
   events: number;
   /** Events processed before the measurement (not counted). */
   warmup: number;
-  /** Measured rounds per configuration (1 and 2 processes take turns). */
+  /** Measured rounds per configuration (the configurations take turns). */
   rounds: number;
+  /** Rounds per configuration before those, not counted (the JIT compilers' warm-up). */
+  warmupRounds: number;
+  /** V8's --max-semi-space-size for the application processes, in MB (0: V8's default). */
+  semiSpaceMb: number;
   keys: number;
   partitions: number;
   rate: number;
@@ -84,14 +97,22 @@ interface Options {
   json: boolean;
 }
 
+interface RoundSummary {
+  seconds: number;
+  app_cpu_sec: number;
+  broker_cpu_sec: number;
+}
+
 interface RunResult {
   processes: number;
   /** Cores the processes and the log ran on: every core of the machine, or fewer (`taskset`): 1 process on 1, 2 processes on 2. */
   cores: number;
   /** Events per round. */
   events: number;
-  /** Every round's wall time and application CPU; the figures below are the best round's. */
-  rounds: Array<{ seconds: number; app_cpu_sec: number }>;
+  /** The warm-up rounds (not counted): while the log's and the processes' JIT compilers still work, the first rounds cost more. */
+  warmup_rounds: RoundSummary[];
+  /** Every measured round; the figures below are the best round's. */
+  rounds: RoundSummary[];
   seconds: number;
   events_per_sec: number;
   app_cpu_sec: number;
@@ -111,6 +132,10 @@ interface RunResult {
   requests_per_1k_events: Record<string, number>;
   /** The application processes' CPU-seconds during the throughput phase per thread name (main thread, V8 workers: GC and compilers, libuv pool). */
   app_cpu_sec_by_thread: Record<string, number>;
+  /** The Kafka JVM's or the broker's CPU-seconds during the throughput phase per thread name (digits dropped: a pool adds up). */
+  broker_cpu_sec_by_thread: Record<string, number>;
+  /** The application processes' garbage collections in that phase: scavenges and mark-compacts per 1M events, main-thread pauses (their GC threads' share is in `app_cpu_sec_by_thread`). */
+  app_gc: { scavenges_per_1m_events: number; mark_compacts_per_1m_events: number; pause_sec: number };
   latency: { rate: number; seconds: number; windows: number; p50_ms: number; p99_ms: number };
 }
 
@@ -136,13 +161,14 @@ interface TargetResult {
    * more than one core busy with V8's and libuv's threads and the broker, which share the cores).
    * `per_core`: 2 processes on 2 cores over 1 process on 1 core, the log confined with it (the
    * measure of scaling out: each process brings its core; null on a machine of one core).
+   * `per_core_median`: the same from each configuration's median round instead of its best.
    */
-  scaling: { wall: number | null; per_cpu_sec: number | null; per_busy_cpu_sec: number | null; wall_ceiling: number | null; per_core: number | null };
+  scaling: { wall: number | null; per_cpu_sec: number | null; per_busy_cpu_sec: number | null; wall_ceiling: number | null; per_core: number | null; per_core_median: number | null };
   restore: RestoreResult;
 }
 
 function parseArgs(args: readonly string[]): Options {
-  const o: Options = { events: 3_000_000, warmup: 100_000, rounds: 3, keys: 1_000, partitions: 4, rate: 5_000, latencySeconds: 10, restoreKeys: 1_000_000, targets: ['kafka', 'broker'], profileDir: undefined, json: false };
+  const o: Options = { events: 3_000_000, warmup: 100_000, rounds: 3, warmupRounds: 2, semiSpaceMb: 64, keys: 1_000, partitions: 4, rate: 5_000, latencySeconds: 10, restoreKeys: 1_000_000, targets: ['kafka', 'broker'], profileDir: undefined, json: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const int = (): number => {
@@ -152,7 +178,16 @@ function parseArgs(args: readonly string[]): Options {
     };
     if (a === '--events') o.events = int();
     else if (a === '--rounds') o.rounds = int();
-    else if (a === '--warmup') {
+    else if (a === '--warmup-rounds') {
+      const v = Number(args[++i]);
+      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--warmup-rounds needs a count of rounds (0: none)\n${USAGE}`);
+      o.warmupRounds = v;
+    }
+    else if (a === '--semi-space') {
+      const v = Number(args[++i]);
+      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--semi-space needs a size in MB (0: V8's default)\n${USAGE}`);
+      o.semiSpaceMb = v;
+    } else if (a === '--warmup') {
       const v = Number(args[++i]);
       if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--warmup needs a count of events (0: none)\n${USAGE}`);
       o.warmup = v;
@@ -213,8 +248,13 @@ interface AppProcess {
   waiters: Array<{ prefix: string; resolve: (rest: string) => void }>;
 }
 
-function startApp(bootstrap: string, stateDir: string, app: string, instance: string): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'scale-app.ts'), bootstrap, stateDir, app, instance], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** The Node flags of the application processes: a young generation of `semiSpaceMb` per semi-space (0: V8's default, 16 MB here). */
+function nodeFlags(o: Options): string[] {
+  return o.semiSpaceMb > 0 ? [`--max-semi-space-size=${o.semiSpaceMb}`] : [];
+}
+
+function startApp(bootstrap: string, stateDir: string, app: string, instance: string, o: Options): AppProcess {
+  const child = spawn(process.execPath, [...nodeFlags(o), '--import', 'tsx', join(here, 'support', 'scale-app.ts'), bootstrap, stateDir, app, instance], { stdio: ['pipe', 'pipe', 'inherit'] });
   const p: AppProcess = { child, ready: Promise.resolve(), rebalances: [], waiters: [] };
   p.ready = new Promise<void>((resolve, reject) => {
     let buf = '';
@@ -339,7 +379,7 @@ async function awaitCommitted(admin: Log, app: string, partitions: number, total
   while ((await committedTotal(admin, app, partitions)) < total) {
     for (const p of procs) if (p.child.exitCode !== null) throw new Error(`an application process exited (${p.child.exitCode})`);
     if (Date.now() > deadline) throw new Error(`the application did not commit ${total} input records in 600 s`);
-    await sleep(50);
+    await sleep(20);
   }
 }
 
@@ -361,7 +401,7 @@ async function awaitRepartitionCommitted(admin: Log, app: string, procs: AppProc
     if (committed.every((c, i) => c >= ends[i]!)) return;
     for (const p of procs) if (p.child.exitCode !== null) throw new Error(`an application process exited (${p.child.exitCode})`);
     if (Date.now() > deadline) throw new Error(`the application did not commit its repartition topics to ${JSON.stringify(ends)} in 600 s (at ${JSON.stringify(committed)})`);
-    await sleep(50);
+    await sleep(20);
   }
 }
 
@@ -466,6 +506,8 @@ interface Round {
   brokerCpu: number;
   requests: Record<string, number>;
   threads: Record<string, number>;
+  brokerThreads: Record<string, number>;
+  gc: RunResult['app_gc'];
 }
 
 /** Starts the processes (one at a time: the first takes every task, the next ones join), waits for the group to settle, warms up. */
@@ -477,7 +519,7 @@ async function deploy(bootstrap: string, target: TargetName, processes: number, 
     await admin.createTopics([{ name: inputTopic(app), partitions: o.partitions, config: { 'retention.ms': -1 } }]);
     progress(`${target}, ${processes} process(es): starting`);
     for (let i = 0; i < processes; i++) {
-      d.procs.push(startApp(bootstrap, join(dir, `${app}-${i}`), app, `p${i}`));
+      d.procs.push(startApp(bootstrap, join(dir, `${app}-${i}`), app, `p${i}`, o));
       await d.procs[i]!.ready;
     }
     await settle(d.procs, o.partitions);
@@ -507,7 +549,8 @@ async function pushThrough(d: Deployment, o: Options, n: number, release: () => 
   await awaitRepartitionCommitted(d.admin, d.app, d.procs);
 }
 
-async function measureRound(d: Deployment, cores: number, brokerPid: number, o: Options, round: number): Promise<Round> {
+/** One round of `o.events` events: `index` counts the warm-up rounds (`warm`) too. */
+async function measureRound(d: Deployment, cores: number, brokerPid: number, o: Options, index: number, warm: boolean): Promise<Round> {
   const { procs, target, processes } = d;
   const appCpu = (): number => procs.reduce((s, p) => s + cpuSecondsOr0(p.child.pid!), 0);
   // What the processes burn with nothing to do (commit loop, fetch polls, heartbeats), per second.
@@ -516,27 +559,32 @@ async function measureRound(d: Deployment, cores: number, brokerPid: number, o: 
   await sleep(IDLE_SAMPLE_MS);
   const idlePerSec = (appCpu() - idle0) / ((Date.now() - i0) / 1000);
   const counts0 = await requestCounts(procs);
-  const profile = o.profileDir !== undefined && round === 0;
+  const profile = o.profileDir !== undefined && index === o.warmupRounds;
   if (profile) {
     mkdirSync(o.profileDir!, { recursive: true });
     for (const p of procs) p.child.stdin!.write('PROFILE START\n');
   }
   let cpu0 = 0;
   let broker0 = 0;
+  let brokerThreads0: Record<string, number> = {};
   let t0 = 0n;
   await pushThrough(d, o, o.events, () => {
     cpu0 = appCpu();
     broker0 = cpuSecondsOr0(brokerPid);
+    brokerThreads0 = threadCpu(brokerPid);
     t0 = process.hrtime.bigint();
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = appCpu() - cpu0;
   const brokerCpu = cpuSecondsOr0(brokerPid) - broker0;
+  const brokerThreads = threadCpuDelta(brokerThreads0, threadCpu(brokerPid));
   const requests: Record<string, number> = {};
   const threads: Record<string, number> = {};
+  const gc: Record<string, number> = {};
   for (const [api, n] of await requestCounts(procs)) {
     const delta = n - (counts0.get(api) ?? 0);
     if (api.startsWith('cpu ')) threads[api.slice(4)] = round2(delta);
+    else if (api.startsWith('gc ')) gc[api.slice(3)] = delta;
     else if (delta > 0) requests[api] = round2((delta / o.events) * 1000);
   }
   if (profile) {
@@ -547,19 +595,27 @@ async function measureRound(d: Deployment, cores: number, brokerPid: number, o: 
     }
   }
   progress(
-    `${target}, ${processes} process(es) on ${cores} core(s), round ${round + 1}: ${o.events} events in ${seconds.toFixed(2)} s (${Math.round(o.events / seconds)} events/s, ${((cpu + brokerCpu) / seconds).toFixed(2)} cores busy, app CPU ${cpu.toFixed(2)} s ` +
-      `(by thread ${JSON.stringify(threads)}), ${(idlePerSec * seconds).toFixed(2)} s of it idle overhead; ${target} CPU ${brokerCpu.toFixed(2)} s); requests per 1k events ${JSON.stringify(requests)}`,
+    `${target}, ${processes} process(es) on ${cores} core(s), ${warm ? 'warm-up round' : 'round'} ${(warm ? index : index - o.warmupRounds) + 1}: ${o.events} events in ${seconds.toFixed(2)} s (${Math.round(o.events / seconds)} events/s, ${((cpu + brokerCpu) / seconds).toFixed(2)} cores busy, app CPU ${cpu.toFixed(2)} s ` +
+      `(by thread ${JSON.stringify(threads)}; GC ${JSON.stringify(gc)}), ${(idlePerSec * seconds).toFixed(2)} s of it idle overhead; ${target} CPU ${brokerCpu.toFixed(2)} s (by thread ${JSON.stringify(brokerThreads)})); requests per 1k events ${JSON.stringify(requests)}`,
   );
-  return { seconds, cpu, idlePerSec, brokerCpu, requests, threads };
+  return {
+    seconds, cpu, idlePerSec, brokerCpu, requests, threads, brokerThreads,
+    gc: { scavenges_per_1m_events: round((gc['scavenge']! / o.events) * 1e6), mark_compacts_per_1m_events: round((gc['mark-compact']! / o.events) * 1e6), pause_sec: round2(gc['pause-sec']!) },
+  };
 }
 
 const round2 = (x: number): number => round(x, 2);
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const roundSummary = (r: Round): RoundSummary => ({ seconds: round2(r.seconds), app_cpu_sec: round2(r.cpu), broker_cpu_sec: round2(r.brokerCpu) });
 
 /**
  * The run's figures from its rounds: each the best round's (least CPU, least wall time: what the
  * configuration does when the machine's other load leaves it alone), then the latency phase.
  */
-async function finishRun(d: Deployment, cores: number, rounds: Round[], o: Options): Promise<RunResult> {
+async function finishRun(d: Deployment, cores: number, warmups: Round[], rounds: Round[], o: Options): Promise<RunResult> {
   const byCpu = rounds.reduce((a, b) => (b.cpu < a.cpu ? b : a));
   const fastest = Math.min(...rounds.map((r) => r.seconds));
   progress(`${d.target}, ${d.processes} process(es) on ${cores} core(s): measuring latency`);
@@ -571,7 +627,8 @@ async function finishRun(d: Deployment, cores: number, rounds: Round[], o: Optio
     processes: d.processes,
     cores,
     events: o.events,
-    rounds: rounds.map((r) => ({ seconds: round2(r.seconds), app_cpu_sec: round2(r.cpu) })),
+    warmup_rounds: warmups.map(roundSummary),
+    rounds: rounds.map(roundSummary),
     seconds: round2(fastest),
     events_per_sec: round(o.events / fastest),
     app_cpu_sec: round2(byCpu.cpu),
@@ -582,6 +639,8 @@ async function finishRun(d: Deployment, cores: number, rounds: Round[], o: Optio
     cores_used: round2((byCpu.cpu + byCpu.brokerCpu) / byCpu.seconds),
     requests_per_1k_events: byCpu.requests,
     app_cpu_sec_by_thread: byCpu.threads,
+    broker_cpu_sec_by_thread: byCpu.brokerThreads,
+    app_gc: byCpu.gc,
     latency,
   };
 }
@@ -658,16 +717,22 @@ async function benchTarget(target: TargetName, bootstrap: string, brokerPid: num
           if (cores < all) pinToCpus(pids, `0-${all - 1}`);
         }
       };
+      // Warm-up rounds first, measured the same way but not counted: the log's JIT (Kafka's JVM
+      // compiles its per-request code for a minute or more: it is invoked a few hundred times a
+      // round) and each process's are still compiling in the first rounds, which charged a
+      // compiler's CPU to the events - most to the configuration that had the most cores for it.
+      const warmups: Round[][] = configs.map(() => []);
       const rounds: Round[][] = configs.map(() => []);
-      for (let r = 0; r < o.rounds; r++) {
+      for (let r = 0; r < o.warmupRounds + o.rounds; r++) {
         for (let i = 0; i < configs.length; i++) {
           const { d, cores } = configs[i]!;
-          rounds[i]!.push(await onCores(cores, d, () => measureRound(d, cores, brokerPid, o, r)));
+          const warm = r < o.warmupRounds;
+          (warm ? warmups : rounds)[i]!.push(await onCores(cores, d, () => measureRound(d, cores, brokerPid, o, r, warm)));
         }
       }
       for (let i = 0; i < configs.length; i++) {
         const { d, cores } = configs[i]!;
-        runs.push(await onCores(cores, d, () => finishRun(d, cores, rounds[i]!, o)));
+        runs.push(await onCores(cores, d, () => finishRun(d, cores, warmups[i]!, rounds[i]!, o)));
       }
     } finally {
       await Promise.all(deployments.map(undeploy));
@@ -683,6 +748,7 @@ async function benchTarget(target: TargetName, bootstrap: string, brokerPid: num
         per_busy_cpu_sec: two.events_per_busy_cpu_sec !== null && one.events_per_busy_cpu_sec !== null ? ratio(two.events_per_busy_cpu_sec, one.events_per_busy_cpu_sec) : null,
         wall_ceiling: ratio((all * o.events) / (two.app_cpu_sec + two.broker_cpu_sec), one.events_per_sec),
         per_core: oneCore ? ratio(two.events_per_sec, oneCore.events_per_sec) : null,
+        per_core_median: oneCore ? ratio(median(oneCore.rounds.map((r) => r.seconds)), median(two.rounds.map((r) => r.seconds))) : null,
       }, restore };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -709,6 +775,8 @@ export async function main(args: string[]): Promise<void> {
     workload: `keyBy + ${WINDOW_MS / 1000} s tumbling count, exactly-once, scaleOut, ${o.partitions} partitions, ${o.keys} keys`,
     events: o.events,
     warmup_events: o.warmup,
+    warmup_rounds: o.warmupRounds,
+    app_node_flags: nodeFlags(o),
     rounds: o.rounds,
     machine: { cpus: cpus().length, loadavg_1_5_15_before: load.before, loadavg_1_5_15_after: load.after },
     targets_issue_5: { scaling: 1.7, restore_keys_per_sec: 500_000 },
@@ -727,7 +795,7 @@ export async function main(args: string[]): Promise<void> {
           `window results p50 ${run.latency.p50_ms} ms p99 ${run.latency.p99_ms} ms\n`,
       );
     }
-    process.stdout.write(`${r.target.padEnd(6)} scaling 2/1: ${r.scaling.per_core}x 2 processes on 2 cores over 1 on 1; on every core ${r.scaling.wall}x wall (at most ${r.scaling.wall_ceiling}x), ${r.scaling.per_cpu_sec}x per CPU-s, ${r.scaling.per_busy_cpu_sec}x per busy CPU-s; restore ${r.restore.keys} keys in ${r.restore.restore_ms} ms (${r.restore.keys_per_sec} keys/s, ${r.restore.keys_per_cpu_sec} per CPU-s)\n`);
+    process.stdout.write(`${r.target.padEnd(6)} scaling 2/1: ${r.scaling.per_core}x 2 processes on 2 cores over 1 on 1 (median rounds ${r.scaling.per_core_median}x); on every core ${r.scaling.wall}x wall (at most ${r.scaling.wall_ceiling}x), ${r.scaling.per_cpu_sec}x per CPU-s, ${r.scaling.per_busy_cpu_sec}x per busy CPU-s; restore ${r.restore.keys} keys in ${r.restore.restore_ms} ms (${r.restore.keys_per_sec} keys/s, ${r.restore.keys_per_cpu_sec} per CPU-s)\n`);
   }
   process.stdout.write(`load average before ${load.before.join(' ')}, after ${load.after.join(' ')} (${cpus().length} cores)\n`);
 }

@@ -15,14 +15,16 @@
  *   PROFILE START         starts V8's CPU profiler (node:inspector)
  *   PROFILE STOP <file>   stops it and writes the .cpuprofile (open in Chrome DevTools); prints `PROFILED`
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { StreamsApp, json, string, tumbling } from '../../src/index.js';
 import { KafkaLog, kafka, type Log, type LogConnector } from '../../src/connectors/index.js';
 import { ApiKeys } from '../../src/protocol/api-keys.js';
 import { keyAmountSerde } from './key-amount.js';
 import { runIfMain, startScaleOutProcess } from './scale-out-process.js';
+import { threadCpu } from './thread-cpu.js';
 
 export const WINDOW_MS = 1_000;
 
@@ -75,23 +77,22 @@ function clientCounts(logs: readonly Log[], applicationId: string): Record<strin
 }
 
 /**
- * CPU-seconds of this process's threads so far, summed per thread name (Linux /proc): the main
- * thread apart from the others (V8's GC and compiler workers and libuv's pool, all called "node").
+ * Garbage collections so far, as counters next to the request counts: scavenges (young
+ * generation), mark-compacts (old), and the main thread's pauses for all of them in seconds.
  */
-function threadCpu(): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      // Node's worker threads are all called "node": the main thread is told apart by its id.
-      const name = tid === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[`cpu ${name}`] = (out[`cpu ${name}`] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      // the thread ended meanwhile
-    }
+const gcCounts = { 'gc scavenge': 0, 'gc mark-compact': 0, 'gc pause-sec': 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcCounts['gc scavenge']++;
+    else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcCounts['gc mark-compact']++;
+    gcCounts['gc pause-sec'] += e.duration / 1000;
   }
-  return out;
+}).observe({ entryTypes: ['gc'] });
+
+/** Per thread name, as `cpu <name>` counters next to the request counts. */
+function cpuByThread(): Record<string, number> {
+  return Object.fromEntries(Object.entries(threadCpu()).map(([name, sec]) => [`cpu ${name}`, sec]));
 }
 
 /** Serves the bench's STATS and PROFILE commands on stdin. */
@@ -100,7 +101,7 @@ function serveCommands(logs: readonly Log[], applicationId: string): void {
   createInterface({ input: process.stdin }).on('line', (line) => {
     void (async () => {
       const [cmd, arg, file] = line.trim().split(' ');
-      if (cmd === 'STATS') process.stdout.write(`STATS ${JSON.stringify({ ...clientCounts(logs, applicationId), ...threadCpu() })}\n`);
+      if (cmd === 'STATS') process.stdout.write(`STATS ${JSON.stringify({ ...clientCounts(logs, applicationId), ...cpuByThread(), ...gcCounts })}\n`);
       else if (cmd === 'PROFILE' && arg === 'START') {
         session = new Session();
         session.connect();
