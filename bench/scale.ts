@@ -38,9 +38,10 @@
  *
  * - young generation: the application processes run with --max-semi-space-size=64 (--semi-space
  *   MB, 0 for V8's default of 16 MB), the setting README recommends for Tributary processes. With
- *   16 MB, two processes scavenged ~35% more often per event than one, at a higher cost each (their
- *   GC threads used +50% CPU per event): the young generation was too small for each process's
- *   records in flight. The bench reports scavenges and mark-compacts per 1M events (`app_gc`).
+ *   16 MB, two processes scavenged ~30% more often per event than one, paused longer per event, and
+ *   their GC threads used 60-85% more CPU per event; with 64 MB they collect as one process does
+ *   (docs/performance.md, round 2026-11-27d). The bench reports scavenges and mark-compacts per 1M
+ *   events and the main threads' GC pauses (`app_gc`).
  * - requests: what the application processes sent during the throughput phase, per 1,000 events:
  *   requests by Kafka API (their fixed costs: transactions per commit, fetches, heartbeats, ...),
  *   records produced and offsets fetched per topic (changelog records, watermark markers).
@@ -176,22 +177,16 @@ function parseArgs(args: readonly string[]): Options {
       if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${a} needs a positive integer\n${USAGE}`);
       return v;
     };
+    const count = (what: string): number => {
+      const v = Number(args[++i]);
+      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${a} needs ${what}\n${USAGE}`);
+      return v;
+    };
     if (a === '--events') o.events = int();
     else if (a === '--rounds') o.rounds = int();
-    else if (a === '--warmup-rounds') {
-      const v = Number(args[++i]);
-      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--warmup-rounds needs a count of rounds (0: none)\n${USAGE}`);
-      o.warmupRounds = v;
-    }
-    else if (a === '--semi-space') {
-      const v = Number(args[++i]);
-      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--semi-space needs a size in MB (0: V8's default)\n${USAGE}`);
-      o.semiSpaceMb = v;
-    } else if (a === '--warmup') {
-      const v = Number(args[++i]);
-      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`--warmup needs a count of events (0: none)\n${USAGE}`);
-      o.warmup = v;
-    }
+    else if (a === '--warmup-rounds') o.warmupRounds = count('a count of rounds (0: none)');
+    else if (a === '--semi-space') o.semiSpaceMb = count("a size in MB (0: V8's default)");
+    else if (a === '--warmup') o.warmup = count('a count of events (0: none)');
     else if (a === '--keys') o.keys = int();
     else if (a === '--partitions') o.partitions = int();
     else if (a === '--rate') o.rate = int();
