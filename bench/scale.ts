@@ -37,7 +37,7 @@
  *   the bench reads it read_committed from the output topic; p50/p99.
  *
  * - young generation: the application processes run with --max-semi-space-size=64 (--semi-space
- *   MB, 0 for V8's default of 16 MB), the setting README recommends for Tributary processes. With
+ *   MB, 0 for V8's default of 16 MB), the setting README suggests for scaled-out processes. With
  *   16 MB, two processes scavenged ~30% more often per event than one, paused longer per event, and
  *   their GC threads used 60-85% more CPU per event; with 64 MB they collect as one process does
  *   (docs/performance.md, round 2026-11-27d). The bench reports scavenges and mark-compacts per 1M
