@@ -95,6 +95,40 @@ test('run: --duration stops the run; a second run resumes from the committed off
   assert.deepEqual(await consumed(dir, 'long-words'), [...expectedLongWords(100), ...expectedLongWords(100)].sort());
 });
 
+test('run --threads 2: each worker thread builds the app and runs its partition, the generator runs beside them, the output is exactly-once', { timeout: 600_000 }, async (t) => {
+  const dir = tempDir(t);
+  const p = new CliProcess(['run', APP, '--threads', '2', '--data-dir', dir, '--json', '--log-level', 'warn', '--', '--count', '300', '--report-thread']);
+  await p.waitForStderr(/fixture: all input committed/);
+  p.kill('SIGTERM');
+  assert.equal(await p.exited, 143, p.stderr);
+  // Built once here (it names the run) and once in each of the two workers.
+  const builtOn = [...p.stderr.matchAll(/fixture: app built on thread (\d+)/g)].map((m) => Number(m[1]));
+  const workers = builtOn.filter((id) => id !== 0);
+  assert.equal(workers.length, 2, p.stderr);
+  assert.equal(new Set(workers).size, 2, p.stderr);
+  assert.equal(builtOn.length, 3, p.stderr);
+  const r = JSON.parse(p.stdout) as Report;
+  assert.equal(r.application_id, 'word-lengths');
+  assert.equal(r.stopped_by, 'SIGTERM');
+  // The threads' summaries added up: every word read once between them.
+  assert.deepEqual(r.records_in, { words: 300 });
+  assert.equal(r.records_out['long-words'], expectedLongWords(300).length);
+  assert.deepEqual(await consumed(dir, 'long-words'), expectedLongWords(300));
+});
+
+test('run --threads is refused with --brokers (threads share the embedded log) and with --ui-port, and must be at least 1', { timeout: 600_000 }, async (t) => {
+  const dir = tempDir(t);
+  const brokers = await runCli(['run', APP, '--threads', '2', '--brokers', '127.0.0.1:9', '--data-dir', dir]);
+  assert.equal(brokers.code, 2, brokers.stderr);
+  assert.match(brokers.stderr, /--threads runs on the embedded log/);
+  const ui = await runCli(['run', APP, '--threads', '2', '--ui-port', '0', '--data-dir', dir]);
+  assert.equal(ui.code, 2, ui.stderr);
+  assert.match(ui.stderr, /--threads and --ui-port/);
+  const zero = await runCli(['run', APP, '--threads', '0', '--data-dir', dir]);
+  assert.equal(zero.code, 2, zero.stderr);
+  assert.match(zero.stderr, /--threads must be at least 1/);
+});
+
 test('run: the text summary names the topics', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const r = await runCli(['run', APP, '--duration', '1s', '--data-dir', dir, '--log-level', 'error', '--', '--count', '0']);

@@ -3,6 +3,8 @@ import type { LogConnector } from '../../connectors/log.js';
 import type { RunContext } from '../../engine/app-module.js';
 import type { RunSummary } from '../../engine/runtime/runtime.js';
 import type { StreamsApp } from '../../engine/app.js';
+import { pathToFileURL } from 'node:url';
+import { runThreads } from '../../engine/threads/run-threads.js';
 import { buildApp, loadAppModule } from './load-app.js';
 
 /** Why a run ended: its --duration passed, a signal came, or the app or its generator failed. */
@@ -16,6 +18,12 @@ export interface RunAppOptions {
   readonly durationMs: number | undefined;
   readonly args: readonly string[];
   readonly logger: Logger;
+  /**
+   * Runs the app on this many worker threads (runThreads, embedded log only): each thread builds
+   * the app from the file and runs its share of the tasks; the generator runs in this thread.
+   * Undefined: the app runs in this thread. No dashboard or live status then (they watch one app).
+   */
+  readonly threads?: number;
   /**
    * Starts the dashboard (--ui-port) for the built app, before it starts; closed before the app
    * closes. Its `advertisedUrl` becomes the app's applicationServer: with scaleOut, the other
@@ -103,10 +111,14 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
     const appId = app.applicationId;
     // It reads the app's runtime lazily, so it can start first and show the app from its first sample.
     dashboard = o.dashboard ? await o.dashboard(app) : undefined;
-    o.logger.info({ app: appId, file: loaded.path, durationMs: o.durationMs ?? null, log: o.log.kind }, 'starting application');
-    const running = app.run({ until: 'closed', ...(dashboard?.advertisedUrl !== undefined ? { applicationServer: dashboard.advertisedUrl } : {}) });
+    o.logger.info({ app: appId, file: loaded.path, durationMs: o.durationMs ?? null, log: o.log.kind, threads: o.threads ?? null }, 'starting application');
+    // With threads, the app built here only names the run: each thread builds and runs its own.
+    const running =
+      o.threads === undefined
+        ? app.run({ until: 'closed', ...(dashboard?.advertisedUrl !== undefined ? { applicationServer: dashboard.advertisedUrl } : {}) })
+        : runThreads(pathToFileURL(loaded.path), { threads: o.threads, log: o.log, until: 'closed', signal: controller.signal, args: o.args });
     running.catch(fail);
-    if (o.watch) unwatch = o.watch(app);
+    if (o.watch && o.threads === undefined) unwatch = o.watch(app);
     const generating = loaded.module.generate
       ? Promise.resolve()
           .then(() => loaded.module.generate!(ctx))
@@ -121,7 +133,8 @@ export async function runApp(o: RunAppOptions): Promise<RunReport> {
     let summary: RunSummary | undefined;
     try {
       // close() rejects with the start error when the app failed to start; `running` carries the run's summary.
-      summary = await app.close().then(() => running);
+      // Threads close on ctx.signal (aborted above), each with its last commit.
+      summary = o.threads === undefined ? await app.close().then(() => running) : await running;
     } catch (e) {
       fail(e);
     }
