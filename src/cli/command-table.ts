@@ -21,7 +21,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'topics',
     term: 'topics',
-    description: 'create, list, describe and delete topics of the embedded log',
+    description: 'create, list, describe and delete topics of the embedded log, or of a running broker (--bootstrap)',
     load: async () => (await import('./commands/topics.js')).registerTopics,
   },
   {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { LogManager } from '../../log/log-manager.js';
 import { silentLogger } from '../../log/logger.js';
 import { CliError } from '../errors.js';
-import { EXIT_UNAVAILABLE } from '../exit-codes.js';
+import { BOOTSTRAP_OPTION, withBroker } from '../bootstrap.js';
 import { DataDirGroupSource } from '../groups/data-dir-source.js';
 import type { GroupDescription, GroupSource } from '../groups/model.js';
 import { formatTable } from '../table.js';
@@ -19,34 +19,12 @@ export class GroupNotFoundError extends CliError {
   }
 }
 
-/** The broker given with --bootstrap cannot be reached. */
-export class BrokerUnavailableError extends CliError {
-  constructor(bootstrap: string, cause: unknown) {
-    super('BROKER_NOT_AVAILABLE', `cannot reach ${bootstrap}: ${cause instanceof Error ? cause.message : String(cause)}`, EXIT_UNAVAILABLE, { cause });
-  }
-}
-
-function bootstrapList(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 /** Runs `work` against the broker (--bootstrap) or the data directory, and always releases it. */
 async function withGroups<T>(dataDir: string, opts: GroupsOptions, work: (source: GroupSource) => Promise<T>): Promise<T> {
   if (opts.bootstrap !== undefined) {
     // Loaded here: its Kafka client library takes most of a second to import, which every other command would pay.
     const { BrokerGroupSource } = await import('../groups/broker-source.js');
-    const source = new BrokerGroupSource(bootstrapList(opts.bootstrap));
-    try {
-      return await work(source);
-    } catch (e) {
-      if (e instanceof CliError) throw e;
-      throw new BrokerUnavailableError(opts.bootstrap, e);
-    } finally {
-      await source.close().catch(() => {});
-    }
+    return withBroker(opts.bootstrap, (brokers) => new BrokerGroupSource(brokers), work);
   }
   const log = await LogManager.open({ dataDir, logger: silentLogger, retentionCheckIntervalMs: 0, cleanerIntervalMs: 0 });
   try {
@@ -96,12 +74,11 @@ export function registerGroups(program: Command, globals: () => GlobalOptions): 
         '\nwith --bootstrap a running broker is asked over the Kafka protocol (tributary broker or Apache Kafka).' +
         '\n\nExamples:\n  tributary groups list\n  tributary groups describe clicks\n  tributary groups describe --bootstrap 127.0.0.1:9092 --json',
     );
-  const bootstrapOption = ['--bootstrap <host:port,...>', 'ask a running broker instead of reading --data-dir'] as const;
 
   groups
     .command('list')
     .description('list consumer groups with their state and member count')
-    .option(...bootstrapOption)
+    .option(...BOOTSTRAP_OPTION)
     .addHelpText(
       'after',
       '\nWith --json a JSON array: [{"group_id","state","protocol_type","members"}]' +
@@ -121,7 +98,7 @@ export function registerGroups(program: Command, globals: () => GlobalOptions): 
     .command('describe')
     .description('show a group (or every group): members and their assignments, committed offsets, log end offsets, lag')
     .argument('[group]', 'the group id (a Tributary app\'s group is its applicationId); default: every group')
-    .option(...bootstrapOption)
+    .option(...BOOTSTRAP_OPTION)
     .addHelpText(
       'after',
       '\nWith --json one object per group and line:' +
