@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kafka } from '../../src/connectors/index.js';
 import { EXIT_FAILURE, EXIT_UNAVAILABLE } from '../../src/cli/exit-codes.js';
+import { kafkaTarget } from '../connectors/kafka/logs.js';
 import { runCli } from './run-cli.js';
 import { startCliBroker } from './run-cli-process.js';
 
@@ -18,10 +19,8 @@ interface Described {
   config: Record<string, string>;
 }
 
-test('topics --bootstrap: create, list, describe and delete on a running broker; refused requests keep their Kafka code', { timeout: 600_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-topics-bootstrap-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const { broker, bootstrap } = await startCliBroker(t, join(dir, 'broker'));
+/** Creates, lists, describes and deletes topics of the broker at `bootstrap` through the CLI. */
+async function exercise(bootstrap: string): Promise<void> {
   const topics = (...args: string[]) => runCli(['topics', ...args, '--bootstrap', bootstrap]);
 
   const created = await topics('create', 'clicks', '--partitions', '3', '--config', 'cleanup.policy=compact', '--config', 'retention.ms=-1');
@@ -35,7 +34,9 @@ test('topics --bootstrap: create, list, describe and delete on a running broker;
 
   const listed = await topics('list', '--json');
   assert.equal(listed.code, 0, listed.stderr);
-  assert.deepEqual(JSON.parse(listed.stdout), ['clicks', 'views']);
+  // Only this test's topics (a broker may hold others).
+  const ours = (out: string): string[] => (JSON.parse(out) as string[]).filter((n) => n === 'clicks' || n === 'views');
+  assert.deepEqual(ours(listed.stdout), ['clicks', 'views']);
 
   // Records in partitions 0 and 2: describe reports each partition's end offset.
   const log = await kafka({ brokers: bootstrap }).connect();
@@ -53,7 +54,7 @@ test('topics --bootstrap: create, list, describe and delete on a running broker;
   assert.equal(described.code, 0, described.stderr);
   const d = JSON.parse(described.stdout) as Described;
   assert.equal(d.name, 'clicks');
-  assert.match(d.topicId, /^[0-9a-f-]{36}$/);
+  assert.ok(d.topicId.length > 0);
   assert.deepEqual(d.partitions.map((p) => [p.partition, p.logStartOffset, p.logEndOffset, p.sizeBytes]), [[0, 0, 5, null], [1, 0, 0, null], [2, 0, 2, null]]);
   // Only the topic's own overrides, not every broker default.
   assert.deepEqual(d.config, { 'cleanup.policy': 'compact', 'retention.ms': '-1' });
@@ -69,12 +70,25 @@ test('topics --bootstrap: create, list, describe and delete on a running broker;
 
   const deleted = await topics('delete', 'clicks');
   assert.equal(deleted.code, 0, deleted.stderr);
-  assert.deepEqual(JSON.parse((await topics('list', '--json')).stdout), ['views']);
+  assert.deepEqual(ours((await topics('list', '--json')).stdout), ['views']);
 
+}
+
+test('topics --bootstrap on tributary broker: create, list, describe and delete; refused requests keep their Kafka code; a broker gone is BROKER_NOT_AVAILABLE', { timeout: 600_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-topics-bootstrap-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const { broker, bootstrap } = await startCliBroker(t, join(dir, 'broker'));
+  await exercise(bootstrap);
   broker.kill('SIGTERM');
   await broker.exited;
   // The broker is gone: a clear error and the "unavailable" exit code, not a stack trace.
-  const down = await topics('list');
+  const down = await runCli(['topics', 'list', '--bootstrap', bootstrap]);
   assert.equal(down.code, EXIT_UNAVAILABLE, down.stderr);
   assert.match(down.stderr, /^error: BROKER_NOT_AVAILABLE: cannot reach 127\.0\.0\.1:\d+/);
+});
+
+const onKafka = kafkaTarget();
+test('topics --bootstrap on a real Kafka cluster: the same', { timeout: 600_000, skip: onKafka.skip }, async (t) => {
+  t.after(() => onKafka.stop());
+  await exercise(await onKafka.start());
 });

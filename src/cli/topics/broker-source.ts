@@ -43,7 +43,15 @@ export class BrokerTopicSource {
     return this.refused(async () => {
       // replicas -1: the broker's default.replication.factor.
       await this.admin.createTopics({ topics: [name], partitions, replicas: -1, configs: Object.entries(config).map(([n, value]) => ({ name: n, value })) });
-      return this.describeNow(name);
+      // Kafka answers CreateTopics before every broker's metadata has the topic: ask again for a while.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.describeNow(name);
+        } catch (e) {
+          if (!(e instanceof BrokerRefusedError && e.code === 'UNKNOWN_TOPIC_OR_PARTITION') || attempt === 20) throw e;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
     });
   }
 
