@@ -4,6 +4,11 @@ import { EXIT_UNAVAILABLE } from './exit-codes.js';
 /** `--bootstrap <host:port,...>`: commands that read the data directory can ask a running broker instead. */
 export const BOOTSTRAP_OPTION = ['--bootstrap <host:port,...>', 'ask a running broker instead of reading --data-dir'] as const;
 
+/** For --help: where such a command reads from. */
+export const BOOTSTRAP_HELP =
+  '\nWithout --bootstrap the data directory is used (it must not be open in another process, e.g. a broker);' +
+  '\nwith --bootstrap a running broker is asked over the Kafka protocol (tributary broker or Apache Kafka).';
+
 /** The broker given with --bootstrap cannot be reached. */
 export class BrokerUnavailableError extends CliError {
   constructor(bootstrap: string, cause: unknown) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { LogManager } from '../../log/log-manager.js';
 import { silentLogger } from '../../log/logger.js';
 import { CliError } from '../errors.js';
-import { BOOTSTRAP_OPTION, withBroker } from '../bootstrap.js';
+import { BOOTSTRAP_HELP, BOOTSTRAP_OPTION, withBroker } from '../bootstrap.js';
 import { DataDirGroupSource } from '../groups/data-dir-source.js';
 import type { GroupDescription, GroupSource } from '../groups/model.js';
 import { formatTable } from '../table.js';
@@ -70,8 +70,7 @@ export function registerGroups(program: Command, globals: () => GlobalOptions): 
     .description('list and describe consumer groups: members, assignments, committed offsets and lag')
     .addHelpText(
       'after',
-      '\nWithout --bootstrap the data directory is read (it must not be open in another process, e.g. a broker);' +
-        '\nwith --bootstrap a running broker is asked over the Kafka protocol (tributary broker or Apache Kafka).' +
+      `${BOOTSTRAP_HELP}` +
         '\n\nExamples:\n  tributary groups list\n  tributary groups describe clicks\n  tributary groups describe --bootstrap 127.0.0.1:9092 --json',
     );
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { LogManager, TopicDescription } from '../../log/log-manager.js';
-import { BOOTSTRAP_OPTION, withBroker } from '../bootstrap.js';
+import { BOOTSTRAP_HELP, BOOTSTRAP_OPTION, withBroker } from '../bootstrap.js';
 import { withLog } from '../log-session.js';
 import { collectConfig, positiveInt } from '../options.js';
 import type { BrokerTopicSource } from '../topics/broker-source.js';
@@ -57,10 +57,6 @@ async function onTopics<T>(
   return withBroker(opts.bootstrap, (brokers) => new BrokerTopicSource(brokers), overBroker);
 }
 
-const SOURCE_HELP =
-  '\nWithout --bootstrap the data directory is used (it must not be open in another process, e.g. a broker);' +
-  '\nwith --bootstrap a running broker is asked over the Kafka protocol (tributary broker or Apache Kafka).';
-
 export function registerTopics(program: Command, globals: () => GlobalOptions): void {
   const topics = program
     .command('topics')
@@ -74,7 +70,7 @@ export function registerTopics(program: Command, globals: () => GlobalOptions): 
     .option('-p, --partitions <n>', 'number of partitions', positiveInt('--partitions'), 1)
     .option('-c, --config <key=value>', 'topic config, Kafka names (repeatable), e.g. cleanup.policy=compact', collectConfig)
     .option(...BOOTSTRAP_OPTION)
-    .addHelpText('after', `${SOURCE_HELP}\n\nExamples:\n  tributary topics create clicks --partitions 4\n  tributary topics create users --config cleanup.policy=compact --config retention.ms=-1\n  tributary topics create clicks --partitions 12 --bootstrap 127.0.0.1:9092`)
+    .addHelpText('after', `${BOOTSTRAP_HELP}\n\nExamples:\n  tributary topics create clicks --partitions 4\n  tributary topics create users --config cleanup.policy=compact --config retention.ms=-1\n  tributary topics create clicks --partitions 12 --bootstrap 127.0.0.1:9092`)
     .action(async (name: string, opts: SourceOptions & { partitions: number; config?: Record<string, string> }) => {
       const { dataDir, json } = globals();
       const config = opts.config ?? {};
@@ -92,7 +88,7 @@ export function registerTopics(program: Command, globals: () => GlobalOptions): 
     .description('list topics')
     .option('--json', 'print a JSON array of names')
     .option(...BOOTSTRAP_OPTION)
-    .addHelpText('after', `${SOURCE_HELP}\n\nExamples:\n  tributary topics list\n  tributary topics list --json --data-dir ./data\n  tributary topics list --bootstrap 127.0.0.1:9092`)
+    .addHelpText('after', `${BOOTSTRAP_HELP}\n\nExamples:\n  tributary topics list\n  tributary topics list --json --data-dir ./data\n  tributary topics list --bootstrap 127.0.0.1:9092`)
     .action(async (opts: SourceOptions & { json?: boolean }) => {
       const { dataDir, json } = globals();
       const names = await onTopics(dataDir, opts, (broker) => broker.list(), async (log) => log.listTopics().sort());
@@ -106,7 +102,7 @@ export function registerTopics(program: Command, globals: () => GlobalOptions): 
     .argument('<name>', 'topic name')
     .option('--json', 'print JSON: {name, topicId, partitions:[{partition, logStartOffset, logEndOffset, highWatermark, sizeBytes, segments}], config} (sizeBytes, segments: null with --bootstrap)')
     .option(...BOOTSTRAP_OPTION)
-    .addHelpText('after', `${SOURCE_HELP}\n\nExamples:\n  tributary topics describe clicks\n  tributary topics describe clicks --json\n  tributary topics describe clicks --bootstrap 127.0.0.1:9092`)
+    .addHelpText('after', `${BOOTSTRAP_HELP}\n\nExamples:\n  tributary topics describe clicks\n  tributary topics describe clicks --json\n  tributary topics describe clicks --bootstrap 127.0.0.1:9092`)
     .action(async (name: string, opts: SourceOptions & { json?: boolean }) => {
       const { dataDir, json } = globals();
       const t = await onTopics(dataDir, opts, (broker) => broker.describe(name), async (log) => viewOf(log.describeTopic(name)));
@@ -118,7 +114,7 @@ export function registerTopics(program: Command, globals: () => GlobalOptions): 
     .description('delete a topic and all its data')
     .argument('<name>', 'topic name')
     .option(...BOOTSTRAP_OPTION)
-    .addHelpText('after', `${SOURCE_HELP}\n\nExamples:\n  tributary topics delete clicks\n  tributary topics delete clicks --bootstrap 127.0.0.1:9092`)
+    .addHelpText('after', `${BOOTSTRAP_HELP}\n\nExamples:\n  tributary topics delete clicks\n  tributary topics delete clicks --bootstrap 127.0.0.1:9092`)
     .action(async (name: string, opts: SourceOptions) => {
       const { dataDir } = globals();
       await onTopics(dataDir, opts, (broker) => broker.delete(name), async (log) => log.deleteTopic(name));
