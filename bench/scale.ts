@@ -68,6 +68,7 @@ import { cpuSeconds, withKafka, withTributaryBroker } from './support/targets.js
 import { WINDOW_MS, buildScaleApp, inputTopic, outputTopic } from './support/scale-app.js';
 import { keyAmountSerde } from './support/key-amount.js';
 import { threadCpu, threadCpuDelta } from './support/thread-cpu.js';
+import { median } from './support/median.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const T0 = 1_700_000_000_000;
@@ -600,10 +601,6 @@ async function measureRound(d: Deployment, cores: number, brokerPid: number, o: 
 }
 
 const round2 = (x: number): number => round(x, 2);
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const roundSummary = (r: Round): RoundSummary => ({ seconds: round2(r.seconds), app_cpu_sec: round2(r.cpu), broker_cpu_sec: round2(r.brokerCpu) });
 
 /**

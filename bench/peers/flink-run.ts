@@ -31,6 +31,7 @@ import { NOT_COMPARABLE, type FlinkTiming } from './flink.js';
 import { FlinkSession } from './flink-session.js';
 import { TributarySession } from './tributary-session.js';
 import type { NexmarkResult, NexmarkSink } from '../nexmark/runner.js';
+import { median } from '../support/median.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -109,11 +110,6 @@ export interface FlinkRunOptions {
   /** Called with each query's row as soon as it is measured (results are saved as they come). */
   readonly onRow?: (row: FlinkPeerRow) => void;
 }
-
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export class TributaryRunFailed extends Error {
   readonly code = 'TRIBUTARY_RUN_FAILED';

@@ -29,6 +29,7 @@ import { resultTable, sameRows } from './agreement.js';
 import { PacedRuns } from './paced-runs.js';
 import { pairOrder } from './flink-run.js';
 import { kafkaRunExchange, type KafkaRunExchange, type TributaryKafkaRun } from './tributary-kafka-run.js';
+import { median } from '../support/median.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -111,11 +112,6 @@ export interface KafkaPeerOptions {
   /** Called with each query's row as soon as it is measured (results are saved as they come). */
   readonly onRow?: (row: KafkaPeerRow) => void;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** The runs of one peer over the events topic; ends with every query's row. */
 export async function runKafkaPeer(o: KafkaPeerOptions): Promise<KafkaPeerRow[]> {
