@@ -9,15 +9,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { down, up } from '../../scripts/kafka/cluster.js';
+import { statCpuSeconds } from './thread-cpu.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLOCK_TICKS_PER_SEC = 100; // Linux USER_HZ
-
 /** utime + stime of a process, in seconds. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+  return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 export function freePort(): Promise<number> {

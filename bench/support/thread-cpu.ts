@@ -8,6 +8,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SEC = 100; // Linux USER_HZ
 
+/** utime + stime in seconds from the text of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat. */
+export function statCpuSeconds(stat: string): number {
+  // Fields after the command name (which may hold spaces), from the state on: utime and stime are the 12th and 13th.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_SEC;
+}
+
 export function threadCpu(pid: number | 'self' = 'self'): Record<string, number> {
   const out: Record<string, number> = {};
   const main = pid === 'self' ? String(process.pid) : String(pid);
@@ -22,8 +29,7 @@ export function threadCpu(pid: number | 'self' = 'self'): Record<string, number>
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       // Node's worker threads are all called "node": the main thread is told apart by its id.
       const name = tid === main ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+/g, '');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_SEC;
+      out[name] = (out[name] ?? 0) + statCpuSeconds(stat);
     } catch {
       // the thread ended meanwhile
     }
